@@ -1,0 +1,62 @@
+"""Structured audit records on the ``safeai.audit`` logger, with free-form values redacted.
+
+Records never hold credentials (requests carry none) and never hold the values of free-form
+fields such as ``Environment`` or ``HyperParameters``, which routinely carry secrets.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+from collections.abc import Mapping
+from typing import Any
+
+__all__ = ["REDACTED", "emit", "logger", "redact"]
+
+logger = logging.getLogger("safeai.audit")
+
+REDACTED = "***"
+#: Members whose values are free-form maps or lists set by users: keys are kept, values hidden.
+_FREE_FORM = frozenset(
+    {
+        "Environment",
+        "HyperParameters",
+        "StaticHyperParameters",
+        "ContainerArguments",
+        "ContainerEntrypoint",
+        "ProcessingEnvironment",
+        "ContainerConfig",
+        "CustomAttributes",
+    }
+)
+_SECRET_NAME = re.compile(r"secret|password|passwd|token|credential|privatekey", re.IGNORECASE)
+_LARGE_DOCUMENTS = frozenset({"PipelineDefinition"})
+
+
+def redact(value: Any, *, _key: str = "") -> Any:
+    """A copy of a request that is safe to log."""
+    if _key in _LARGE_DOCUMENTS and isinstance(value, str):
+        digest = hashlib.sha256(value.encode()).hexdigest()[:16]
+        return f"<{len(value)} characters, sha256 {digest}…>"
+    if _key in _FREE_FORM or _SECRET_NAME.search(_key):
+        if isinstance(value, Mapping):
+            return dict.fromkeys(value, REDACTED)
+        return REDACTED
+    if isinstance(value, Mapping):
+        return {key: redact(item, _key=str(key)) for key, item in value.items()}
+    if isinstance(value, list):
+        return [redact(item, _key=_key) for item in value]
+    if isinstance(value, bytes | bytearray):
+        return f"<{len(value)} bytes>"
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    return f"<{type(value).__name__}>"
+
+
+def emit(record: dict[str, Any]) -> None:
+    """Write one record; the dict is attached as ``record.safeai`` for structured handlers."""
+    summary = f"{record.get('outcome')} {record.get('operation')}"
+    if record.get("resource"):
+        summary += f" {record['resource']}"
+    logger.info(summary, extra={"safeai": record})

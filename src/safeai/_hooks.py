@@ -1,0 +1,389 @@
+"""The event-hook door: secures requests of guarded botocore clients before they are built.
+
+Three scopes, one mechanism. A guard attaches a ``before-parameter-build.sagemaker`` handler to
+each guarded client's own event emitter. Process-wide and session guards reach clients created
+later by wrapping ``botocore.session.Session.create_client`` (botocore copies a session's
+handlers into a client only when the client is created, and the SageMaker SDK v3 builds sessions
+and caches clients of its own, so registering on sessions alone would miss them). Clients that
+existed before a process-wide guard are found, guarded too, and reported.
+"""
+
+from __future__ import annotations
+
+import gc
+import logging
+import threading
+import weakref
+from collections.abc import Iterator, MutableMapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal
+
+from . import _audit
+from ._engine import Decision, copy_structure, secure_in_place
+from ._exceptions import PreflightError, SafeAIError, SecurityViolation
+from ._policy import Policy
+from ._references import REFERENCING_OPERATIONS, check_references, inline_pipeline_definition
+from .controls import guarded_operations
+
+if TYPE_CHECKING:
+    import boto3
+    import botocore.session
+    from botocore.client import BaseClient
+    from botocore.model import OperationModel
+
+__all__ = ["GuardHandle", "guard", "guarded", "unguard"]
+
+_log = logging.getLogger("safeai")
+GUARDED_SERVICES = frozenset({"sagemaker"})
+_HANDLER_ID = "safeai.guard"
+Scope = Literal["process", "session", "client"]
+
+
+@dataclass(eq=False)
+class GuardHandle:
+    """What :func:`guard` returns: pass it to :func:`unguard` to undo exactly that guard.
+
+    ``preexisting_clients`` counts the clients that already existed when a process-wide guard
+    started and were guarded then.
+    """
+
+    policy: Policy
+    scope: Scope
+    active: bool = True
+    credentials: str = "ambient"
+    preexisting_clients: int = 0
+    _clients: weakref.WeakSet[BaseClient] = field(default_factory=weakref.WeakSet, repr=False)
+    _session: Any = field(default=None, repr=False)
+
+    def __enter__(self) -> GuardHandle:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        unguard(self)
+
+
+@dataclass
+class _ClientState:
+    """The guards on one client; each distinct policy is enforced in turn, so a request must
+    satisfy all of them and a second guard can never weaken the first."""
+
+    handles: list[GuardHandle] = field(default_factory=list)
+    session: weakref.ReferenceType[botocore.session.Session] | None = None
+
+    def policies(self) -> list[Policy]:
+        return list(dict.fromkeys(h.policy for h in self.handles if h.active))
+
+
+_lock = threading.RLock()
+_states: weakref.WeakKeyDictionary[BaseClient, _ClientState] = weakref.WeakKeyDictionary()
+_process_handles: list[GuardHandle] = []
+_session_handles: weakref.WeakKeyDictionary[botocore.session.Session, list[GuardHandle]] = (
+    weakref.WeakKeyDictionary()
+)
+_original_create_client: Any = None
+
+
+def guard(
+    policy: Policy,
+    *,
+    session: boto3.Session | botocore.session.Session | None = None,
+    client: BaseClient | None = None,
+) -> GuardHandle:
+    """Secure SageMaker requests with ``policy``.
+
+    With neither ``session`` nor ``client``: process-wide, every client that any boto3 or
+    botocore session creates from now on (the default session and the sessions SDKs build
+    themselves included), plus the clients that already exist. With ``session``: the clients
+    that session creates from now on. With ``client``: that one client.
+
+    Guarding a target twice with the same policy applies it once; guarding it with two
+    policies enforces both. Returns a handle for :func:`unguard`; it is also a context manager.
+    """
+    if not isinstance(policy, Policy):
+        raise TypeError(f"guard() needs a safeai.Policy, got {type(policy).__name__}")
+    if session is not None and client is not None:
+        raise TypeError("guard() takes session= or client=, not both")
+    with _lock:
+        if client is not None:
+            handle = GuardHandle(policy, "client")
+            _attach(handle, client, session=None)
+            return handle
+        _install_create_client_wrapper()
+        if session is not None:
+            core = _botocore_session(session)
+            handle = GuardHandle(policy, "session", _session=weakref.ref(core))
+            _session_handles.setdefault(core, []).append(handle)
+            return handle
+        handle = GuardHandle(policy, "process")
+        _process_handles.append(handle)
+        existing = _existing_clients()
+        for found in existing:
+            _attach(handle, found, session=None)
+        handle.preexisting_clients = len(existing)
+    if existing:
+        _log.warning(
+            "safeai.guard(): %d SageMaker client(s) created before the guard are guarded too",
+            len(existing),
+        )
+    return handle
+
+
+def unguard(handle: GuardHandle) -> None:
+    """Undo exactly the guard ``handle`` stands for; other guards stay in force."""
+    with _lock:
+        if not handle.active:
+            return
+        handle.active = False
+        if handle.scope == "process":
+            _process_handles.remove(handle)
+        elif handle.scope == "session":
+            core = handle._session() if handle._session is not None else None
+            if core is not None and core in _session_handles:
+                _session_handles[core].remove(handle)
+                if not _session_handles[core]:
+                    del _session_handles[core]
+        for client in list(handle._clients):
+            state = _states.get(client)
+            if state is None:
+                continue
+            state.handles = [h for h in state.handles if h is not handle]
+            if not state.handles:
+                client.meta.events.unregister(
+                    f"before-parameter-build.{_service_id(client)}", unique_id=_HANDLER_ID
+                )
+                del _states[client]
+        if not _process_handles and not _session_handles:
+            _remove_create_client_wrapper()
+
+
+@contextmanager
+def guarded(
+    policy: Policy,
+    *,
+    session: boto3.Session | botocore.session.Session | None = None,
+    client: BaseClient | None = None,
+) -> Iterator[GuardHandle]:
+    """:func:`guard` for the duration of a ``with`` block."""
+    handle = guard(policy, session=session, client=client)
+    try:
+        yield handle
+    finally:
+        unguard(handle)
+
+
+def active_handles() -> list[GuardHandle]:
+    """Every guard currently in force (for status displays)."""
+    with _lock:
+        handles = list(_process_handles)
+        for session_handles in _session_handles.values():
+            handles.extend(session_handles)
+        for state in _states.values():
+            handles.extend(h for h in state.handles if h.scope == "client")
+    return list(dict.fromkeys(handles))
+
+
+# -- attaching to clients ----------------------------------------------------------------------
+
+
+def _botocore_session(session: Any) -> botocore.session.Session:
+    import botocore.session
+
+    if isinstance(session, botocore.session.Session):
+        return session
+    core = getattr(session, "_session", None)
+    if isinstance(core, botocore.session.Session):
+        return core
+    raise TypeError(f"guard(session=...) needs a boto3 or botocore Session, got {session!r}")
+
+
+def _service_id(client: BaseClient) -> str:
+    return str(client.meta.service_model.service_id.hyphenize())
+
+
+def _service_name(client: BaseClient) -> str:
+    return str(client.meta.service_model.service_name)
+
+
+def _attach(
+    handle: GuardHandle, client: BaseClient, session: botocore.session.Session | None
+) -> None:
+    if _service_name(client) not in GUARDED_SERVICES:
+        return
+    state = _states.get(client)
+    if state is None:
+        state = _ClientState(session=weakref.ref(session) if session is not None else None)
+        _states[client] = state
+        client.meta.events.register_last(
+            f"before-parameter-build.{_service_id(client)}",
+            _make_handler(weakref.ref(client)),
+            unique_id=_HANDLER_ID,
+        )
+    elif state.session is None and session is not None:
+        state.session = weakref.ref(session)
+    if handle not in state.handles:
+        state.handles.append(handle)
+    handle._clients.add(client)
+
+
+def _existing_clients() -> list[BaseClient]:
+    from botocore.client import BaseClient
+
+    return [
+        obj
+        for obj in gc.get_objects()
+        if isinstance(obj, BaseClient) and _service_name(obj) in GUARDED_SERVICES
+    ]
+
+
+def _install_create_client_wrapper() -> None:
+    global _original_create_client
+    import botocore.session
+
+    if _original_create_client is not None:
+        return
+    original = botocore.session.Session.create_client
+    _original_create_client = original
+
+    def create_client(self: botocore.session.Session, *args: Any, **kwargs: Any) -> Any:
+        client = original(self, *args, **kwargs)
+        with _lock:
+            handles = [*_process_handles, *_session_handles.get(self, ())]
+            for handle in handles:
+                _attach(handle, client, session=self)
+        return client
+
+    create_client.__wrapped__ = original  # type: ignore[attr-defined]
+    botocore.session.Session.create_client = create_client  # type: ignore[method-assign]
+
+
+def _remove_create_client_wrapper() -> None:
+    global _original_create_client
+    import botocore.session
+
+    if _original_create_client is None:
+        return
+    botocore.session.Session.create_client = _original_create_client  # type: ignore[method-assign]
+    _original_create_client = None
+
+
+# -- the handler ---------------------------------------------------------------------------------
+
+
+def _make_handler(client_ref: weakref.ReferenceType[BaseClient]) -> Any:
+    relevant = guarded_operations() | REFERENCING_OPERATIONS
+
+    def before_parameter_build(
+        params: MutableMapping[str, Any], model: OperationModel, context: dict[str, Any], **_: Any
+    ) -> None:
+        operation = model.name
+        if operation not in relevant:
+            return
+        client = client_ref()
+        state = _states.get(client) if client is not None else None
+        if client is None or state is None:
+            return
+        for policy in state.policies():
+            _secure_request(client, state, operation, params, policy, context)
+
+    return before_parameter_build
+
+
+def _secure_request(
+    client: BaseClient,
+    state: _ClientState,
+    operation: str,
+    params: MutableMapping[str, Any],
+    policy: Policy,
+    context: dict[str, Any],
+) -> None:
+    record = _audit.logger.isEnabledFor(logging.INFO)
+    credentials = next((h.credentials for h in state.handles if h.policy == policy), "ambient")
+    decisions: list[Decision] = []
+    try:
+        _check_region(operation, context.get("client_region"), policy)
+        secured = copy_structure(params)
+        if operation in ("CreatePipeline", "UpdatePipeline"):
+            inline_pipeline_definition(secured, _s3_reader(client, state))
+        decisions = secure_in_place(operation, secured, policy)
+        if operation in REFERENCING_OPERATIONS:
+            check_references(client, operation, secured, policy)
+    except SafeAIError as error:
+        if record:
+            _audit.emit(_record(credentials, operation, params, policy, context, decisions, error))
+        raise
+    params.clear()
+    params.update(secured)
+    if record:
+        _audit.emit(_record(credentials, operation, params, policy, context, decisions, None))
+
+
+def _check_region(operation: str, client_region: object, policy: Policy) -> None:
+    expected = policy.effective_region
+    if expected and client_region != expected:
+        raise SecurityViolation(
+            control="client.region",
+            operation=operation,
+            path="client region",
+            found=client_region,
+            expected=f"{expected!r}, where the policy's role, key and subnets live",
+            remedy=f"create the client with region_name={expected!r}, or guard it with a policy "
+            f"for {client_region!r}.",
+            waivable=False,
+        )
+
+
+def _s3_reader(client: BaseClient, state: _ClientState) -> Any:
+    session = state.session() if state.session is not None else None
+    if session is None:
+        return None
+
+    def read(bucket: str, key: str, version: str | None) -> str:
+        s3 = session.create_client("s3", region_name=client.meta.region_name)
+        extra = {"VersionId": version} if version else {}
+        body = s3.get_object(Bucket=bucket, Key=key, **extra)["Body"].read()
+        return str(body.decode("utf-8"))
+
+    return read
+
+
+_NAME_FIELDS = ("Name", "JobName", "InstanceName", "ConfigName")
+
+
+def _resource_name(params: MutableMapping[str, Any]) -> str | None:
+    for key, value in params.items():
+        if isinstance(value, str) and key.endswith(_NAME_FIELDS) and "Arn" not in key:
+            return value
+    return None
+
+
+def _record(
+    credentials: str,
+    operation: str,
+    params: MutableMapping[str, Any],
+    policy: Policy,
+    context: dict[str, Any],
+    decisions: list[Decision],
+    error: SafeAIError | None,
+) -> dict[str, Any]:
+    record: dict[str, Any] = {
+        "event": "request",
+        "outcome": "refused" if error is not None else "secured",
+        "operation": operation,
+        "resource": _resource_name(params),
+        "region": context.get("client_region"),
+        "credentials": credentials,
+        "decisions": [d.as_dict() for d in decisions],
+        "waivers": [
+            {"control": d.control, "reason": d.reason} for d in decisions if d.outcome == "waived"
+        ],
+        "request": _audit.redact(params),
+    }
+    if isinstance(error, SecurityViolation):
+        record["violations"] = [
+            {"control": v.control, "path": v.path, "found": _audit.redact(v.found)}
+            for v in (error, *error.additional)
+        ]
+    elif isinstance(error, PreflightError | SafeAIError):
+        record["error"] = str(error)
+    return record

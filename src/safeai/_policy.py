@@ -1,0 +1,296 @@
+"""The policy: which role, key and network every guarded request must use."""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any, get_args
+
+from ._exceptions import PolicyError
+from ._types import PiiMode
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
+
+__all__ = ["Policy"]
+
+_ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::(\d{12}):role/[\w+=,.@/-]{1,512}$")
+_KMS_ARN = re.compile(
+    r"^arn:aws[a-z-]*:kms:([a-z]{2}(?:-[a-z]+)+-\d+):(\d{12}):(key|alias)/([\w/+=,.@:-]+)$"
+)
+_KMS_BARE = re.compile(r"^(?:(?:mrk-)?[0-9a-f]{32}|[0-9a-f-]{36}|alias/[\w/+=,.@:-]+)$")
+_SUBNET = re.compile(r"^subnet-[0-9a-f]+$")
+_SECURITY_GROUP = re.compile(r"^sg-[0-9a-f]+$")
+_REGION = re.compile(r"^[a-z]{2}(?:-[a-z]+)+-\d+$")
+_PII_MODES: tuple[str, ...] = get_args(PiiMode)
+
+#: Environment variables safeai reads that are not policy fields.
+_OTHER_ENVIRONMENT = frozenset({"SAFEAI_CONFIG"})
+_CONFIG_FILES = ("safeai.toml", "pyproject.toml")
+
+
+def _fail(name: str, message: str) -> PolicyError:
+    return PolicyError(message, field=name)
+
+
+def _strings(name: str, value: object, pattern: re.Pattern[str], what: str) -> tuple[str, ...]:
+    if isinstance(value, str) or not isinstance(value, Sequence):
+        raise _fail(name, f"expected a list of {what}s, found {value!r}")
+    for item in value:
+        if not isinstance(item, str) or not pattern.match(item):
+            raise _fail(name, f"{item!r} is not a {what}")
+    return tuple(dict.fromkeys(value))
+
+
+def _optional(name: str, value: object, pattern: re.Pattern[str], what: str) -> None:
+    if value is not None and (not isinstance(value, str) or not pattern.match(value)):
+        raise _fail(name, f"{value!r} is not a {what}")
+
+
+def _is_kms_key(value: str) -> bool:
+    return bool(_KMS_ARN.match(value) or _KMS_BARE.match(value))
+
+
+@dataclass(frozen=True)
+class Policy:
+    """What every guarded request must use: a role, a KMS key, private subnets, and so on.
+
+    The policy is frozen and validated when it is built: a malformed value raises
+    :class:`safeai.PolicyError` naming the field. ``execution_role_arn``, ``kms_key_id``,
+    ``subnets`` and ``security_group_ids`` are needed by the SageMaker controls; a request that
+    needs one the policy lacks is refused rather than sent unguarded.
+
+    Args:
+        execution_role_arn: the IAM role SageMaker workloads run as; injected where missing.
+        kms_key_id: the customer-managed key (ARN preferred) injected for encryption at rest.
+        subnets: private subnet ids; requests may use any non-empty subset.
+        security_group_ids: security group ids; requests may use any non-empty subset.
+        network_isolation: require ``EnableNetworkIsolation`` (default True).
+        inter_container_encryption: require ``EnableInterContainerTrafficEncryption`` (default True).
+        allowed_role_arns: further roles a request may name instead of ``execution_role_arn``.
+        allowed_kms_key_ids: further keys a request may name instead of ``kms_key_id``.
+        pii: what a PII finding in an S3 input does: ``"block"``, ``"warn"`` or ``"off"``.
+        preflight: run the checks that call AWS (role, key, network, PII, account); False runs
+            only the pure engine.
+        waivers: control slug -> the written reason it is waived; recorded in every decision.
+        region: the region the role, key and subnets live in; taken from ``kms_key_id`` when it
+            is an ARN. A guarded client of another region is refused.
+    """
+
+    execution_role_arn: str | None = None
+    kms_key_id: str | None = None
+    subnets: Sequence[str] = ()
+    security_group_ids: Sequence[str] = ()
+    network_isolation: bool = True
+    inter_container_encryption: bool = True
+    allowed_role_arns: Sequence[str] = ()
+    allowed_kms_key_ids: Sequence[str] = ()
+    pii: PiiMode = "block"
+    preflight: bool = True
+    waivers: Mapping[str, str] = field(default_factory=dict)
+    region: str | None = None
+
+    def __post_init__(self) -> None:
+        set_ = object.__setattr__
+        _optional("execution_role_arn", self.execution_role_arn, _ROLE_ARN, "role ARN")
+        for name in ("kms_key_id",):
+            value = getattr(self, name)
+            if value is not None and (not isinstance(value, str) or not _is_kms_key(value)):
+                raise _fail(name, f"{value!r} is not a KMS key id, key ARN, alias or alias ARN")
+        set_(self, "subnets", _strings("subnets", self.subnets, _SUBNET, "subnet id (subnet-…)"))
+        set_(
+            self,
+            "security_group_ids",
+            _strings(
+                "security_group_ids", self.security_group_ids, _SECURITY_GROUP, "security group id"
+            ),
+        )
+        set_(
+            self,
+            "allowed_role_arns",
+            _strings("allowed_role_arns", self.allowed_role_arns, _ROLE_ARN, "role ARN"),
+        )
+        keys = self.allowed_kms_key_ids
+        if isinstance(keys, str) or not isinstance(keys, Sequence):
+            raise _fail("allowed_kms_key_ids", f"expected a list of KMS keys, found {keys!r}")
+        for key in keys:
+            if not isinstance(key, str) or not _is_kms_key(key):
+                raise _fail("allowed_kms_key_ids", f"{key!r} is not a KMS key id or ARN")
+        set_(self, "allowed_kms_key_ids", tuple(dict.fromkeys(keys)))
+        for flag in ("network_isolation", "inter_container_encryption", "preflight"):
+            if not isinstance(getattr(self, flag), bool):
+                raise _fail(flag, f"expected true or false, found {getattr(self, flag)!r}")
+        if self.pii not in _PII_MODES:
+            raise _fail("pii", f"expected one of {', '.join(_PII_MODES)}, found {self.pii!r}")
+        set_(self, "waivers", MappingProxyType(self._checked_waivers()))
+        _optional("region", self.region, _REGION, "region name")
+        key_region = self._key_region()
+        if self.region and key_region and key_region != self.region:
+            raise _fail(
+                "region",
+                f"{self.region!r} differs from the region of kms_key_id ({key_region!r})",
+            )
+
+    def _checked_waivers(self) -> dict[str, str]:
+        from .controls import by_slug
+
+        if not isinstance(self.waivers, Mapping):
+            raise _fail("waivers", f"expected a table of slug = reason, found {self.waivers!r}")
+        checked: dict[str, str] = {}
+        for slug, reason in self.waivers.items():
+            if by_slug(slug) is None:
+                raise _fail("waivers", f"{slug!r} is not a control slug (see docs/controls.md)")
+            if not isinstance(reason, str) or not reason.strip():
+                raise _fail("waivers", f"{slug!r} needs a written reason, found {reason!r}")
+            checked[slug] = reason.strip()
+        return checked
+
+    def __hash__(self) -> int:
+        return hash(
+            tuple(
+                tuple(sorted(self.waivers.items())) if f.name == "waivers" else getattr(self, f.name)
+                for f in fields(self)
+            )
+        )
+
+    def _key_region(self) -> str | None:
+        match = _KMS_ARN.match(self.kms_key_id or "")
+        return match.group(1) if match else None
+
+    @property
+    def effective_region(self) -> str | None:
+        """``region``, or the region of ``kms_key_id`` when it is an ARN."""
+        return self.region or self._key_region()
+
+    @property
+    def account_id(self) -> str | None:
+        """The account of ``execution_role_arn``, when there is one."""
+        match = _ROLE_ARN.match(self.execution_role_arn or "")
+        return match.group(1) if match else None
+
+    @property
+    def role_arns(self) -> tuple[str, ...]:
+        """Every role a request may name: the execution role, then the allowed ones."""
+        first = (self.execution_role_arn,) if self.execution_role_arn else ()
+        return first + tuple(self.allowed_role_arns)
+
+    @property
+    def kms_key_ids(self) -> tuple[str, ...]:
+        """Every key a request may name: the policy's key, then the allowed ones."""
+        first = (self.kms_key_id,) if self.kms_key_id else ()
+        return first + tuple(self.allowed_kms_key_ids)
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str] | None = None) -> Self:
+        """Build the policy from configuration.
+
+        Reads ``path`` when given; otherwise ``$SAFEAI_CONFIG``; otherwise the first
+        ``safeai.toml`` or ``pyproject.toml`` with a ``[tool.safeai]`` table found from the
+        working directory upward. ``SAFEAI_<FIELD>`` environment variables override the file
+        (lists comma-separated, booleans ``true``/``false``). Errors name the file and key.
+        """
+        values: dict[str, Any] = {}
+        sources: dict[str, str] = {}
+        location = path if path is not None else os.environ.get("SAFEAI_CONFIG")
+        found = Path(location) if location else _search(Path.cwd())
+        if found is not None:
+            table, where = _read_table(found)
+            for key, value in table.items():
+                values[key] = value
+                sources[key] = f"{found} {where} {key}"
+        for key, value in _environment().items():
+            values[key] = value
+            sources[key] = f"environment variable SAFEAI_{key.upper()}"
+        if not values:
+            raise PolicyError(
+                "no configuration found: write safeai.toml or a [tool.safeai] table in "
+                f"pyproject.toml (searched from {Path.cwd()} upward), or set SAFEAI_* variables"
+            )
+        known = {f.name for f in fields(cls)}
+        for key in values:
+            if key not in known:
+                raise PolicyError(
+                    f"unknown key; expected one of {', '.join(sorted(known))}",
+                    source=sources[key].rsplit(" ", 1)[0],
+                    field=key,
+                )
+        try:
+            return cls(**values)
+        except PolicyError as error:
+            raise PolicyError(
+                error.reason,
+                field=error.field,
+                source=sources.get(error.field or "", "").rsplit(" ", 1)[0] or None,
+            ) from None
+
+
+def _search(start: Path) -> Path | None:
+    for directory in (start, *start.parents):
+        for name in _CONFIG_FILES:
+            candidate = directory / name
+            if candidate.is_file() and (name == "safeai.toml" or _has_tool_table(candidate)):
+                return candidate
+    return None
+
+
+def _load_toml(path: Path) -> dict[str, Any]:
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - exercised on Python 3.10 only
+        import tomli as tomllib
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except OSError as error:
+        raise PolicyError(f"cannot read: {error.strerror}", source=str(path)) from None
+    except tomllib.TOMLDecodeError as error:
+        raise PolicyError(f"not valid TOML: {error}", source=str(path)) from None
+
+
+def _has_tool_table(path: Path) -> bool:
+    return "safeai" in _load_toml(path).get("tool", {})
+
+
+def _read_table(path: Path) -> tuple[dict[str, Any], str]:
+    document = _load_toml(path)
+    if path.name == "pyproject.toml" or "tool" in document:
+        table = document.get("tool", {}).get("safeai")
+        if not isinstance(table, dict):
+            raise PolicyError("has no [tool.safeai] table", source=str(path))
+        return table, "[tool.safeai]"
+    return document, ""
+
+
+def _environment() -> dict[str, object]:
+    names = {f.name: f for f in fields(Policy)}
+    found: dict[str, object] = {}
+    for variable, raw in os.environ.items():
+        if not variable.startswith("SAFEAI_") or variable in _OTHER_ENVIRONMENT:
+            continue
+        key = variable.removeprefix("SAFEAI_").lower()
+        if key not in names or key == "waivers":
+            raise PolicyError(
+                "unknown variable (waivers belong in a reviewed configuration file)"
+                if key == "waivers"
+                else f"unknown variable; policy fields are {', '.join(sorted(names))}",
+                source=f"environment variable {variable}",
+            )
+        default = getattr(Policy, key, None)
+        if isinstance(default, bool):
+            lowered = raw.strip().lower()
+            if lowered not in {"true", "false", "1", "0", "yes", "no"}:
+                raise PolicyError(
+                    f"expected true or false, found {raw!r}",
+                    source=f"environment variable {variable}",
+                )
+            found[key] = lowered in {"true", "1", "yes"}
+        elif isinstance(default, tuple):
+            found[key] = [part.strip() for part in raw.split(",") if part.strip()]
+        else:
+            found[key] = raw.strip() or None
+    return found

@@ -1,0 +1,148 @@
+"""Requests whose security lives in another resource: an endpoint names an endpoint
+configuration (which names models), a transform job names a model, and a pipeline may keep its
+definition in S3. These lookups use the caller's own client and are cached briefly."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Callable, Mapping, MutableMapping
+from typing import TYPE_CHECKING, Any
+
+from ._engine import evaluate
+from ._exceptions import PreflightError, SecurityViolation
+
+if TYPE_CHECKING:
+    from botocore.client import BaseClient
+
+    from ._policy import Policy
+
+__all__ = ["REFERENCING_OPERATIONS", "check_references", "clear_caches", "inline_pipeline_definition"]
+
+#: How long a referenced resource's verdict is reused. Models and endpoint configurations cannot
+#: be changed in place, only deleted and created again under the same name.
+REFERENCE_TTL_SECONDS = 300.0
+_PIPELINE_DEFINITION_LIMIT = 1_048_576
+
+REFERENCING_OPERATIONS = frozenset({"CreateEndpoint", "UpdateEndpoint", "CreateTransformJob"})
+
+_cache: dict[tuple[object, ...], tuple[float, Mapping[str, Any]]] = {}
+_lock = threading.Lock()
+
+
+def clear_caches() -> None:
+    """Forget every cached referenced resource."""
+    with _lock:
+        _cache.clear()
+
+
+def _describe(
+    client: BaseClient, kind: str, name: str, call: Callable[[], Mapping[str, Any]]
+) -> Mapping[str, Any]:
+    key = (client.meta.endpoint_url, client.meta.region_name, kind, name)
+    now = time.monotonic()
+    with _lock:
+        hit = _cache.get(key)
+    if hit is not None and now - hit[0] < REFERENCE_TTL_SECONDS:
+        return hit[1]
+    try:
+        document = call()
+    except Exception as error:  # noqa: BLE001 - any failure to look it up refuses the request
+        raise PreflightError(
+            f"cannot read {kind} {name!r} to check it ({error}); the request was refused",
+            resource=name,
+        ) from error
+    with _lock:
+        _cache[key] = (now, document)
+    return document
+
+
+def _refuse(operation: str, via: str, found: SecurityViolation) -> SecurityViolation:
+    return SecurityViolation(
+        control=found.control,
+        operation=operation,
+        path=f"{via} -> {found.path}",
+        found=found.found,
+        expected=found.expected,
+        remedy=f"{found.remedy} The referenced resource cannot be changed in place: create a "
+        "compliant one (through a guarded client) and name it instead.",
+    )
+
+
+def check_references(
+    client: BaseClient, operation: str, params: Mapping[str, Any], policy: Policy
+) -> None:
+    """Refuse ``operation`` when a resource it names does not satisfy the policy."""
+    if operation == "CreateTransformJob":
+        _check_model(client, operation, params.get("ModelName"), "ModelName", policy)
+        return
+    name = params.get("EndpointConfigName")
+    if not isinstance(name, str):
+        return
+    config = _describe(
+        client,
+        "endpoint configuration",
+        name,
+        lambda: client.describe_endpoint_config(EndpointConfigName=name),
+    )
+    via = f"EndpointConfigName={name!r}"
+    for violation in evaluate("CreateEndpointConfig", config, policy):
+        raise _refuse(operation, via, violation)
+    for index, variant in enumerate(config.get("ProductionVariants", [])):
+        _check_model(
+            client,
+            operation,
+            variant.get("ModelName"),
+            f"{via} ProductionVariants[{index}].ModelName",
+            policy,
+        )
+
+
+def _check_model(
+    client: BaseClient, operation: str, name: object, via: str, policy: Policy
+) -> None:
+    if not isinstance(name, str):
+        return
+    model = _describe(client, "model", name, lambda: client.describe_model(ModelName=name))
+    for violation in evaluate("CreateModel", model, policy):
+        raise _refuse(operation, f"{via}={name!r}" if "=" not in via else via, violation)
+
+
+def inline_pipeline_definition(
+    params: MutableMapping[str, Any], read_s3: Callable[[str, str, str | None], str] | None
+) -> None:
+    """Replace ``PipelineDefinitionS3Location`` with the definition it points to, so that what
+    safeai checks is exactly what SageMaker runs (the object could change after the check)."""
+    location = params.get("PipelineDefinitionS3Location")
+    if not isinstance(location, Mapping):
+        return
+    bucket, key = location.get("Bucket"), location.get("ObjectKey")
+    where = f"s3://{bucket}/{key}"
+    if read_s3 is None:
+        raise PreflightError(
+            f"the pipeline definition at {where} cannot be read by a client-level guard; pass "
+            "PipelineDefinition inline or guard the session (safeai.guard(policy, session=...))",
+            control="pipeline.steps",
+        )
+    try:
+        body = read_s3(str(bucket), str(key), location.get("VersionId"))
+        json.loads(body)
+    except (ValueError, UnicodeDecodeError) as error:
+        raise PreflightError(
+            f"the pipeline definition at {where} is not valid JSON ({error})",
+            control="pipeline.steps",
+        ) from error
+    except Exception as error:  # noqa: BLE001 - a definition that cannot be read is refused
+        raise PreflightError(
+            f"cannot read the pipeline definition at {where} ({error}); the request was refused",
+            control="pipeline.steps",
+        ) from error
+    if len(body) > _PIPELINE_DEFINITION_LIMIT:
+        raise PreflightError(
+            f"the pipeline definition at {where} is larger than the 1 MiB SageMaker accepts "
+            "inline, so safeai cannot send exactly what it checked",
+            control="pipeline.steps",
+        )
+    del params["PipelineDefinitionS3Location"]
+    params["PipelineDefinition"] = body

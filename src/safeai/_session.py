@@ -1,0 +1,156 @@
+"""The SecureSession door: a boto3 session on assumed-role credentials, guarded from birth."""
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING, Any
+
+from ._exceptions import PolicyError
+from ._hooks import GuardHandle, guard, unguard
+from ._policy import _ROLE_ARN, Policy
+
+if TYPE_CHECKING:
+    import boto3
+    from botocore.client import BaseClient
+
+__all__ = ["SecureSession"]
+
+
+class SecureSession:
+    """A guarded boto3 session whose credentials come from ``sts:AssumeRole``.
+
+    With ``role_arn``, the calling code never holds long-lived keys: botocore assumes the role
+    with the ambient (or ``profile_name``) credentials and refreshes the temporary credentials
+    before they expire. Without ``role_arn``, the ambient credentials are used and every audit
+    record says so. Every SageMaker client it creates is guarded by ``policy``.
+
+    >>> session = safeai.SecureSession(policy, role_arn="arn:aws:iam::111122223333:role/ml-caller")
+    >>> sm = session.client("sagemaker")
+    """
+
+    def __init__(
+        self,
+        policy: Policy,
+        *,
+        role_arn: str | None = None,
+        region_name: str | None = None,
+        profile_name: str | None = None,
+        external_id: str | None = None,
+        source_identity: str | None = None,
+        duration_seconds: int = 3600,
+    ) -> None:
+        import boto3
+        import botocore.session
+
+        if not isinstance(policy, Policy):
+            raise TypeError(f"SecureSession needs a safeai.Policy, got {type(policy).__name__}")
+        if not 900 <= duration_seconds <= 43200:
+            raise PolicyError(
+                f"must be between 900 and 43200 seconds, found {duration_seconds}",
+                field="duration_seconds",
+            )
+        region = region_name or policy.effective_region
+        core = botocore.session.Session(profile=profile_name)
+        if region:
+            core.set_config_variable("region", region)
+        self.role_arn = role_arn
+        if role_arn is not None:
+            match = _ROLE_ARN.match(role_arn)
+            if match is None:
+                raise PolicyError(f"{role_arn!r} is not a role ARN", field="role_arn")
+            if policy.account_id and match.group(1) != policy.account_id:
+                raise PolicyError(
+                    f"{role_arn!r} is in account {match.group(1)}, but the policy's execution "
+                    f"role is in account {policy.account_id}",
+                    field="role_arn",
+                )
+            _use_assumed_role(
+                core,
+                role_arn,
+                region=region,
+                profile_name=profile_name,
+                external_id=external_id,
+                source_identity=source_identity,
+                duration_seconds=duration_seconds,
+            )
+        self.policy = policy
+        self.boto_session: boto3.Session = boto3.Session(botocore_session=core)
+        self._handle: GuardHandle = guard(policy, session=self.boto_session)
+        self._handle.credentials = (
+            f"assumed-role {role_arn}" if role_arn else "ambient (no role_arn: not assumed)"
+        )
+
+    @property
+    def region_name(self) -> str | None:
+        """The session's region."""
+        return self.boto_session.region_name
+
+    def client(self, service_name: str, **kwargs: Any) -> BaseClient:
+        """A guarded client, as ``boto3.Session.client``."""
+        return self.boto_session.client(service_name, **kwargs)  # type: ignore[call-overload,no-any-return]
+
+    def resource(self, service_name: str, **kwargs: Any) -> Any:
+        """A resource whose client is guarded, as ``boto3.Session.resource``."""
+        return self.boto_session.resource(service_name, **kwargs)  # type: ignore[call-overload]
+
+    def close(self) -> None:
+        """Stop guarding clients this session creates from now on (and those it created)."""
+        unguard(self._handle)
+
+    def __repr__(self) -> str:
+        how = f"role_arn={self.role_arn!r}" if self.role_arn else "ambient credentials"
+        return f"<safeai.SecureSession {how} region={self.region_name!r}>"
+
+
+def _use_assumed_role(
+    core: Any,
+    role_arn: str,
+    *,
+    region: str | None,
+    profile_name: str | None,
+    external_id: str | None,
+    source_identity: str | None,
+    duration_seconds: int,
+) -> None:
+    import botocore.session
+    from botocore.credentials import (
+        AssumeRoleCredentialFetcher,
+        CredentialProvider,
+        CredentialResolver,
+        DeferredRefreshableCredentials,
+    )
+
+    source = botocore.session.Session(profile=profile_name)
+    if region:
+        source.set_config_variable("region", region)
+    source_credentials = source.get_credentials()
+    if source_credentials is None:
+        raise PolicyError(
+            "no credentials to assume the role with: configure a profile, environment "
+            "variables or an instance role",
+            field="role_arn",
+        )
+    extra: dict[str, Any] = {
+        "RoleSessionName": f"safeai-{os.getpid()}",
+        "DurationSeconds": duration_seconds,
+    }
+    if external_id:
+        extra["ExternalId"] = external_id
+    if source_identity:
+        extra["SourceIdentity"] = source_identity
+    fetcher = AssumeRoleCredentialFetcher(
+        client_creator=source.create_client,
+        source_credentials=source_credentials,
+        role_arn=role_arn,
+        extra_args=extra,
+    )
+
+    class _AssumedRole(CredentialProvider):  # type: ignore[misc]
+        METHOD = "safeai-assume-role"
+
+        def load(self) -> DeferredRefreshableCredentials:
+            return DeferredRefreshableCredentials(
+                method=self.METHOD, refresh_using=fetcher.fetch_credentials
+            )
+
+    core.register_component("credential_provider", CredentialResolver([_AssumedRole()]))

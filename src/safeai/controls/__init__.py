@@ -1,0 +1,64 @@
+"""The controls catalogue: the single source of truth for what safeai enforces.
+
+Every control is a :class:`Control` record in :data:`CATALOGUE`. The same records drive
+enforcement of requests, the detective audit, the SCP generator and the control reference in
+``docs/``. This package is data only: it never imports boto3 and never calls AWS.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+from . import hosting, monitoring, notebooks, pipelines, training
+from ._schema import Anchors, Control, Requirement, Target
+from ._scope import OUT_OF_SCOPE, OutOfScope
+
+__all__ = [
+    "CATALOGUE",
+    "OUT_OF_SCOPE",
+    "Anchors",
+    "Control",
+    "OutOfScope",
+    "Requirement",
+    "Target",
+    "by_slug",
+    "for_operation",
+    "guarded_operations",
+]
+
+CATALOGUE: tuple[Control, ...] = (
+    training.CONTROLS
+    + hosting.CONTROLS
+    + notebooks.CONTROLS
+    + monitoring.CONTROLS
+    + pipelines.CONTROLS
+)
+
+
+@cache
+def _index() -> dict[str, tuple[tuple[Control, Target], ...]]:
+    by_operation: dict[str, list[tuple[Control, Target]]] = {}
+    for control in CATALOGUE:
+        for target in control.targets:
+            by_operation.setdefault(target.operation, []).append((control, target))
+    return {op: tuple(pairs) for op, pairs in by_operation.items()}
+
+
+def for_operation(operation: str) -> tuple[tuple[Control, Target], ...]:
+    """Every (control, target) pair that applies to ``operation``, in catalogue order."""
+    return _index().get(operation, ())
+
+
+def guarded_operations() -> frozenset[str]:
+    """The operations at least one control applies to."""
+    return frozenset(_index())
+
+
+@cache
+def _slugs() -> dict[str, Control]:
+    return {control.slug: control for control in CATALOGUE}
+
+
+def by_slug(slug: str) -> Control | None:
+    """The control with this slug, or None."""
+    return _slugs().get(slug)

@@ -1,0 +1,88 @@
+"""The record types of the catalogue: data only, validated once by the conformance tests."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+__all__ = ["Anchors", "Control", "Requirement", "Target"]
+
+RequirementKind = Literal[
+    "role", "kms_key", "vpc", "subnet", "subnets", "security_groups", "equals", "steps"
+]
+
+
+@dataclass(frozen=True, slots=True)
+class Requirement:
+    """What a control demands of the value at its field.
+
+    ``role``: the policy's execution role or an allowed role. ``kms_key``: the policy's key or an
+    allowed key. ``vpc``: a ``{"Subnets", "SecurityGroupIds"}`` structure within the policy's
+    subnets and security groups. ``subnet`` / ``subnets`` / ``security_groups``: one subnet id, or
+    a list of ids, within the policy's. ``equals``: exactly ``value``. ``steps``: a pipeline
+    definition whose every step is secured as the request it stands for.
+
+    ``enabled_by`` names a boolean policy field that switches the control off when False (for
+    example ``network_isolation``).
+    """
+
+    kind: RequirementKind
+    value: object = None
+    enabled_by: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """One place in one operation's request where a control applies.
+
+    ``path`` is the full field path. ``within`` is the prefix of ``path`` that must already exist
+    for the control to apply (``""`` for the top level); below it the engine creates what is
+    missing. ``inject=False`` makes the target check-only: a value present must comply, an absent
+    one is left alone (used on updates, where an absent field means "unchanged").
+    ``instance_types`` is a path, relative to the ``within`` container, to the instance type(s)
+    whose local NVMe storage SageMaker encrypts in hardware and for which AWS refuses a volume key.
+    """
+
+    operation: str
+    path: str
+    within: str = ""
+    inject: bool = True
+    instance_types: str | None = None
+
+    @property
+    def relative_path(self) -> str:
+        """The path below the ``within`` container."""
+        return self.path[len(self.within) + 1 :] if self.within else self.path
+
+
+@dataclass(frozen=True, slots=True)
+class Anchors:
+    """Where this control appears in the tools teams already use (for docs, audit and SCPs)."""
+
+    security_hub: tuple[str, ...] = ()
+    prowler: tuple[str, ...] = ()
+    checkov: tuple[str, ...] = ()
+    iam_condition_keys: tuple[str, ...] = ()
+    cdk_nag: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Control:
+    """One security control: a stable slug, what it demands, where, and how to fix it."""
+
+    slug: str
+    title: str
+    requirement: Requirement
+    targets: tuple[Target, ...]
+    remedy: str
+    anchors: Anchors = field(default_factory=Anchors)
+
+    @property
+    def resource(self) -> str:
+        """The resource family, the part of the slug before the dot."""
+        return self.slug.split(".", 1)[0]
+
+    @property
+    def operations(self) -> tuple[str, ...]:
+        """The operations this control applies to, in catalogue order, without repeats."""
+        return tuple(dict.fromkeys(t.operation for t in self.targets))

@@ -1,0 +1,117 @@
+"""Controls for hosting: models and endpoint configurations.
+
+Endpoints themselves carry no security fields: ``CreateEndpoint``/``UpdateEndpoint`` are checked
+through the endpoint configuration (and its models) they name.
+"""
+
+from __future__ import annotations
+
+from ._builders import ISOLATION, KMS, ROLE, VPC, at
+from ._schema import Anchors, Control
+
+__all__ = ["CONTROLS"]
+
+MODEL = ("CreateModel",)
+ENDPOINT_CONFIG = ("CreateEndpointConfig",)
+_VARIANTS = ("ProductionVariants[]", "ShadowProductionVariants[]")
+
+CONTROLS: tuple[Control, ...] = (
+    Control(
+        slug="model.role",
+        title="Models run as the policy's execution role",
+        requirement=ROLE,
+        targets=at(MODEL, "ExecutionRoleArn"),
+        remedy="omit ExecutionRoleArn (safeai fills in the policy's role) or pass an allowed role.",
+        anchors=Anchors(iam_condition_keys=("iam:PassedToService",)),
+    ),
+    Control(
+        slug="model.vpc",
+        title="Model containers run in the policy's private subnets",
+        requirement=VPC,
+        targets=at(MODEL, "VpcConfig"),
+        remedy="omit VpcConfig (safeai fills in the policy's private subnets and security groups) "
+        "or use only subnets and security groups the policy lists.",
+        anchors=Anchors(
+            prowler=("sagemaker_models_vpc_settings_configured",),
+            iam_condition_keys=("sagemaker:VpcSubnets", "sagemaker:VpcSecurityGroupIds"),
+        ),
+    ),
+    Control(
+        slug="model.network_isolation",
+        title="Model containers have no network access",
+        requirement=ISOLATION,
+        targets=at(MODEL, "EnableNetworkIsolation"),
+        remedy="omit EnableNetworkIsolation or set it to True.",
+        anchors=Anchors(
+            security_hub=("SageMaker.5",),
+            prowler=("sagemaker_models_network_isolation_enabled",),
+            checkov=("CKV_AWS_370",),
+            iam_condition_keys=("sagemaker:NetworkIsolation",),
+        ),
+    ),
+    Control(
+        slug="endpoint_config.storage_kms",
+        title="Endpoint storage volumes are encrypted with the policy's KMS key",
+        requirement=KMS,
+        targets=at(ENDPOINT_CONFIG, "KmsKeyId", instance_types="ProductionVariants[].InstanceType"),
+        remedy="omit KmsKeyId (safeai fills in the policy's key) or use the policy's or an "
+        "allowed key.",
+        anchors=Anchors(
+            prowler=("sagemaker_endpoint_config_kms_encryption_enabled",),
+            checkov=("CKV_AWS_98",),
+            iam_condition_keys=("sagemaker:VolumeKmsKeyArn",),
+        ),
+    ),
+    Control(
+        slug="endpoint_config.data_capture_kms",
+        title="Endpoint data capture is encrypted with the policy's KMS key",
+        requirement=KMS,
+        targets=at(ENDPOINT_CONFIG, "DataCaptureConfig.KmsKeyId", within="DataCaptureConfig"),
+        remedy="omit DataCaptureConfig.KmsKeyId or use the policy's or an allowed key.",
+    ),
+    Control(
+        slug="endpoint_config.async_output_kms",
+        title="Asynchronous inference outputs are encrypted with the policy's KMS key",
+        requirement=KMS,
+        targets=at(
+            ENDPOINT_CONFIG,
+            "AsyncInferenceConfig.OutputConfig.KmsKeyId",
+            within="AsyncInferenceConfig.OutputConfig",
+        ),
+        remedy="omit AsyncInferenceConfig.OutputConfig.KmsKeyId or use the policy's or an "
+        "allowed key.",
+    ),
+    Control(
+        slug="endpoint_config.core_dump_kms",
+        title="Inference core dumps are encrypted with the policy's KMS key",
+        requirement=KMS,
+        targets=sum(
+            (at(ENDPOINT_CONFIG, "KmsKeyId", prefix=f"{v}.CoreDumpConfig") for v in _VARIANTS),
+            (),
+        ),
+        remedy="omit CoreDumpConfig.KmsKeyId or use the policy's or an allowed key.",
+    ),
+    # Only endpoint configurations for inference components carry these; injecting them into
+    # a model-based configuration would change what it means, so they are check-only.
+    Control(
+        slug="endpoint_config.role",
+        title="Inference-component endpoints run as the policy's execution role",
+        requirement=ROLE,
+        targets=at(ENDPOINT_CONFIG, "ExecutionRoleArn", inject=False),
+        remedy="pass the policy's or an allowed role as ExecutionRoleArn.",
+    ),
+    Control(
+        slug="endpoint_config.vpc",
+        title="Inference-component endpoints run in the policy's private subnets",
+        requirement=VPC,
+        targets=at(ENDPOINT_CONFIG, "VpcConfig", inject=False),
+        remedy="use only subnets and security groups the policy lists in VpcConfig.",
+    ),
+    Control(
+        slug="endpoint_config.network_isolation",
+        title="Inference-component containers have no network access",
+        requirement=ISOLATION,
+        targets=at(ENDPOINT_CONFIG, "EnableNetworkIsolation", inject=False),
+        remedy="set EnableNetworkIsolation to True or omit it.",
+    ),
+)

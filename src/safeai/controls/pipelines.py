@@ -1,0 +1,58 @@
+"""Controls for SageMaker Pipelines, and how their steps map onto API operations.
+
+A pipeline never sends ``CreateTrainingJob`` itself: each step's ``Arguments`` *is* that request,
+and the engine secures it exactly as it would secure the direct call.
+"""
+
+from __future__ import annotations
+
+from ._builders import ROLE, at
+from ._schema import Anchors, Control, Requirement
+
+__all__ = ["CONTROLS", "STEP_OPERATIONS", "STEPS_WITHOUT_RESOURCES", "NESTED_STEP_LISTS"]
+
+CONTROLS: tuple[Control, ...] = (
+    Control(
+        slug="pipeline.role",
+        title="Pipelines run as the policy's execution role",
+        requirement=ROLE,
+        targets=at(("CreatePipeline",), "RoleArn")
+        + at(("UpdatePipeline",), "RoleArn", inject=False),
+        remedy="omit RoleArn (safeai fills in the policy's role) or pass an allowed role.",
+        anchors=Anchors(iam_condition_keys=("iam:PassedToService",)),
+    ),
+    Control(
+        slug="pipeline.steps",
+        title="Every pipeline step is secured like the request it stands for",
+        requirement=Requirement("steps"),
+        targets=at(("CreatePipeline", "UpdatePipeline"), "PipelineDefinition", inject=False),
+        remedy="write the step's security fields as literal values (not pipeline parameters or "
+        "expressions) that comply with the policy, or omit them so safeai fills them in.",
+    ),
+)
+
+#: Step ``Type`` -> the operation whose request shape its ``Arguments`` hold.
+STEP_OPERATIONS: dict[str, str] = {
+    "Training": "CreateTrainingJob",
+    "Processing": "CreateProcessingJob",
+    "Transform": "CreateTransformJob",
+    "Tuning": "CreateHyperParameterTuningJob",
+    "Model": "CreateModel",
+    "AutoML": "CreateAutoMLJob",
+    "QualityCheck": "CreateProcessingJob",
+    "ClarifyCheck": "CreateProcessingJob",
+}
+
+#: Step types whose ``Arguments`` hold more steps (``Condition``: the If and Else branches).
+NESTED_STEP_LISTS: dict[str, tuple[str, ...]] = {
+    "Condition": ("IfSteps", "ElseSteps"),
+}
+
+#: Step types that start no SageMaker compute of their own, with the reason they pass as they are.
+STEPS_WITHOUT_RESOURCES: dict[str, str] = {
+    "Fail": "stops the execution; runs nothing",
+    "Lambda": "invokes a Lambda function; its security is the function's own",
+    "Callback": "sends a message to an SQS queue; runs nothing in SageMaker",
+    "EMR": "submits a step to an existing EMR cluster, outside SageMaker",
+    "RegisterModel": "registers a model package version; deploying it goes through CreateModel",
+}

@@ -1,0 +1,43 @@
+"""Corrections to moto's SageMaker emulation where its answers are lossy.
+
+moto's ``CreateModel`` handler never reads ``EnableNetworkIsolation`` (``DescribeModel`` always
+answers False) and ``CreateProcessingJob`` drops ``ProcessingResources``. safeai checks a
+transform job's or an endpoint's model through ``DescribeModel``, so the sandbox must answer
+what was sent. The patches wrap moto's response handlers at class level; they reach a
+``ThreadedMotoServer`` running in this process and ``mock_aws`` alike.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = ["apply"]
+
+_applied = False
+
+
+def apply() -> None:
+    """Install the corrections once per process."""
+    global _applied
+    if _applied:
+        return
+    from moto.sagemaker.responses import SageMakerResponse
+
+    create_model = SageMakerResponse.create_model
+    create_processing_job = SageMakerResponse.create_processing_job
+
+    def create_model_keeping_isolation(self: Any) -> Any:
+        result = create_model(self)
+        model = self.sagemaker_backend.describe_model(self._get_param("ModelName"))
+        model.enable_network_isolation = bool(self._get_param("EnableNetworkIsolation", False))
+        return result
+
+    def create_processing_job_keeping_resources(self: Any) -> Any:
+        result = create_processing_job(self)
+        job = self.sagemaker_backend.processing_jobs[self._get_param("ProcessingJobName")]
+        job.processing_resources = self._get_param("ProcessingResources")
+        return result
+
+    SageMakerResponse.create_model = create_model_keeping_isolation
+    SageMakerResponse.create_processing_job = create_processing_job_keeping_resources
+    _applied = True

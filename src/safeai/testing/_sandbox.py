@@ -1,0 +1,284 @@
+"""An offline AWS account for the demo, for safeai's tests and for users' own pipelines:
+moto in server mode on loopback, with a secure baseline provisioned."""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
+
+from .._exceptions import SafeAIError
+from .._policy import Policy
+
+if TYPE_CHECKING:
+    import boto3
+
+__all__ = ["Baseline", "Sandbox"]
+
+REGION = "us-east-1"
+ACCOUNT = "123456789012"
+#: Interface endpoints a private SageMaker VPC needs (PrivateLink), by service suffix.
+INTERFACE_ENDPOINTS = (
+    "sagemaker.api",
+    "sagemaker.runtime",
+    "sts",
+    "logs",
+    "ecr.api",
+    "ecr.dkr",
+    "kms",
+)
+_ENVIRONMENT = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_SESSION_TOKEN": "testing",
+    "AWS_DEFAULT_REGION": REGION,
+    "AWS_REGION": REGION,
+}
+
+
+@dataclass(frozen=True)
+class Baseline:
+    """What the sandbox provisioned: a private network, a key, a role and a data bucket."""
+
+    kms_key_arn: str
+    kms_alias: str
+    vpc_id: str
+    subnet_ids: tuple[str, ...]
+    security_group_id: str
+    route_table_id: str
+    vpc_endpoint_ids: tuple[str, ...]
+    execution_role_arn: str
+    bucket: str
+    training_data_uri: str
+
+    def policy(self, **overrides: Any) -> Policy:
+        """A policy for this baseline; keyword arguments override fields."""
+        fields: dict[str, Any] = {
+            "execution_role_arn": self.execution_role_arn,
+            "kms_key_id": self.kms_key_arn,
+            "subnets": self.subnet_ids,
+            "security_group_ids": (self.security_group_id,),
+            "region": REGION,
+        }
+        fields.update(overrides)
+        return Policy(**fields)
+
+
+class Sandbox:
+    """moto in server mode on 127.0.0.1, with safeai's secure baseline.
+
+    While open, the process's AWS environment points every boto3 client at the sandbox
+    (``AWS_ENDPOINT_URL``, test credentials, ``us-east-1``), so code under test, SDKs included,
+    needs no changes. The previous environment is restored on close.
+
+    >>> with Sandbox() as sandbox:
+    ...     safeai.guard(sandbox.policy)
+    """
+
+    def __init__(self) -> None:
+        self.endpoint_url = ""
+        self.baseline: Baseline | None = None
+        self._server: Any = None
+        self._saved: dict[str, str | None] = {}
+
+    @property
+    def policy(self) -> Policy:
+        """The policy matching the provisioned baseline."""
+        return self._baseline().policy()
+
+    def _baseline(self) -> Baseline:
+        if self.baseline is None:
+            raise SafeAIError("the sandbox is not open: use it as a context manager")
+        return self.baseline
+
+    def __enter__(self) -> Sandbox:
+        self.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    def start(self) -> None:
+        """Start the server, point the environment at it and provision the baseline."""
+        try:
+            from moto.server import ThreadedMotoServer
+        except ImportError as error:
+            raise SafeAIError(
+                "the sandbox needs moto's server mode: pip install 'safeai[sandbox]'"
+            ) from error
+        from . import _moto_fixes
+
+        _moto_fixes.apply()
+        self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+        self._server.start()
+        host, port = self._server.get_host_and_port()
+        self.endpoint_url = f"http://{host}:{port}"
+        for name, value in {**_ENVIRONMENT, "AWS_ENDPOINT_URL": self.endpoint_url}.items():
+            self._saved[name] = os.environ.get(name)
+            os.environ[name] = value
+        self.baseline = provision(self.boto_session())
+
+    def stop(self) -> None:
+        """Stop the server and restore the environment."""
+        for name, value in self._saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        self._saved.clear()
+        if self._server is not None:
+            self._server.stop()
+            self._server = None
+
+    def reset(self) -> None:
+        """Empty the account (every service) and provision the baseline again."""
+        import urllib.request
+
+        request = urllib.request.Request(f"{self.endpoint_url}/moto-api/reset", method="POST")
+        with urllib.request.urlopen(request, timeout=10):
+            pass
+        self.baseline = provision(self.boto_session())
+
+    def boto_session(self) -> boto3.Session:
+        """A new, unguarded boto3 session on the sandbox."""
+        import boto3
+
+        return boto3.Session(region_name=REGION)
+
+
+def provision(session: boto3.Session) -> Baseline:
+    """Create the secure baseline in ``session``'s account."""
+    kms = session.client("kms")
+    key = kms.create_key(Description="safeai sandbox: ML data and artifacts")["KeyMetadata"]
+    kms.enable_key_rotation(KeyId=key["KeyId"])
+    alias = "alias/safeai-ml"
+    kms.create_alias(AliasName=alias, TargetKeyId=key["KeyId"])
+
+    ec2 = session.client("ec2")
+    vpc_id = ec2.create_vpc(CidrBlock="10.20.0.0/16")["Vpc"]["VpcId"]
+    ec2.modify_vpc_attribute(VpcId=vpc_id, EnableDnsSupport={"Value": True})
+    ec2.modify_vpc_attribute(VpcId=vpc_id, EnableDnsHostnames={"Value": True})
+    subnets = tuple(
+        ec2.create_subnet(VpcId=vpc_id, CidrBlock=cidr, AvailabilityZone=f"{REGION}{zone}")[
+            "Subnet"
+        ]["SubnetId"]
+        for cidr, zone in (("10.20.1.0/24", "a"), ("10.20.2.0/24", "b"))
+    )
+    route_table = ec2.create_route_table(VpcId=vpc_id)["RouteTable"]["RouteTableId"]
+    for subnet in subnets:
+        ec2.associate_route_table(RouteTableId=route_table, SubnetId=subnet)
+    group = ec2.create_security_group(
+        GroupName="safeai-ml", Description="ML jobs: no ingress", VpcId=vpc_id
+    )["GroupId"]
+    endpoints = [
+        ec2.create_vpc_endpoint(
+            VpcId=vpc_id,
+            ServiceName=f"com.amazonaws.{REGION}.s3",
+            VpcEndpointType="Gateway",
+            RouteTableIds=[route_table],
+        )["VpcEndpoint"]["VpcEndpointId"]
+    ]
+    endpoints += [
+        ec2.create_vpc_endpoint(
+            VpcId=vpc_id,
+            ServiceName=f"com.amazonaws.{REGION}.{service}",
+            VpcEndpointType="Interface",
+            SubnetIds=list(subnets),
+            SecurityGroupIds=[group],
+            PrivateDnsEnabled=True,
+        )["VpcEndpoint"]["VpcEndpointId"]
+        for service in INTERFACE_ENDPOINTS
+    ]
+
+    bucket = "safeai-sandbox-ml-data"
+    iam = session.client("iam")
+    trust = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": "sagemaker.amazonaws.com"},
+                "Action": "sts:AssumeRole",
+                "Condition": {"StringEquals": {"aws:SourceAccount": ACCOUNT}},
+            }
+        ],
+    }
+    role = iam.create_role(
+        RoleName="safeai-ml-execution",
+        AssumeRolePolicyDocument=json.dumps(trust),
+        Description="SageMaker execution role (least privilege)",
+    )["Role"]["Arn"]
+    iam.put_role_policy(
+        RoleName="safeai-ml-execution",
+        PolicyName="ml-data",
+        PolicyDocument=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Action": ["s3:GetObject", "s3:PutObject"],
+                        "Resource": f"arn:aws:s3:::{bucket}/*",
+                    },
+                    {
+                        "Effect": "Allow",
+                        "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
+                        "Resource": key["Arn"],
+                    },
+                ],
+            }
+        ),
+    )
+
+    s3 = session.client("s3")
+    s3.create_bucket(Bucket=bucket)
+    s3.put_bucket_encryption(
+        Bucket=bucket,
+        ServerSideEncryptionConfiguration={
+            "Rules": [
+                {
+                    "ApplyServerSideEncryptionByDefault": {
+                        "SSEAlgorithm": "aws:kms",
+                        "KMSMasterKeyID": key["Arn"],
+                    },
+                    "BucketKeyEnabled": True,
+                }
+            ]
+        },
+    )
+    s3.put_public_access_block(
+        Bucket=bucket,
+        PublicAccessBlockConfiguration={
+            "BlockPublicAcls": True,
+            "IgnorePublicAcls": True,
+            "BlockPublicPolicy": True,
+            "RestrictPublicBuckets": True,
+        },
+    )
+    rows = "\n".join(f"{i},{i % 7},{(i * 37) % 101}" for i in range(200))
+    s3.put_object(
+        Bucket=bucket,
+        Key="train/data.csv",
+        Body=f"label,f1,f2\n{rows}\n".encode(),
+        ServerSideEncryption="aws:kms",
+        SSEKMSKeyId=key["Arn"],
+    )
+    return Baseline(
+        kms_key_arn=key["Arn"],
+        kms_alias=alias,
+        vpc_id=vpc_id,
+        subnet_ids=subnets,
+        security_group_id=group,
+        route_table_id=route_table,
+        vpc_endpoint_ids=tuple(endpoints),
+        execution_role_arn=role,
+        bucket=bucket,
+        training_data_uri=f"s3://{bucket}/train/",
+    )
