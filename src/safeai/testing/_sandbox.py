@@ -4,6 +4,7 @@ moto in server mode on loopback, with a secure baseline provisioned."""
 from __future__ import annotations
 
 import json
+import logging
 import os
 from dataclasses import dataclass
 from types import TracebackType
@@ -116,6 +117,8 @@ class Sandbox:
         from . import _moto_fixes
 
         _moto_fixes.apply()
+        # The server's request log would drown the output of the code under test.
+        logging.getLogger("werkzeug").setLevel(logging.ERROR)
         self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
         self._server.start()
         host, port = self._server.get_host_and_port()
