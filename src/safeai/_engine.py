@@ -18,7 +18,12 @@ from ._policy import Policy
 from ._types import Outcome
 from ._waivers import active_waivers
 from .controls import Control, Target, by_slug, for_operation
-from .controls.pipelines import NESTED_STEP_LISTS, STEP_OPERATIONS, STEPS_WITHOUT_RESOURCES
+from .controls.pipelines import (
+    NESTED_STEP_LISTS,
+    STEP_OPERATIONS,
+    STEPS_REFERENCING_STEPS,
+    STEPS_WITHOUT_RESOURCES,
+)
 
 __all__ = ["Decision", "enforce", "evaluate", "secure_in_place"]
 
@@ -382,26 +387,26 @@ def _secure_pipeline(
         problems.append((steps_control, _Problem(prefix, raw, "a JSON pipeline definition")))
         return
     before = len(decisions)
-    for step_path, step in _steps(definition.get("Steps", []), f"{prefix}:Steps"):
+    steps = list(_steps(definition.get("Steps", []), f"{prefix}:Steps"))
+    known = sorted({*STEP_OPERATIONS, *STEPS_WITHOUT_RESOURCES, *NESTED_STEP_LISTS,
+                    *STEPS_REFERENCING_STEPS})
+    for step_path, step in steps:
         step_type = step.get("Type")
+        arguments = step.get("Arguments")
+        if step_type in STEPS_WITHOUT_RESOURCES or step_type in NESTED_STEP_LISTS:
+            continue
+        if step_type in STEPS_REFERENCING_STEPS:
+            problem = _unsecured_reference(str(step_type), step_path, arguments, steps)
+            if problem is not None:
+                problems.append((steps_control, problem))
+            continue
         operation = STEP_OPERATIONS.get(step_type) if isinstance(step_type, str) else None
         if operation is None:
-            if step_type in STEPS_WITHOUT_RESOURCES or step_type in NESTED_STEP_LISTS:
-                continue
             problems.append(
-                (
-                    steps_control,
-                    _Problem(
-                        f"{step_path}.Type",
-                        step_type,
-                        "a step type safeai knows: "
-                        + ", ".join(sorted({*STEP_OPERATIONS, *STEPS_WITHOUT_RESOURCES,
-                                            *NESTED_STEP_LISTS})),
-                    ),
-                )
+                (steps_control, _Problem(f"{step_path}.Type", step_type,
+                                         "a step type safeai knows: " + ", ".join(known)))
             )
             continue
-        arguments = step.get("Arguments")
         if not isinstance(arguments, MutableMapping):
             problems.append(
                 (steps_control, _Problem(f"{step_path}.Arguments", arguments, "a request object"))
@@ -411,6 +416,30 @@ def _secure_pipeline(
                 prefix=f"{step_path}.Arguments")
     if any(d.outcome == "injected" for d in decisions[before:]):
         container[target.relative_path] = json.dumps(definition)
+
+
+def _unsecured_reference(
+    step_type: str,
+    step_path: str,
+    arguments: object,
+    steps: list[tuple[str, MutableMapping[str, Any]]],
+) -> _Problem | None:
+    """A step that names a resource is secure only when a step of this pipeline creates that
+    resource (and so was secured above); anything else cannot be proven here."""
+    argument, creator_type, creator_argument = STEPS_REFERENCING_STEPS[step_type]
+    name = arguments.get(argument) if isinstance(arguments, Mapping) else None
+    created = {
+        step["Arguments"].get(creator_argument)
+        for _, step in steps
+        if step.get("Type") == creator_type and isinstance(step.get("Arguments"), Mapping)
+    }
+    if isinstance(name, str) and name in created:
+        return None
+    return _Problem(
+        f"{step_path}.Arguments.{argument}",
+        name,
+        f"the name of a resource a {creator_type} step of this pipeline creates",
+    )
 
 
 def _steps(steps: list[Any], prefix: str) -> Iterator[tuple[str, MutableMapping[str, Any]]]:

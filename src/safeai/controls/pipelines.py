@@ -9,7 +9,13 @@ from __future__ import annotations
 from ._builders import ROLE, at
 from ._schema import Anchors, Control, Requirement
 
-__all__ = ["CONTROLS", "STEP_OPERATIONS", "STEPS_WITHOUT_RESOURCES", "NESTED_STEP_LISTS"]
+__all__ = [
+    "CONTROLS",
+    "NESTED_STEP_LISTS",
+    "STEPS_REFERENCING_STEPS",
+    "STEPS_WITHOUT_RESOURCES",
+    "STEP_OPERATIONS",
+]
 
 CONTROLS: tuple[Control, ...] = (
     Control(
@@ -41,11 +47,19 @@ STEP_OPERATIONS: dict[str, str] = {
     "AutoML": "CreateAutoMLJob",
     "QualityCheck": "CreateProcessingJob",
     "ClarifyCheck": "CreateProcessingJob",
+    "EndpointConfig": "CreateEndpointConfig",
+}
+
+#: Step types that name a resource another step of the same pipeline must create, so that it is
+#: secured there: type -> (the argument naming it, the step type that creates it, its argument).
+STEPS_REFERENCING_STEPS: dict[str, tuple[str, str, str]] = {
+    "Endpoint": ("EndpointConfigName", "EndpointConfig", "EndpointConfigName"),
 }
 
 #: Step types whose ``Arguments`` hold more steps (``Condition``: the If and Else branches).
 NESTED_STEP_LISTS: dict[str, tuple[str, ...]] = {
     "Condition": ("IfSteps", "ElseSteps"),
+    "ForEach": ("ForEachBody",),
 }
 
 #: Step types that start no SageMaker compute of their own, with the reason they pass as they are.
@@ -55,4 +69,7 @@ STEPS_WITHOUT_RESOURCES: dict[str, str] = {
     "Callback": "sends a message to an SQS queue; runs nothing in SageMaker",
     "EMR": "submits a step to an existing EMR cluster, outside SageMaker",
     "RegisterModel": "registers a model package version; deploying it goes through CreateModel",
+    "EMRServerless": "starts an EMR Serverless job run, outside SageMaker",
+    "Cleanup": "deletes S3 objects of earlier steps; runs nothing",
+    "Lineage": "records lineage entities; runs nothing",
 }

@@ -7,6 +7,7 @@ fixture.
 
 from __future__ import annotations
 
+from ._recorder import RequestRecorder, SentRequest
 from ._sandbox import Baseline, Sandbox, provision
 
-__all__ = ["Baseline", "Sandbox", "provision"]
+__all__ = ["Baseline", "RequestRecorder", "Sandbox", "SentRequest", "provision"]

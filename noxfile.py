@@ -1,0 +1,71 @@
+"""Developer sessions. `nox` runs the default ones: lint, typecheck, tests, examples, sdk."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import nox
+
+nox.options.default_venv_backend = "uv|virtualenv"
+nox.options.sessions = ["lint", "typecheck", "tests", "examples", "sdk"]
+nox.options.reuse_existing_virtualenvs = True
+
+ROOT = Path(__file__).parent
+TEST_DEPENDENCIES = ("pytest>=8", "hypothesis>=6.100")
+STUBS = ("boto3-stubs[sagemaker,s3,sts,iam,kms,ec2]>=1.40", "botocore-stubs>=1.40")
+SDK_MAJORS = {"v2": "sagemaker>=2.200,<3", "v3": "sagemaker>=3,<4"}
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    """ruff: lint and formatting."""
+    session.install("ruff>=0.8")
+    session.run("ruff", "check", ".")
+    session.run("ruff", "format", "--check", ".")
+
+
+@nox.session
+def typecheck(session: nox.Session) -> None:
+    """mypy --strict over the library, tests, benchmarks and examples."""
+    session.install(".[sandbox]", "mypy>=1.13", *STUBS, *TEST_DEPENDENCIES, "nox")
+    session.run("mypy")
+
+
+@nox.session
+def tests(session: nox.Session) -> None:
+    """Unit and functional tests: real boto3 clients against moto in server mode."""
+    session.install(".[sandbox]", *TEST_DEPENDENCIES)
+    session.run("pytest", *session.posargs)
+
+
+@nox.session
+def examples(session: nox.Session) -> None:
+    """Every example under examples/ and `safeai demo`, against the offline sandbox."""
+    session.install(".[sandbox]")
+    for script in sorted((ROOT / "examples").glob("*.py")):
+        session.run("python", "-m", "safeai.testing", str(script.relative_to(ROOT)))
+    session.run("safeai", "demo")
+
+
+@nox.session
+@nox.parametrize("major", list(SDK_MAJORS))
+def sdk(session: nox.Session, major: str) -> None:
+    """SageMaker Python SDK integration, once with the newest v2 and once with the newest v3."""
+    session.install(".[sandbox]", SDK_MAJORS[major], *TEST_DEPENDENCIES)
+    session.run("pytest", "tests/integration", "-m", "sdk", "-p", "no:cacheprovider")
+
+
+@nox.session
+def bench(session: nox.Session) -> None:
+    """Benchmarks: print figures (ratios against a baseline measured in the same run)."""
+    session.install(".[sandbox]")
+    for script in sorted((ROOT / "benchmarks").glob("bench_*.py")):
+        session.run("python", str(script.relative_to(ROOT)), *session.posargs)
+
+
+@nox.session
+def docs(session: nox.Session) -> None:
+    """Check the generated control reference and build the site strictly."""
+    session.install(".", "mkdocs-material>=9.5")
+    session.run("python", "-m", "safeai.controls._reference", "--check")
+    session.run("mkdocs", "build", "--strict", "--site-dir", str(ROOT / "site"))

@@ -1,0 +1,7 @@
+"""``python -m safeai`` runs the command-line interface."""
+
+from __future__ import annotations
+
+from .cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,242 @@
+"""``safeai demo``: raw boto3 requests secured and refused in an offline sandbox."""
+
+from __future__ import annotations
+
+import gc
+import json
+import logging
+import os
+import time
+from typing import Any, TextIO
+
+from .._engine import Decision
+from .._exceptions import SafeAIError, SecurityViolation
+
+_TRAINING_REQUEST: dict[str, Any] = {
+    "TrainingJobName": "churn-xgboost",
+    "AlgorithmSpecification": {
+        "TrainingImage": "683313688378.dkr.ecr.us-east-1.amazonaws.com/xgboost:1.7-1",
+        "TrainingInputMode": "File",
+    },
+    "InputDataConfig": [
+        {
+            "ChannelName": "train",
+            "DataSource": {
+                "S3DataSource": {
+                    "S3DataType": "S3Prefix",
+                    "S3Uri": "s3://safeai-sandbox-ml-data/train/",
+                }
+            },
+        }
+    ],
+    "OutputDataConfig": {"S3OutputPath": "s3://safeai-sandbox-ml-data/models/"},
+    "ResourceConfig": {"InstanceType": "ml.m5.xlarge", "InstanceCount": 1, "VolumeSizeInGB": 30},
+    "StoppingCondition": {"MaxRuntimeInSeconds": 3600},
+}
+
+
+class _Printer:
+    def __init__(self, out: TextIO) -> None:
+        self.out = out
+        color = out.isatty() and os.environ.get("NO_COLOR") is None
+        self._bold = "\033[1m" if color else ""
+        self._green = "\033[32m" if color else ""
+        self._red = "\033[31m" if color else ""
+        self._dim = "\033[2m" if color else ""
+        self._reset = "\033[0m" if color else ""
+
+    def heading(self, number: int, text: str) -> None:
+        self.out.write(f"\n{self._bold}{number}. {text}{self._reset}\n")
+
+    def line(self, text: str = "", *, style: str = "") -> None:
+        colour = {"ok": self._green, "bad": self._red, "dim": self._dim}.get(style, "")
+        self.out.write(f"{colour}{text}{self._reset if colour else ''}\n")
+
+    def decisions(self, decisions: list[Decision]) -> None:
+        width = max(len(d.control) for d in decisions)
+        for decision in decisions:
+            value = decision.reason if decision.outcome == "waived" else decision.value
+            shown = json.dumps(value) if not isinstance(value, str) else value
+            self.line(f"   {decision.outcome:<9} {decision.control:<{width}}  {shown}")
+
+
+def run(out: TextIO) -> int:
+    """Run the demo; returns the exit status."""
+    printer = _Printer(out)
+    try:
+        from ..testing import Sandbox
+
+        sandbox = Sandbox()
+        started = time.perf_counter()
+        sandbox.start()
+    except SafeAIError as error:
+        printer.line(f"safeai demo: {error}", style="bad")
+        return 1
+    try:
+        _walkthrough(printer, sandbox, time.perf_counter() - started)
+    finally:
+        sandbox.stop()
+    return 0
+
+
+def _walkthrough(printer: _Printer, sandbox: Any, startup_seconds: float) -> None:
+    import boto3
+
+    import safeai
+
+    baseline = sandbox.baseline
+    printer.line("safeai demo: every SageMaker call secure by default", style="ok")
+    printer.heading(1, "An offline AWS account")
+    printer.line(
+        f"   moto server on {sandbox.endpoint_url} (started and provisioned in "
+        f"{startup_seconds:.1f} s; no AWS account used)"
+    )
+    printer.line(f"   KMS key       {baseline.kms_key_arn} (rotation on, {baseline.kms_alias})")
+    printer.line(f"   VPC           {baseline.vpc_id}, private subnets {', '.join(baseline.subnet_ids)}")
+    printer.line(f"   security grp  {baseline.security_group_id} (no ingress)")
+    printer.line(
+        f"   PrivateLink   {len(baseline.vpc_endpoint_ids)} VPC endpoints "
+        "(S3 gateway; sagemaker.api, sagemaker.runtime, sts, logs, ecr.api, ecr.dkr, kms)"
+    )
+    printer.line(f"   role          {baseline.execution_role_arn}")
+    printer.line(f"   data          {baseline.training_data_uri}")
+
+    policy = baseline.policy()
+    printer.heading(2, "The policy, and one line to switch the guard on")
+    printer.line("   policy = safeai.Policy.load()   # or Policy(execution_role_arn=..., ...)")
+    printer.line("   safeai.guard(policy)            # every boto3 client made from now on")
+
+    _create_legacy_endpoint_config(baseline.execution_role_arn)
+    handle = safeai.guard(policy)
+    try:
+        sagemaker = boto3.client("sagemaker")
+        sent: list[dict[str, Any]] = []
+        sagemaker.meta.events.register(
+            "before-send.sagemaker",
+            lambda request, **_: sent.append(json.loads(request.body or b"{}")),
+        )
+        printer.heading(3, "A raw boto3 training job, written with no security settings")
+        printer.line('   sm = boto3.client("sagemaker")')
+        printer.line(
+            "   sm.create_training_job(TrainingJobName=..., AlgorithmSpecification=..., "
+            "InputDataConfig=..., OutputDataConfig=..., ResourceConfig=..., StoppingCondition=...)"
+        )
+        decisions: list[Decision] = []
+        capture = _DecisionCapture(decisions)
+        with capture:
+            sagemaker.create_training_job(**_TRAINING_REQUEST)
+        printer.line("   sent, with safeai filling in:", style="ok")
+        printer.decisions(decisions)
+        described = sagemaker.describe_training_job(TrainingJobName="churn-xgboost")
+        printer.line(
+            f"   AWS now reports: EnableNetworkIsolation={described['EnableNetworkIsolation']}, "
+            f"VpcConfig.Subnets={described['VpcConfig']['Subnets']}",
+            style="dim",
+        )
+
+        printer.heading(4, "An insecure request is refused before anything is sent")
+        printer.line("   sm.create_training_job(..., EnableNetworkIsolation=False,")
+        printer.line('       OutputDataConfig={..., "KmsKeyId": "alias/someone-elses-key"})')
+        before = len(sent)
+        weak = {
+            **_TRAINING_REQUEST,
+            "TrainingJobName": "churn-xgboost-open",
+            "EnableNetworkIsolation": False,
+            "OutputDataConfig": {
+                **_TRAINING_REQUEST["OutputDataConfig"],
+                "KmsKeyId": "alias/someone-elses-key",
+            },
+        }
+        try:
+            sagemaker.create_training_job(**weak)
+        except SecurityViolation as violation:
+            printer.line(f"   safeai.{type(violation).__name__}:", style="bad")
+            for text in str(violation).splitlines():
+                printer.line(f"   {text}")
+        printer.line(f"   requests sent to AWS for it: {len(sent) - before}", style="dim")
+
+        printer.heading(5, "A waiver needs a written reason, and is recorded")
+        printer.line(
+            '   with safeai.waive("training.network_isolation", '
+            'reason="installs packages at start-up; INC-4711"):'
+        )
+        decisions.clear()
+        with capture, safeai.waive(
+            "training.network_isolation", reason="installs packages at start-up; INC-4711"
+        ):
+            sagemaker.create_training_job(
+                **{**_TRAINING_REQUEST, "TrainingJobName": "churn-xgboost-pip"}
+            )
+        printer.decisions([d for d in decisions if d.outcome == "waived"])
+
+        printer.heading(6, "An endpoint is checked through the configuration and model it names")
+        printer.line("   (a model and endpoint configuration made earlier without safeai)", style="dim")
+        try:
+            sagemaker.create_endpoint(EndpointName="churn", EndpointConfigName="legacy-config")
+        except SecurityViolation as violation:
+            printer.line(f"   refused: {violation.control}: {violation.path}", style="bad")
+    finally:
+        safeai.unguard(handle)
+    printer.line(
+        "\nDone: 2 training jobs secured (one under a recorded waiver), 2 requests refused.",
+        style="ok",
+    )
+    printer.line("Docs: docs/index.md · controls: `safeai controls`", style="dim")
+
+
+def _create_legacy_endpoint_config(role_arn: str) -> None:
+    """Resources made before safeai was switched on. The client is dropped before the guard
+    starts, since a process-wide guard also guards the clients that already exist."""
+    import boto3
+
+    raw = boto3.client("sagemaker")
+    raw.create_model(
+        ModelName="legacy-model",
+        PrimaryContainer={"Image": _TRAINING_REQUEST["AlgorithmSpecification"]["TrainingImage"]},
+        ExecutionRoleArn=role_arn,
+    )
+    raw.create_endpoint_config(
+        EndpointConfigName="legacy-config",
+        ProductionVariants=[
+            {
+                "VariantName": "main",
+                "ModelName": "legacy-model",
+                "InstanceType": "ml.m5.large",
+                "InitialInstanceCount": 1,
+            }
+        ],
+    )
+    del raw
+    gc.collect()
+
+
+class _DecisionCapture(logging.Handler):
+    """Collects the decisions of guarded calls from the ``safeai.audit`` log, as any
+    structured log handler would."""
+
+    def __init__(self, into: list[Decision]) -> None:
+        super().__init__(logging.INFO)
+        self._into = into
+        self._logger = logging.getLogger("safeai.audit")
+        self._level = self._logger.level
+
+    def __enter__(self) -> None:
+        self._logger.addHandler(self)
+        self._logger.setLevel(logging.INFO)
+
+    def __exit__(self, *exc: object) -> None:
+        self._logger.removeHandler(self)
+        self._logger.setLevel(self._level)
+
+    def emit(self, record: logging.LogRecord) -> None:
+        data = getattr(record, "safeai", {})
+        self._into.extend(
+            Decision(
+                control=item["control"],
+                path=item["path"],
+                outcome=item["outcome"],
+                value=item.get("value"),
+                reason=item.get("reason"),
+            )
+            for item in data.get("decisions", [])
+        )

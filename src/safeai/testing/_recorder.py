@@ -1,0 +1,113 @@
+"""Record the requests that actually leave botocore, to assert on what was sent.
+
+``Describe*`` answers of an emulator can be lossy; the bytes a client sends are not.
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+import threading
+from dataclasses import dataclass, field
+from types import TracebackType
+from typing import Any
+
+__all__ = ["RequestRecorder", "SentRequest"]
+
+_HANDLER_ID = "safeai.testing.recorder"
+
+
+@dataclass(frozen=True)
+class SentRequest:
+    """One request as it left the client: service, operation, headers and body."""
+
+    service: str
+    operation: str
+    headers: dict[str, str]
+    body: bytes
+
+    def json(self) -> Any:
+        """The body parsed as JSON (the SageMaker API speaks JSON)."""
+        return json.loads(self.body or b"{}")
+
+
+@dataclass
+class RequestRecorder:
+    """Records requests of every client created while it is open, and of existing clients.
+
+    >>> with RequestRecorder() as recorder:
+    ...     run_my_pipeline()
+    >>> [r.operation for r in recorder.requests]
+    ['CreateTrainingJob']
+    """
+
+    services: frozenset[str] = frozenset({"sagemaker", "s3"})
+    requests: list[SentRequest] = field(default_factory=list)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _original: Any = field(default=None, repr=False)
+    _clients: list[Any] = field(default_factory=list, repr=False)
+
+    def sent(self, operation: str) -> list[SentRequest]:
+        """The recorded requests of one operation, oldest first."""
+        with self._lock:
+            return [r for r in self.requests if r.operation == operation]
+
+    def last(self, operation: str) -> SentRequest:
+        """The newest recorded request of ``operation``; AssertionError when there is none."""
+        found = self.sent(operation)
+        assert found, f"no {operation} request was sent"
+        return found[-1]
+
+    def __enter__(self) -> RequestRecorder:
+        import botocore.session
+        from botocore.client import BaseClient
+
+        original = botocore.session.Session.create_client
+        self._original = original
+        recorder = self
+
+        def create_client(session: Any, *args: Any, **kwargs: Any) -> Any:
+            client = original(session, *args, **kwargs)
+            recorder._watch(client)
+            return client
+
+        botocore.session.Session.create_client = create_client  # type: ignore[method-assign]
+        for obj in gc.get_objects():
+            if isinstance(obj, BaseClient):
+                self._watch(obj)
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        import botocore.session
+
+        botocore.session.Session.create_client = self._original  # type: ignore[method-assign]
+        for client in self._clients:
+            client.meta.events.unregister("before-send", unique_id=_HANDLER_ID)
+        self._clients.clear()
+
+    def _watch(self, client: Any) -> None:
+        service = client.meta.service_model.service_name
+        if service not in self.services:
+            return
+        client.meta.events.register("before-send", self._record, unique_id=_HANDLER_ID)
+        self._clients.append(client)
+
+    def _record(self, request: Any, event_name: str, **_: Any) -> None:
+        _, service, operation = event_name.split(".", 2)
+        body = request.body
+        if hasattr(body, "read"):
+            body = b"<stream>"
+        with self._lock:
+            self.requests.append(
+                SentRequest(
+                    service=service,
+                    operation=operation,
+                    headers={k: str(v) for k, v in request.headers.items()},
+                    body=body if isinstance(body, bytes) else str(body or "").encode(),
+                )
+            )
