@@ -202,7 +202,7 @@ class Policy:
             table, where = _read_table(found)
             for key, value in table.items():
                 values[key] = value
-                sources[key] = f"{found} {where} {key}"
+                sources[key] = f"{found} {where}".rstrip()
         for key, value in _environment().items():
             values[key] = value
             sources[key] = f"environment variable SAFEAI_{key.upper()}"
@@ -216,7 +216,7 @@ class Policy:
             if key not in known:
                 raise PolicyError(
                     f"unknown key; expected one of {', '.join(sorted(known))}",
-                    source=sources[key].rsplit(" ", 1)[0],
+                    source=sources[key],
                     field=key,
                 )
         try:
@@ -225,7 +225,7 @@ class Policy:
             raise PolicyError(
                 error.reason,
                 field=error.field,
-                source=sources.get(error.field or "", "").rsplit(" ", 1)[0] or None,
+                source=sources.get(error.field or ""),
             ) from None
 
 

@@ -106,7 +106,7 @@ def _check_model(
         return
     model = _describe(client, "model", name, lambda: client.describe_model(ModelName=name))
     for violation in evaluate("CreateModel", model, policy):
-        raise _refuse(operation, f"{via}={name!r}" if "=" not in via else via, violation)
+        raise _refuse(operation, f"{via}={name!r}", violation)
 
 
 def inline_pipeline_definition(

@@ -1,0 +1,277 @@
+"""The event-hook door over real boto3 clients talking HTTP to moto in server mode.
+
+Assertions are on the request that left the client (recorded at ``before-send``), never on
+moto's Describe answers where moto is lossy.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from typing import Any
+
+import boto3
+import botocore.session
+import pytest
+
+import safeai
+from safeai.testing import RequestRecorder, Sandbox
+from tests.conftest import job
+
+SECURED_FIELDS = (
+    "RoleArn",
+    "VpcConfig",
+    "EnableNetworkIsolation",
+    "EnableInterContainerTrafficEncryption",
+)
+
+
+def assert_secured(body: dict[str, Any], policy: safeai.Policy) -> None:
+    assert body["RoleArn"] == policy.execution_role_arn
+    assert body["VpcConfig"] == {
+        "SecurityGroupIds": list(policy.security_group_ids),
+        "Subnets": list(policy.subnets),
+    }
+    assert body["EnableNetworkIsolation"] is True
+    assert body["EnableInterContainerTrafficEncryption"] is True
+    assert body["OutputDataConfig"]["KmsKeyId"] == policy.kms_key_id
+    assert body["ResourceConfig"]["VolumeKmsKeyId"] == policy.kms_key_id
+
+
+def test_client_guard_fills_in_every_missing_control(
+    sagemaker: Any, policy: safeai.Policy, recorder: RequestRecorder
+) -> None:
+    with safeai.guarded(policy, client=sagemaker):
+        sagemaker.create_training_job(**job("client-guard"))
+    assert_secured(recorder.last("CreateTrainingJob").json(), policy)
+
+
+def test_refused_request_is_never_sent(
+    sagemaker: Any, policy: safeai.Policy, recorder: RequestRecorder
+) -> None:
+    with safeai.guarded(policy, client=sagemaker):
+        with pytest.raises(safeai.SecurityViolation) as refused:
+            sagemaker.create_training_job(**job("open", EnableNetworkIsolation=False))
+    assert refused.value.control == "training.network_isolation"
+    assert refused.value.path == "EnableNetworkIsolation"
+    assert refused.value.found is False
+    assert "nothing was sent" in str(refused.value)
+    assert recorder.sent("CreateTrainingJob") == []
+
+
+def test_caller_structures_are_not_modified(sagemaker: Any, policy: safeai.Policy) -> None:
+    request = job("untouched")
+    before = json.dumps(request, sort_keys=True)
+    with safeai.guarded(policy, client=sagemaker):
+        sagemaker.create_training_job(**request)
+    assert json.dumps(request, sort_keys=True) == before
+
+
+def test_process_wide_guard_reaches_sessions_created_afterwards(
+    sandbox: Sandbox, policy: safeai.Policy, recorder: RequestRecorder
+) -> None:
+    with safeai.guarded(policy):
+        later = boto3.Session(region_name="us-east-1").client("sagemaker")
+        later.create_training_job(**job("process-boto3"))
+        core = botocore.session.Session()
+        core.set_config_variable("region", "us-east-1")
+        core.create_client("sagemaker").create_training_job(**job("process-botocore"))
+        boto3.client("sagemaker").create_training_job(**job("process-default"))
+    bodies = [r.json() for r in recorder.sent("CreateTrainingJob")]
+    assert [b["TrainingJobName"] for b in bodies] == [
+        "process-boto3",
+        "process-botocore",
+        "process-default",
+    ]
+    for body in bodies:
+        assert_secured(body, policy)
+
+
+def test_process_wide_guard_also_guards_clients_that_existed_before(
+    sagemaker: Any, policy: safeai.Policy, recorder: RequestRecorder, caplog: Any
+) -> None:
+    with caplog.at_level(logging.WARNING, logger="safeai"):
+        handle = safeai.guard(policy)
+    try:
+        assert handle.preexisting_clients >= 1
+        assert "created before the guard are guarded too" in caplog.text
+        sagemaker.create_training_job(**job("preexisting"))
+    finally:
+        safeai.unguard(handle)
+    assert_secured(recorder.last("CreateTrainingJob").json(), policy)
+
+
+def test_unguard_undoes_exactly_that_guard(
+    sagemaker: Any, policy: safeai.Policy, recorder: RequestRecorder
+) -> None:
+    import botocore.session as core_session
+
+    original = core_session.Session.create_client
+    handle = safeai.guard(policy)
+    assert core_session.Session.create_client is not original
+    safeai.unguard(handle)
+    safeai.unguard(handle)  # a second unguard is harmless
+    assert core_session.Session.create_client is original
+    sagemaker.create_training_job(**job("after-unguard", RoleArn=policy.execution_role_arn))
+    body = recorder.last("CreateTrainingJob").json()
+    assert not set(SECURED_FIELDS[1:]) & set(body)
+
+
+def test_session_guard_covers_only_that_session(
+    sandbox: Sandbox, policy: safeai.Policy, recorder: RequestRecorder
+) -> None:
+    guarded_session = boto3.Session(region_name="us-east-1")
+    other = boto3.Session(region_name="us-east-1")
+    with safeai.guarded(policy, session=guarded_session):
+        guarded_session.client("sagemaker").create_training_job(**job("session-guarded"))
+        other.client("sagemaker").create_training_job(
+            **job("session-other", RoleArn=policy.execution_role_arn)
+        )
+    guarded_body, other_body = (r.json() for r in recorder.sent("CreateTrainingJob")[-2:])
+    assert_secured(guarded_body, policy)
+    assert "EnableNetworkIsolation" not in other_body
+
+
+def test_guarding_twice_with_one_policy_applies_it_once(
+    sagemaker: Any, policy: safeai.Policy, caplog: Any
+) -> None:
+    with (
+        safeai.guarded(policy, client=sagemaker),
+        safeai.guarded(policy, client=sagemaker),
+        safeai.guarded(policy),
+        caplog.at_level(logging.INFO, logger="safeai.audit"),
+    ):
+        sagemaker.create_training_job(**job("twice"))
+    records = [r for r in caplog.records if r.name == "safeai.audit"]
+    assert len(records) == 1
+
+
+def test_a_second_policy_cannot_weaken_the_first(
+    sagemaker: Any, policy: safeai.Policy
+) -> None:
+    lenient = safeai.Policy(
+        execution_role_arn="arn:aws:iam::123456789012:role/other",
+        kms_key_id=policy.kms_key_id,
+        subnets=policy.subnets,
+        security_group_ids=policy.security_group_ids,
+        network_isolation=False,
+        region="us-east-1",
+    )
+    with safeai.guarded(policy, client=sagemaker), safeai.guarded(lenient, client=sagemaker):
+        with pytest.raises(safeai.SecurityViolation) as refused:
+            sagemaker.create_training_job(**job("two-policies"))
+    assert refused.value.control == "training.role"
+
+
+def test_client_of_another_region_is_refused(sandbox: Sandbox, policy: safeai.Policy) -> None:
+    elsewhere = boto3.Session(region_name="eu-west-1").client("sagemaker")
+    with safeai.guarded(policy, client=elsewhere):
+        with pytest.raises(safeai.SecurityViolation) as refused:
+            elsewhere.create_training_job(**job("elsewhere"))
+    assert refused.value.control == "client.region"
+    assert "eu-west-1" in str(refused.value)
+    assert "us-east-1" in str(refused.value)
+    assert "waive" not in str(refused.value)
+
+
+def test_waiver_in_code_is_scoped_and_recorded(
+    sagemaker: Any, policy: safeai.Policy, recorder: RequestRecorder, caplog: Any
+) -> None:
+    with (
+        safeai.guarded(policy, client=sagemaker),
+        caplog.at_level(logging.INFO, logger="safeai.audit"),
+    ):
+        with safeai.waive("training.network_isolation", reason="pip at start-up; INC-1"):
+            sagemaker.create_training_job(**job("waived", EnableNetworkIsolation=False))
+        with pytest.raises(safeai.SecurityViolation):
+            sagemaker.create_training_job(**job("not-waived", EnableNetworkIsolation=False))
+    assert recorder.last("CreateTrainingJob").json()["EnableNetworkIsolation"] is False
+    request_records = [
+        r.safeai for r in caplog.records if getattr(r, "safeai", {}).get("event") == "request"
+    ]
+    assert request_records[0]["waivers"] == [
+        {"control": "training.network_isolation", "reason": "pip at start-up; INC-1"}
+    ]
+    assert request_records[1]["outcome"] == "refused"
+
+
+def test_audit_record_redacts_free_form_values(
+    sagemaker: Any, policy: safeai.Policy, caplog: Any
+) -> None:
+    secret = "sk-live-abcdef0123456789"
+    request = job(
+        "audited",
+        HyperParameters={"api_token": secret, "epochs": "3"},
+        Environment={"DB_PASSWORD": secret},
+    )
+    with (
+        safeai.guarded(policy, client=sagemaker),
+        caplog.at_level(logging.INFO, logger="safeai.audit"),
+    ):
+        sagemaker.create_training_job(**request)
+    (record,) = [r for r in caplog.records if r.name == "safeai.audit"]
+    data = record.safeai
+    assert secret not in json.dumps(data, default=str)
+    assert secret not in record.getMessage()
+    assert data["request"]["HyperParameters"] == {"api_token": "***", "epochs": "***"}
+    assert data["request"]["Environment"] == {"DB_PASSWORD": "***"}
+    assert data["operation"] == "CreateTrainingJob"
+    assert data["resource"] == "audited"
+    assert data["outcome"] == "secured"
+    assert data["credentials"] == "ambient"
+    assert {d["control"] for d in data["decisions"]} >= {
+        "training.role",
+        "training.vpc",
+        "training.network_isolation",
+    }
+
+
+def test_many_threads_through_one_guard_are_all_secured(
+    sandbox: Sandbox, policy: safeai.Policy, recorder: RequestRecorder
+) -> None:
+    errors: list[BaseException] = []
+    shared = boto3.Session(region_name="us-east-1").client("sagemaker")
+
+    def launch(worker: int) -> None:
+        try:
+            own = boto3.Session(region_name="us-east-1").client("sagemaker")
+            for attempt in range(4):
+                client = shared if attempt % 2 else own
+                client.create_training_job(**job(f"thread-{worker}-{attempt}"))
+        except BaseException as error:  # noqa: BLE001 - re-raised in the main thread below
+            errors.append(error)
+
+    with safeai.guarded(policy):
+        threads = [threading.Thread(target=launch, args=(n,)) for n in range(12)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    assert not errors
+    bodies = [r.json() for r in recorder.sent("CreateTrainingJob")]
+    assert len(bodies) == 48
+    for body in bodies:
+        assert_secured(body, policy)
+
+
+def test_secure_session_assumes_the_role_and_says_so(
+    sandbox: Sandbox, policy: safeai.Policy, recorder: RequestRecorder, caplog: Any
+) -> None:
+    caller_role = "arn:aws:iam::123456789012:role/ml-launcher"
+    session = safeai.SecureSession(policy, role_arn=caller_role, source_identity="alice")
+    try:
+        identity = session.client("sts").get_caller_identity()
+        assert identity["Arn"].startswith("arn:aws:sts::123456789012:assumed-role/ml-launcher/")
+        with caplog.at_level(logging.INFO, logger="safeai.audit"):
+            session.client("sagemaker").create_training_job(**job("assumed"))
+    finally:
+        session.close()
+    assert_secured(recorder.last("CreateTrainingJob").json(), policy)
+    (record,) = [r for r in caplog.records if r.name == "safeai.audit"]
+    assert record.safeai["credentials"] == f"assumed-role {caller_role}"
+
+
+def test_secure_session_refuses_a_role_of_another_account(policy: safeai.Policy) -> None:
+    with pytest.raises(safeai.PolicyError, match="account 210987654321"):
+        safeai.SecureSession(policy, role_arn="arn:aws:iam::210987654321:role/elsewhere")
