@@ -105,22 +105,28 @@ def _requirement_problems(control: Control, field: Shape, where: str) -> list[st
     kind = requirement.kind
     problems: list[str] = []
     if kind in _KIND_TYPES and field.type_name != _KIND_TYPES[kind]:
-        problems.append(f"{where}: kind {kind!r} needs a {_KIND_TYPES[kind]}, "
-                        f"the field is a {field.type_name}")
+        problems.append(
+            f"{where}: kind {kind!r} needs a {_KIND_TYPES[kind]}, the field is a {field.type_name}"
+        )
     elif kind in ("subnets", "security_groups") and field.member.type_name != "string":
         problems.append(f"{where}: kind {kind!r} needs a list of strings")
     elif kind == "vpc":
         members = field.members if field.type_name == "structure" else {}
         if not {"Subnets", "SecurityGroupIds"} <= set(members):
-            problems.append(f"{where}: kind 'vpc' needs a structure with Subnets and "
-                            f"SecurityGroupIds, the field is a {field.type_name}")
+            problems.append(
+                f"{where}: kind 'vpc' needs a structure with Subnets and "
+                f"SecurityGroupIds, the field is a {field.type_name}"
+            )
     elif kind == "equals":
         wanted = _EQUALS_TYPES.get(type(requirement.value), ())
         if field.type_name not in wanted:
-            problems.append(f"{where}: equals {requirement.value!r} cannot hold in a "
-                            f"{field.type_name}")
-        elif isinstance(requirement.value, str) and field.enum and (
-            requirement.value not in field.enum
+            problems.append(
+                f"{where}: equals {requirement.value!r} cannot hold in a {field.type_name}"
+            )
+        elif (
+            isinstance(requirement.value, str)
+            and field.enum
+            and requirement.value not in field.enum
         ):
             problems.append(f"{where}: {requirement.value!r} is not one of {field.enum}")
     return problems
@@ -176,8 +182,9 @@ def test_control_conforms(control: Control) -> None:
     problems.extend(_target_problems(control))
     for family, ids in dataclasses.asdict(control.anchors).items():
         pattern = _ANCHOR_FORMATS[family]
-        problems.extend(f"anchor {family} {id_!r} is malformed" for id_ in ids
-                        if not pattern.match(id_))
+        problems.extend(
+            f"anchor {family} {id_!r} is malformed" for id_ in ids if not pattern.match(id_)
+        )
     assert not problems, "\n".join(problems)
 
 
@@ -191,9 +198,7 @@ def test_no_field_is_claimed_by_two_controls() -> None:
     assert not shared, shared
 
 
-@pytest.mark.parametrize(
-    "entry", OUT_OF_SCOPE, ids=lambda entry: f"{entry.operation}:{entry.path}"
-)
+@pytest.mark.parametrize("entry", OUT_OF_SCOPE, ids=lambda entry: f"{entry.operation}:{entry.path}")
 def test_out_of_scope_entry_is_sound(entry: OutOfScope) -> None:
     """An entry names a real field, says why, and does not contradict the catalogue."""
     request = _input_shape(entry.operation)

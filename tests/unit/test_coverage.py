@@ -23,7 +23,6 @@ path is the field's path, a path above it, or ``"*"`` (the whole operation).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING
@@ -33,6 +32,8 @@ import botocore.session
 from safeai.controls import CATALOGUE, OUT_OF_SCOPE, OutOfScope
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     from botocore.model import Shape
 
 #: Operations that create or change a resource, or start work: the ones a request can weaken.
