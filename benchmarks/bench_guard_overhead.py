@@ -24,13 +24,14 @@ import json
 import logging
 import sys
 import time
-from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import _common
 
 if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator, Mapping
+
     from botocore.awsrequest import AWSPreparedRequest, AWSResponse
     from botocore.client import BaseClient
 
@@ -43,9 +44,7 @@ RESPONSE_BODY = json.dumps({"TrainingJobArn": TRAINING_JOB_ARN}).encode()
 
 POLICY_ARGS: dict[str, Any] = {
     "execution_role_arn": "arn:aws:iam::123456789012:role/ml",
-    "kms_key_id": (
-        "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
-    ),
+    "kms_key_id": "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab",
     "subnets": ["subnet-0a1", "subnet-0b2"],
     "security_group_ids": ["sg-0c3"],
     "preflight": False,
@@ -108,40 +107,47 @@ class _CannedBody:
 def _answer(request: AWSPreparedRequest, **_: Any) -> AWSResponse:
     """``before-send`` handler: return a canned CreateTrainingJob answer instead of sending."""
     from botocore.awsrequest import AWSResponse
+    from botocore.compat import HTTPHeaders
 
-    headers = {
-        "x-amzn-requestid": "00000000-0000-0000-0000-000000000000",
-        "content-type": "application/x-amz-json-1.1",
-        "content-length": str(len(RESPONSE_BODY)),
-    }
+    headers = HTTPHeaders.from_dict(
+        {
+            "x-amzn-requestid": "00000000-0000-0000-0000-000000000000",
+            "content-type": "application/x-amz-json-1.1",
+            "content-length": str(len(RESPONSE_BODY)),
+        }
+    )
     return AWSResponse(request.url, 200, headers, _CannedBody(RESPONSE_BODY))
 
 
-def _client() -> BaseClient:
+def _client() -> Any:
+    """A real SageMaker client whose requests never leave the process. (``Any``: its operation
+    methods are generated at run time.)"""
     import boto3
 
-    session = boto3.Session(
-        region_name=REGION, aws_access_key_id="x", aws_secret_access_key="y"
-    )
+    session = boto3.Session(region_name=REGION, aws_access_key_id="x", aws_secret_access_key="y")
     client: BaseClient = session.client("sagemaker")
-    client.meta.events.register("before-send.sagemaker", _answer)
+    # The stubs type event handlers as returning None; a before-send handler may return a response.
+    answer: Callable[..., None] = _answer  # type: ignore[assignment]
+    client.meta.events.register("before-send.sagemaker", answer)
     return client
 
 
-def _sent_body(client: BaseClient, request: Mapping[str, Any]) -> dict[str, Any]:
+def _sent_body(client: Any, request: Mapping[str, Any]) -> dict[str, Any]:
     """The JSON body ``client`` puts on the wire for ``request`` (one extra call)."""
     seen: dict[str, Any] = {}
 
     def capture(request: AWSPreparedRequest, **_: Any) -> None:
         body = request.body
-        seen["body"] = json.loads(body if isinstance(body, bytes | str) else b"{}")
+        sent: dict[str, Any] = json.loads(body if isinstance(body, bytes | str) else b"{}")
+        seen["body"] = sent
 
     client.meta.events.register_first("before-send.sagemaker", capture, unique_id="bench.capture")
     try:
         client.create_training_job(**request)
     finally:
         client.meta.events.unregister("before-send.sagemaker", unique_id="bench.capture")
-    return seen["body"]
+    sent: dict[str, Any] = seen["body"]
+    return sent
 
 
 # -- measuring ---------------------------------------------------------------------------------
@@ -199,9 +205,7 @@ def _audit_switch() -> tuple[Callable[[], None], Callable[[], None]]:
     return on, off
 
 
-def _engine_us_per_call(
-    policy: safeai.Policy, batch: int, rounds: int
-) -> tuple[float, float]:
+def _engine_us_per_call(policy: safeai.Policy, batch: int, rounds: int) -> tuple[float, float]:
     """Median and p90 over ``rounds`` batches of the mean µs per ``safeai.enforce`` call."""
     import safeai
 
