@@ -9,7 +9,8 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator, Mapping, MutableMapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cache, lru_cache
 from typing import Any
 
 from . import _paths
@@ -17,7 +18,7 @@ from ._exceptions import SecurityViolation
 from ._policy import Policy
 from ._types import Outcome
 from ._waivers import active_waivers
-from .controls import Control, Target, by_slug, for_operation
+from .controls import Control, Target, for_operation
 from .controls.pipelines import (
     NESTED_STEP_LISTS,
     STEP_OPERATIONS,
@@ -25,7 +26,7 @@ from .controls.pipelines import (
     STEPS_WITHOUT_RESOURCES,
 )
 
-__all__ = ["Decision", "enforce", "evaluate", "secure_in_place"]
+__all__ = ["Decision", "enforce", "evaluate", "secure_in_place", "touched_members"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,9 +60,67 @@ class Decision:
 
 @dataclass(frozen=True, slots=True)
 class _Problem:
+    control: Control
     path: str
     found: object
-    expected: str
+    #: What the policy requires, in words; None: derived from the control and the policy.
+    expected: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class _Compiled:
+    """A target with its paths split once, not on every request."""
+
+    control: Control
+    target: Target
+    within: tuple[str, ...]
+    relative: tuple[str, ...]
+    relative_path: str
+    instance_types: tuple[str, ...]
+
+
+@cache
+def _compiled(operation: str) -> tuple[_Compiled, ...]:
+    return tuple(
+        _Compiled(
+            control,
+            target,
+            _paths.split(target.within),
+            _paths.split(target.relative_path),
+            target.relative_path,
+            _paths.split(target.instance_types or ""),
+        )
+        for control, target in for_operation(operation)
+    )
+
+
+@cache
+def touched_members(operation: str) -> frozenset[str]:
+    """The top-level request members the engine may change for ``operation``: a door need copy
+    only these before securing a request in place."""
+    return frozenset(
+        (item.within or item.relative)[0].removesuffix("[]") for item in _compiled(operation)
+    )
+
+
+@dataclass(slots=True)
+class _Run:
+    """The state of one enforcement: what was decided, what is wrong, what was injected."""
+
+    policy: Policy
+    inject: bool
+    decisions: list[Decision] | None
+    waivers: Mapping[str, str] = field(init=False)
+    problems: list[_Problem] = field(default_factory=list)
+    injected: int = 0
+
+    def __post_init__(self) -> None:
+        self.waivers = active_waivers(self.policy)
+
+    def decide(self, control: Control, path: str, outcome: Outcome, value: object = None,
+               reason: str | None = None) -> None:
+        if self.decisions is not None:
+            self.decisions.append(Decision(control.slug, path, outcome, value, reason))
 
 
 def enforce(
@@ -75,20 +134,24 @@ def enforce(
     others are attached as ``additional``. Operations no control covers pass unchanged.
     """
     secured = copy_structure(params)
-    decisions = secure_in_place(operation_name, secured, policy)
+    decisions: list[Decision] = []
+    secure_in_place(operation_name, secured, policy, decisions=decisions)
     return secured, decisions
 
 
 def secure_in_place(
-    operation_name: str, params: MutableMapping[str, Any], policy: Policy
-) -> list[Decision]:
-    """Like :func:`enforce`, but changes ``params`` itself (the event hooks need that)."""
-    decisions: list[Decision] = []
-    problems: list[tuple[Control, _Problem]] = []
-    _secure(operation_name, params, policy, decisions, problems, inject=True, prefix="")
-    if problems:
-        raise _violation(operation_name, problems)
-    return decisions
+    operation_name: str,
+    params: MutableMapping[str, Any],
+    policy: Policy,
+    *,
+    decisions: list[Decision] | None = None,
+) -> None:
+    """Like :func:`enforce`, but changes ``params`` itself (the event hooks need that) and
+    appends decisions to ``decisions`` only when a list is given."""
+    run = _Run(policy, inject=True, decisions=decisions)
+    _secure(operation_name, params, run, prefix="")
+    if run.problems:
+        raise _violation(operation_name, run.problems, policy)
 
 
 def evaluate(
@@ -96,18 +159,9 @@ def evaluate(
 ) -> list[SecurityViolation]:
     """Check an existing resource (a ``Describe*`` answer) against the controls of the
     operation that creates it. Nothing is injected: a missing control is a finding."""
-    decisions: list[Decision] = []
-    problems: list[tuple[Control, _Problem]] = []
-    _secure(
-        operation_name,
-        copy_structure(document),
-        policy,
-        decisions,
-        problems,
-        inject=False,
-        prefix="",
-    )
-    return [_violation(operation_name, [problem]) for problem in problems]
+    run = _Run(policy, inject=False, decisions=None)
+    _secure(operation_name, copy_structure(document), run, prefix="")
+    return [_violation(operation_name, [problem], policy) for problem in run.problems]
 
 
 def copy_structure(value: Any) -> Any:
@@ -119,18 +173,18 @@ def copy_structure(value: Any) -> Any:
     return value
 
 
-def _violation(operation: str, problems: list[tuple[Control, _Problem]]) -> SecurityViolation:
-    def build(control: Control, problem: _Problem) -> SecurityViolation:
+def _violation(operation: str, problems: list[_Problem], policy: Policy) -> SecurityViolation:
+    def build(problem: _Problem) -> SecurityViolation:
         return SecurityViolation(
-            control=control.slug,
+            control=problem.control.slug,
             operation=operation,
             path=problem.path,
             found=problem.found,
-            expected=problem.expected,
-            remedy=control.remedy,
+            expected=problem.expected or _describe(problem.control, policy),
+            remedy=problem.control.remedy,
         )
 
-    first, *rest = (build(control, problem) for control, problem in problems)
+    first, *rest = (build(problem) for problem in problems)
     if not rest:
         return first
     return SecurityViolation(
@@ -145,83 +199,67 @@ def _violation(operation: str, problems: list[tuple[Control, _Problem]]) -> Secu
 
 
 def _secure(
-    operation: str,
-    params: MutableMapping[str, Any],
-    policy: Policy,
-    decisions: list[Decision],
-    problems: list[tuple[Control, _Problem]],
-    *,
-    inject: bool,
-    prefix: str,
+    operation: str, params: MutableMapping[str, Any], run: _Run, *, prefix: str
 ) -> None:
-    waivers = active_waivers(policy)
-    for control, target in for_operation(operation):
-        for where, container in _paths.containers(params, target.within):
-            path = _paths.join(prefix, _paths.join(where, target.relative_path))
-            if control.slug in waivers:
-                decisions.append(Decision(control.slug, path, "waived", reason=waivers[control.slug]))
+    top_level = (("", params),)
+    for item in _compiled(operation):
+        control = item.control
+        places = _paths.containers(params, item.within) if item.within else top_level
+        for where, container in places:
+            if control.slug in run.waivers:
+                run.decide(control, _path(prefix, where, item), "waived",
+                           reason=run.waivers[control.slug])
                 continue
             flag = control.requirement.enabled_by
-            if flag is not None and not getattr(policy, flag):
-                decisions.append(
-                    Decision(control.slug, path, "disabled", reason=f"Policy.{flag} is False")
-                )
+            if flag is not None and not getattr(run.policy, flag):
+                run.decide(control, _path(prefix, where, item), "disabled",
+                           reason=f"Policy.{flag} is False")
                 continue
             if control.requirement.kind == "steps":
-                _secure_pipeline(
-                    container, target, policy, decisions, problems, inject=inject, prefix=path
-                )
+                _secure_pipeline(container, item, run, prefix=_path(prefix, where, item))
                 continue
-            _apply(control, target, container, path, policy, decisions, problems, inject=inject)
+            _apply(item, container, prefix, where, run)
+
+
+def _path(prefix: str, where: str, item: _Compiled) -> str:
+    """The concrete path of ``item`` in the container found at ``where``."""
+    return _paths.join(prefix, _paths.join(where, item.relative_path))
 
 
 def _apply(
-    control: Control,
-    target: Target,
-    container: MutableMapping[str, Any],
-    path: str,
-    policy: Policy,
-    decisions: list[Decision],
-    problems: list[tuple[Control, _Problem]],
-    *,
-    inject: bool,
+    item: _Compiled, container: MutableMapping[str, Any], prefix: str, where: str, run: _Run
 ) -> None:
-    relative = target.relative_path
-    value, reached = _paths.lookup(container, relative)
+    control = item.control
+    recording = run.decisions is not None
+    value, depth = _paths.lookup(container, item.relative)
     if value is _paths.MISSING:
-        if not target.inject:
+        if not item.target.inject:
             return
-        if target.instance_types and _has_instance_storage(container, target.instance_types):
-            decisions.append(
-                Decision(
-                    control.slug,
-                    path,
-                    "compliant",
-                    reason="instance storage is encrypted by the instance's hardware module; "
-                    "AWS refuses a volume key for these instance types",
-                )
-            )
+        if item.instance_types and _has_instance_storage(container, item.instance_types):
+            if recording:
+                run.decide(control, _path(prefix, where, item), "compliant",
+                           reason=_INSTANCE_STORAGE_REASON)
             return
-        missing = _Problem(path, value, _describe(control, policy))
-        if not inject:
-            problems.append((control, missing))
-            return
-        injected = _injection(control, policy)
+        injected = _injection(control, run.policy) if run.inject else None
         if injected is None:
-            problems.append((control, missing))
+            run.problems.append(_Problem(control, _path(prefix, where, item), value))
             return
-        _paths.put(container, relative, injected)
-        decisions.append(Decision(control.slug, path, "injected", value=injected))
+        _paths.put(container, item.relative, injected)
+        run.injected += 1
+        if recording:
+            run.decide(control, _path(prefix, where, item), "injected", value=injected)
         return
-    if reached != relative:
-        problems.append((control, _Problem(path[: len(path) - len(relative)] + reached, value,
-                                           _describe(control, policy))))
+    path = _path(prefix, where, item)
+    if depth != len(item.relative):
+        reached = path[: len(path) - len(item.relative_path)]
+        run.problems.append(_Problem(control, reached + ".".join(item.relative[:depth]), value))
         return
-    problem = _check(control, value, path, policy)
+    problem = _check(control, value, path, run.policy)
     if problem is None:
-        decisions.append(Decision(control.slug, path, "compliant", value=value))
+        if recording:
+            run.decide(control, path, "compliant", value=value)
     else:
-        problems.append((control, problem))
+        run.problems.append(problem)
 
 
 # -- requirements ------------------------------------------------------------------------------
@@ -234,15 +272,27 @@ _INSTANCE_STORE_FAMILIES = frozenset(
 _INSTANCE_STORE_SUFFIX = re.compile(r"^[a-z]+\d+[a-z]*d[a-z]*$")
 
 
-def _has_instance_storage(container: Mapping[str, Any], instance_types: str) -> bool:
-    for instance_type in _paths.values(container, instance_types):
-        if not isinstance(instance_type, str):
-            continue
-        parts = instance_type.split(".")
-        family = parts[1] if len(parts) == 3 and parts[0] == "ml" else ""
-        if family in _INSTANCE_STORE_FAMILIES or _INSTANCE_STORE_SUFFIX.match(family):
-            return True
-    return False
+_INSTANCE_STORAGE_REASON = (
+    "instance storage is encrypted by the instance's hardware module; AWS refuses a volume key "
+    "for these instance types"
+)
+
+
+def _has_instance_storage(container: Mapping[str, Any], instance_types: tuple[str, ...]) -> bool:
+    if len(instance_types) == 1:
+        single = container.get(instance_types[0])
+        return isinstance(single, str) and _is_instance_store_type(single)
+    return any(
+        isinstance(instance_type, str) and _is_instance_store_type(instance_type)
+        for instance_type in _paths.values(container, instance_types)
+    )
+
+
+@lru_cache(maxsize=256)
+def _is_instance_store_type(instance_type: str) -> bool:
+    parts = instance_type.split(".")
+    family = parts[1] if len(parts) == 3 and parts[0] == "ml" else ""
+    return family in _INSTANCE_STORE_FAMILIES or bool(_INSTANCE_STORE_SUFFIX.match(family))
 
 
 def _injection(control: Control, policy: Policy) -> object:
@@ -295,7 +345,6 @@ def _one_of(allowed: tuple[str, ...] | Any, field: str, *, plural: bool = False)
 
 def _check(control: Control, value: object, path: str, policy: Policy) -> _Problem | None:
     kind = control.requirement.kind
-    expected = _describe(control, policy)
     if kind == "role":
         ok = isinstance(value, str) and value in policy.role_arns
     elif kind == "kms_key":
@@ -307,11 +356,11 @@ def _check(control: Control, value: object, path: str, policy: Policy) -> _Probl
     elif kind == "security_groups":
         ok = _subset(value, policy.security_group_ids)
     elif kind == "vpc":
-        return _check_vpc(value, path, policy)
+        return _check_vpc(control, value, path, policy)
     else:
         wanted = control.requirement.value
         ok = type(value) is type(wanted) and value == wanted
-    return None if ok else _Problem(path, value, expected)
+    return None if ok else _Problem(control, path, value)
 
 
 def _subset(value: object, allowed: tuple[str, ...] | Any) -> bool:
@@ -322,16 +371,18 @@ def _subset(value: object, allowed: tuple[str, ...] | Any) -> bool:
     )
 
 
-def _check_vpc(value: object, path: str, policy: Policy) -> _Problem | None:
+def _check_vpc(control: Control, value: object, path: str, policy: Policy) -> _Problem | None:
     if not isinstance(value, Mapping):
-        return _Problem(path, value, "a VpcConfig with the policy's Subnets and SecurityGroupIds")
+        return _Problem(control, path, value)
     for member, allowed, field in (
         ("Subnets", policy.subnets, "Policy.subnets"),
         ("SecurityGroupIds", policy.security_group_ids, "Policy.security_group_ids"),
     ):
         found = value.get(member, _paths.MISSING)
         if not _subset(found, allowed):
-            return _Problem(f"{path}.{member}", found, _one_of(allowed, field, plural=True))
+            return _Problem(
+                control, f"{path}.{member}", found, _one_of(allowed, field, plural=True)
+            )
     return None
 
 
@@ -363,62 +414,59 @@ def _same_key(found: str, allowed: str) -> bool:
 
 
 def _secure_pipeline(
-    container: MutableMapping[str, Any],
-    target: Target,
-    policy: Policy,
-    decisions: list[Decision],
-    problems: list[tuple[Control, _Problem]],
-    *,
-    inject: bool,
-    prefix: str,
+    container: MutableMapping[str, Any], item: _Compiled, run: _Run, *, prefix: str
 ) -> None:
-    steps_control = by_slug("pipeline.steps")
-    assert steps_control is not None
-    raw = container.get(target.relative_path)
+    steps_control = item.control
+    member = item.relative[0]
+    raw = container.get(member)
     if raw is None:
         return
     try:
         definition = json.loads(raw) if isinstance(raw, str) else None
     except json.JSONDecodeError as error:
-        problems.append((steps_control, _Problem(prefix, f"invalid JSON ({error.msg})",
-                                                 "a JSON pipeline definition")))
+        run.problems.append(
+            _Problem(steps_control, prefix, f"invalid JSON ({error.msg})", _PIPELINE_JSON)
+        )
         return
     if not isinstance(definition, dict) or not isinstance(definition.get("Steps", []), list):
-        problems.append((steps_control, _Problem(prefix, raw, "a JSON pipeline definition")))
+        run.problems.append(_Problem(steps_control, prefix, raw, _PIPELINE_JSON))
         return
-    before = len(decisions)
+    injected_before = run.injected
     steps = list(_steps(definition.get("Steps", []), f"{prefix}:Steps"))
-    known = sorted({*STEP_OPERATIONS, *STEPS_WITHOUT_RESOURCES, *NESTED_STEP_LISTS,
-                    *STEPS_REFERENCING_STEPS})
     for step_path, step in steps:
         step_type = step.get("Type")
         arguments = step.get("Arguments")
         if step_type in STEPS_WITHOUT_RESOURCES or step_type in NESTED_STEP_LISTS:
             continue
         if step_type in STEPS_REFERENCING_STEPS:
-            problem = _unsecured_reference(str(step_type), step_path, arguments, steps)
+            problem = _unsecured_reference(steps_control, str(step_type), step_path, arguments, steps)
             if problem is not None:
-                problems.append((steps_control, problem))
+                run.problems.append(problem)
             continue
         operation = STEP_OPERATIONS.get(step_type) if isinstance(step_type, str) else None
         if operation is None:
-            problems.append(
-                (steps_control, _Problem(f"{step_path}.Type", step_type,
-                                         "a step type safeai knows: " + ", ".join(known)))
+            run.problems.append(
+                _Problem(steps_control, f"{step_path}.Type", step_type, _KNOWN_STEP_TYPES)
             )
             continue
         if not isinstance(arguments, MutableMapping):
-            problems.append(
-                (steps_control, _Problem(f"{step_path}.Arguments", arguments, "a request object"))
+            run.problems.append(
+                _Problem(steps_control, f"{step_path}.Arguments", arguments, "a request object")
             )
             continue
-        _secure(operation, arguments, policy, decisions, problems, inject=inject,
-                prefix=f"{step_path}.Arguments")
-    if any(d.outcome == "injected" for d in decisions[before:]):
-        container[target.relative_path] = json.dumps(definition)
+        _secure(operation, arguments, run, prefix=f"{step_path}.Arguments")
+    if run.injected != injected_before:
+        container[member] = json.dumps(definition)
+
+
+_PIPELINE_JSON = "a JSON pipeline definition"
+_KNOWN_STEP_TYPES = "a step type safeai knows: " + ", ".join(
+    sorted({*STEP_OPERATIONS, *STEPS_WITHOUT_RESOURCES, *NESTED_STEP_LISTS, *STEPS_REFERENCING_STEPS})
+)
 
 
 def _unsecured_reference(
+    control: Control,
     step_type: str,
     step_path: str,
     arguments: object,
@@ -436,6 +484,7 @@ def _unsecured_reference(
     if isinstance(name, str) and name in created:
         return None
     return _Problem(
+        control,
         f"{step_path}.Arguments.{argument}",
         name,
         f"the name of a resource a {creator_type} step of this pipeline creates",

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 from . import _audit
-from ._engine import Decision, copy_structure, secure_in_place
+from ._engine import Decision, copy_structure, secure_in_place, touched_members
 from ._exceptions import PreflightError, SafeAIError, SecurityViolation
 from ._policy import Policy
 from ._references import REFERENCING_OPERATIONS, check_references, inline_pipeline_definition
@@ -70,9 +70,11 @@ class _ClientState:
 
     handles: list[GuardHandle] = field(default_factory=list)
     session: weakref.ReferenceType[botocore.session.Session] | None = None
+    #: The distinct policies of ``handles``, kept current by ``refresh`` (read on every call).
+    policies: tuple[Policy, ...] = ()
 
-    def policies(self) -> list[Policy]:
-        return list(dict.fromkeys(h.policy for h in self.handles if h.active))
+    def refresh(self) -> None:
+        self.policies = tuple(dict.fromkeys(h.policy for h in self.handles if h.active))
 
 
 _lock = threading.RLock()
@@ -148,6 +150,7 @@ def unguard(handle: GuardHandle) -> None:
             if state is None:
                 continue
             state.handles = [h for h in state.handles if h is not handle]
+            state.refresh()
             if not state.handles:
                 client.meta.events.unregister(
                     f"before-parameter-build.{_service_id(client)}", unique_id=_HANDLER_ID
@@ -223,6 +226,7 @@ def _attach(
         state.session = weakref.ref(session)
     if handle not in state.handles:
         state.handles.append(handle)
+        state.refresh()
     handle._clients.add(client)
 
 
@@ -283,7 +287,7 @@ def _make_handler(client_ref: weakref.ReferenceType[BaseClient]) -> Any:
         state = _states.get(client) if client is not None else None
         if client is None or state is None:
             return
-        for policy in state.policies():
+        for policy in state.policies:
             _secure_request(client, state, operation, params, policy, context)
 
     return before_parameter_build
@@ -297,25 +301,26 @@ def _secure_request(
     policy: Policy,
     context: dict[str, Any],
 ) -> None:
-    record = _audit.logger.isEnabledFor(logging.INFO)
-    credentials = next((h.credentials for h in state.handles if h.policy == policy), "ambient")
-    decisions: list[Decision] = []
+    decisions: list[Decision] | None = [] if _audit.logger.isEnabledFor(logging.INFO) else None
     try:
         _check_region(operation, context.get("client_region"), policy)
-        secured = copy_structure(params)
+        # Copy what the engine may change, so the caller's own structures stay as they were.
+        secured = dict(params)
+        for member in touched_members(operation) & secured.keys():
+            secured[member] = copy_structure(secured[member])
         if operation in ("CreatePipeline", "UpdatePipeline"):
             inline_pipeline_definition(secured, _s3_reader(client, state))
-        decisions = secure_in_place(operation, secured, policy)
+        secure_in_place(operation, secured, policy, decisions=decisions)
         if operation in REFERENCING_OPERATIONS:
             check_references(client, operation, secured, policy)
     except SafeAIError as error:
-        if record:
-            _audit.emit(_record(credentials, operation, params, policy, context, decisions, error))
+        if decisions is not None:
+            _audit.emit(_record(state, operation, params, policy, context, decisions, error))
         raise
     params.clear()
     params.update(secured)
-    if record:
-        _audit.emit(_record(credentials, operation, params, policy, context, decisions, None))
+    if decisions is not None:
+        _audit.emit(_record(state, operation, params, policy, context, decisions, None))
 
 
 def _check_region(operation: str, client_region: object, policy: Policy) -> None:
@@ -358,7 +363,7 @@ def _resource_name(params: MutableMapping[str, Any]) -> str | None:
 
 
 def _record(
-    credentials: str,
+    state: _ClientState,
     operation: str,
     params: MutableMapping[str, Any],
     policy: Policy,
@@ -372,7 +377,9 @@ def _record(
         "operation": operation,
         "resource": _resource_name(params),
         "region": context.get("client_region"),
-        "credentials": credentials,
+        "credentials": next(
+            (h.credentials for h in state.handles if h.policy == policy), "ambient"
+        ),
         "decisions": [d.as_dict() for d in decisions],
         "waivers": [
             {"control": d.control, "reason": d.reason} for d in decisions if d.outcome == "waived"

@@ -2,15 +2,16 @@
 
 A path is a dotted list of member names; ``Name[]`` steps into every element of a list:
 ``"TrainingJobDefinitions[].VpcConfig"``. Concrete paths in decisions and errors use indexes:
-``"TrainingJobDefinitions[1].VpcConfig"``.
+``"TrainingJobDefinitions[1].VpcConfig"``. The functions take paths already split into
+segments, because the engine splits each catalogue path once, not on every request.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, MutableMapping
+from collections.abc import Iterator, Mapping, MutableMapping, Sequence
 from typing import Any, Final
 
-__all__ = ["MISSING", "containers", "join", "lookup", "put", "values"]
+__all__ = ["MISSING", "containers", "join", "lookup", "put", "split", "values"]
 
 
 class _Missing:
@@ -24,15 +25,20 @@ class _Missing:
 MISSING: Final = _Missing()
 
 
+def split(path: str) -> tuple[str, ...]:
+    """The segments of a dotted path (none for the top level)."""
+    return tuple(path.split(".")) if path else ()
+
+
 def join(prefix: str, name: str) -> str:
     """``prefix.name``, or ``name`` alone at the top level."""
     return f"{prefix}.{name}" if prefix else name
 
 
 def containers(
-    params: MutableMapping[str, Any], within: str
+    params: MutableMapping[str, Any], within: Sequence[str]
 ) -> Iterator[tuple[str, MutableMapping[str, Any]]]:
-    """Every structure reached by ``within`` that exists in ``params``, with its concrete path.
+    """Every structure reached by the ``within`` segments in ``params``, with its concrete path.
 
     Absent members, empty structures and values of the wrong type yield nothing: a control
     scoped to ``DataCaptureConfig`` does not apply to a request without one (``Describe*``
@@ -41,71 +47,77 @@ def containers(
     if not within:
         yield "", params
         return
-    yield from _descend(params, within.split("."), "")
+    if not any(segment.endswith("[]") for segment in within):
+        node: object = params
+        for name in within:
+            node = node.get(name) if isinstance(node, Mapping) else None
+        if isinstance(node, MutableMapping) and node:
+            yield ".".join(within), node
+        return
+    yield from _descend(params, within, 0, "")
 
 
 def _descend(
-    node: MutableMapping[str, Any], segments: list[str], concrete: str
+    node: MutableMapping[str, Any], segments: Sequence[str], index: int, concrete: str
 ) -> Iterator[tuple[str, MutableMapping[str, Any]]]:
-    head, rest = segments[0], segments[1:]
+    head = segments[index]
+    last = index == len(segments) - 1
     if head.endswith("[]"):
         name = head[:-2]
         items = node.get(name)
         if not isinstance(items, list):
             return
-        for index, item in enumerate(items):
+        for position, item in enumerate(items):
             if isinstance(item, MutableMapping) and item:
-                here = f"{join(concrete, name)}[{index}]"
-                if rest:
-                    yield from _descend(item, rest, here)
-                else:
+                here = f"{join(concrete, name)}[{position}]"
+                if last:
                     yield here, item
+                else:
+                    yield from _descend(item, segments, index + 1, here)
         return
     child = node.get(head)
     if not isinstance(child, MutableMapping) or not child:
         return
     here = join(concrete, head)
-    if rest:
-        yield from _descend(child, rest, here)
-    else:
+    if last:
         yield here, child
+    else:
+        yield from _descend(child, segments, index + 1, here)
 
 
-def lookup(container: Mapping[str, Any], path: str) -> tuple[object, str]:
-    """The value at ``path`` (no list steps) and the part of the path that was reached.
+def lookup(container: Mapping[str, Any], segments: Sequence[str]) -> tuple[object, int]:
+    """The value at the ``segments`` (no list steps) and how many segments were walked.
 
-    Returns ``(MISSING, path)`` when a member is absent, and ``(value, partial_path)`` when a
-    member on the way is not a structure, so the caller can report what it actually found.
+    Returns ``(MISSING, len(segments))`` when a member is absent, and ``(value, n)`` when the
+    value after ``n`` segments is not a structure although the path goes on, so the caller can
+    report what it actually found.
     """
     node: object = container
-    reached = ""
-    for name in path.split("."):
+    for depth, name in enumerate(segments):
         if not isinstance(node, Mapping):
-            return node, reached
+            return node, depth
         if name not in node:
-            return MISSING, path
+            return MISSING, len(segments)
         node = node[name]
-        reached = join(reached, name)
-    return node, reached
+    return node, len(segments)
 
 
-def put(container: MutableMapping[str, Any], path: str, value: object) -> None:
-    """Set ``path`` (no list steps) to ``value``, creating the structures on the way."""
-    *parents, last = path.split(".")
+def put(container: MutableMapping[str, Any], segments: Sequence[str], value: object) -> None:
+    """Set the field at ``segments`` (no list steps) to ``value``, creating structures."""
     node = container
-    for name in parents:
+    for name in segments[:-1]:
         child = node.get(name)
         if not isinstance(child, MutableMapping):
             child = {}
             node[name] = child
         node = child
-    node[last] = value
+    node[segments[-1]] = value
 
 
-def values(container: Mapping[str, Any], path: str) -> Iterator[object]:
-    """Every value at ``path``, which may step through lists (``"ProductionVariants[].X"``)."""
+def values(container: Mapping[str, Any], segments: Sequence[str]) -> Iterator[object]:
+    """Every value at the ``segments``, which may step through lists (``ProductionVariants[]``)."""
     nodes: list[object] = [container]
-    for segment in path.split("."):
+    for segment in segments:
         name = segment.removesuffix("[]")
         step: list[object] = []
         for node in nodes:

@@ -95,6 +95,12 @@ class Policy:
     waivers: Mapping[str, str] = field(default_factory=dict)
     region: str | None = None
 
+    _effective_region: str | None = field(init=False, repr=False, compare=False, default=None)
+    _account_id: str | None = field(init=False, repr=False, compare=False, default=None)
+    _role_arns: tuple[str, ...] = field(init=False, repr=False, compare=False, default=())
+    _kms_key_ids: tuple[str, ...] = field(init=False, repr=False, compare=False, default=())
+    _hash: int = field(init=False, repr=False, compare=False, default=0)
+
     def __post_init__(self) -> None:
         set_ = object.__setattr__
         _optional("execution_role_arn", self.execution_role_arn, _ROLE_ARN, "role ARN")
@@ -135,6 +141,19 @@ class Policy:
                 "region",
                 f"{self.region!r} differs from the region of kms_key_id ({key_region!r})",
             )
+        # Derived once: the guard reads these on every request.
+        set_(self, "_effective_region", self.region or key_region)
+        role = _ROLE_ARN.match(self.execution_role_arn or "")
+        set_(self, "_account_id", role.group(1) if role else None)
+        set_(self, "_role_arns", (self.execution_role_arn,) * bool(self.execution_role_arn)
+             + tuple(self.allowed_role_arns))
+        set_(self, "_kms_key_ids", (self.kms_key_id,) * bool(self.kms_key_id)
+             + tuple(self.allowed_kms_key_ids))
+        set_(self, "_hash", hash(tuple(
+            tuple(sorted(self.waivers.items())) if f.name == "waivers" else getattr(self, f.name)
+            for f in fields(self)
+            if f.init
+        )))
 
     def _checked_waivers(self) -> dict[str, str]:
         from .controls import by_slug
@@ -151,12 +170,7 @@ class Policy:
         return checked
 
     def __hash__(self) -> int:
-        return hash(
-            tuple(
-                tuple(sorted(self.waivers.items())) if f.name == "waivers" else getattr(self, f.name)
-                for f in fields(self)
-            )
-        )
+        return self._hash
 
     def _key_region(self) -> str | None:
         match = _KMS_ARN.match(self.kms_key_id or "")
@@ -165,25 +179,22 @@ class Policy:
     @property
     def effective_region(self) -> str | None:
         """``region``, or the region of ``kms_key_id`` when it is an ARN."""
-        return self.region or self._key_region()
+        return self._effective_region
 
     @property
     def account_id(self) -> str | None:
         """The account of ``execution_role_arn``, when there is one."""
-        match = _ROLE_ARN.match(self.execution_role_arn or "")
-        return match.group(1) if match else None
+        return self._account_id
 
     @property
     def role_arns(self) -> tuple[str, ...]:
         """Every role a request may name: the execution role, then the allowed ones."""
-        first = (self.execution_role_arn,) if self.execution_role_arn else ()
-        return first + tuple(self.allowed_role_arns)
+        return self._role_arns
 
     @property
     def kms_key_ids(self) -> tuple[str, ...]:
         """Every key a request may name: the policy's key, then the allowed ones."""
-        first = (self.kms_key_id,) if self.kms_key_id else ()
-        return first + tuple(self.allowed_kms_key_ids)
+        return self._kms_key_ids
 
     @classmethod
     def load(cls, path: str | os.PathLike[str] | None = None) -> Self:
@@ -211,7 +222,7 @@ class Policy:
                 "no configuration found: write safeai.toml or a [tool.safeai] table in "
                 f"pyproject.toml (searched from {Path.cwd()} upward), or set SAFEAI_* variables"
             )
-        known = {f.name for f in fields(cls)}
+        known = {f.name for f in fields(cls) if f.init}
         for key in values:
             if key not in known:
                 raise PolicyError(
@@ -267,7 +278,7 @@ def _read_table(path: Path) -> tuple[dict[str, Any], str]:
 
 
 def _environment() -> dict[str, object]:
-    names = {f.name: f for f in fields(Policy)}
+    names = {f.name: f for f in fields(Policy) if f.init}
     found: dict[str, object] = {}
     for variable, raw in os.environ.items():
         if not variable.startswith("SAFEAI_") or variable in _OTHER_ENVIRONMENT:

@@ -73,7 +73,7 @@ def _request(target: Target, value: object = _paths.MISSING) -> dict[str, Any]:
         concrete = _paths.join(concrete, f"{name}[0]" if segment.endswith("[]") else name)
         node = child
     if value is not _paths.MISSING:
-        _paths.put(node, target.relative_path, value)
+        _paths.put(node, _paths.split(target.relative_path), value)
     return request
 
 
@@ -85,8 +85,8 @@ def _concrete(target: Target) -> str:
 
 
 def _found(secured: dict[str, Any], target: Target) -> object:
-    ((_, container),) = _paths.containers(secured, target.within)
-    return _paths.lookup(container, target.relative_path)[0]
+    ((_, container),) = _paths.containers(secured, _paths.split(target.within))
+    return _paths.lookup(container, _paths.split(target.relative_path))[0]
 
 
 def _values(control: Control) -> tuple[object, object, object]:
