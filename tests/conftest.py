@@ -3,8 +3,7 @@ that no test leaves a guard switched on."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import boto3
 import pytest
@@ -12,6 +11,9 @@ import pytest
 import safeai
 from safeai import _hooks, _references
 from safeai.testing import RequestRecorder, Sandbox
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
 TRAINING_REQUEST: dict[str, Any] = {
     "TrainingJobName": "job",

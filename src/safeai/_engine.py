@@ -11,12 +11,10 @@ import re
 from collections.abc import Iterator, Mapping, MutableMapping
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import _paths
 from ._exceptions import SecurityViolation
-from ._policy import Policy
-from ._types import Outcome
 from ._waivers import active_waivers
 from .controls import Control, Target, for_operation
 from .controls.pipelines import (
@@ -25,6 +23,10 @@ from .controls.pipelines import (
     STEPS_REFERENCING_STEPS,
     STEPS_WITHOUT_RESOURCES,
 )
+
+if TYPE_CHECKING:
+    from ._policy import Policy
+    from ._types import Outcome
 
 __all__ = ["Decision", "enforce", "evaluate", "secure_in_place", "touched_members"]
 
@@ -117,8 +119,14 @@ class _Run:
     def __post_init__(self) -> None:
         self.waivers = active_waivers(self.policy)
 
-    def decide(self, control: Control, path: str, outcome: Outcome, value: object = None,
-               reason: str | None = None) -> None:
+    def decide(
+        self,
+        control: Control,
+        path: str,
+        outcome: Outcome,
+        value: object = None,
+        reason: str | None = None,
+    ) -> None:
         if self.decisions is not None:
             self.decisions.append(Decision(control.slug, path, outcome, value, reason))
 
@@ -198,22 +206,25 @@ def _violation(operation: str, problems: list[_Problem], policy: Policy) -> Secu
     )
 
 
-def _secure(
-    operation: str, params: MutableMapping[str, Any], run: _Run, *, prefix: str
-) -> None:
+def _secure(operation: str, params: MutableMapping[str, Any], run: _Run, *, prefix: str) -> None:
     top_level = (("", params),)
     for item in _compiled(operation):
         control = item.control
         places = _paths.containers(params, item.within) if item.within else top_level
         for where, container in places:
             if control.slug in run.waivers:
-                run.decide(control, _path(prefix, where, item), "waived",
-                           reason=run.waivers[control.slug])
+                run.decide(
+                    control, _path(prefix, where, item), "waived", reason=run.waivers[control.slug]
+                )
                 continue
             flag = control.requirement.enabled_by
             if flag is not None and not getattr(run.policy, flag):
-                run.decide(control, _path(prefix, where, item), "disabled",
-                           reason=f"Policy.{flag} is False")
+                run.decide(
+                    control,
+                    _path(prefix, where, item),
+                    "disabled",
+                    reason=f"Policy.{flag} is False",
+                )
                 continue
             if control.requirement.kind == "steps":
                 _secure_pipeline(container, item, run, prefix=_path(prefix, where, item))
@@ -237,8 +248,12 @@ def _apply(
             return
         if item.instance_types and _has_instance_storage(container, item.instance_types):
             if recording:
-                run.decide(control, _path(prefix, where, item), "compliant",
-                           reason=_INSTANCE_STORAGE_REASON)
+                run.decide(
+                    control,
+                    _path(prefix, where, item),
+                    "compliant",
+                    reason=_INSTANCE_STORAGE_REASON,
+                )
             return
         injected = _injection(control, run.policy) if run.inject else None
         if injected is None:
@@ -265,8 +280,23 @@ def _apply(
 # -- requirements ------------------------------------------------------------------------------
 
 _INSTANCE_STORE_FAMILIES = frozenset(
-    {"g5", "g6", "g6e", "gr6", "p5", "p5e", "p5en", "p6", "trn1", "trn1n", "trn2", "i3", "i4i",
-     "x1", "dl1"}
+    {
+        "g5",
+        "g6",
+        "g6e",
+        "gr6",
+        "p5",
+        "p5e",
+        "p5en",
+        "p6",
+        "trn1",
+        "trn1n",
+        "trn2",
+        "i3",
+        "i4i",
+        "x1",
+        "dl1",
+    }
 )
 # A "d" after the generation marks local NVMe storage: c5d, m5ad, g4dn, p3dn, p4d, m6id, r5dn.
 _INSTANCE_STORE_SUFFIX = re.compile(r"^[a-z]+\d+[a-z]*d[a-z]*$")
@@ -374,14 +404,14 @@ def _subset(value: object, allowed: tuple[str, ...] | Any) -> bool:
 def _check_vpc(control: Control, value: object, path: str, policy: Policy) -> _Problem | None:
     if not isinstance(value, Mapping):
         return _Problem(control, path, value)
-    for member, allowed, field in (
+    for member, allowed, policy_field in (
         ("Subnets", policy.subnets, "Policy.subnets"),
         ("SecurityGroupIds", policy.security_group_ids, "Policy.security_group_ids"),
     ):
         found = value.get(member, _paths.MISSING)
         if not _subset(found, allowed):
             return _Problem(
-                control, f"{path}.{member}", found, _one_of(allowed, field, plural=True)
+                control, f"{path}.{member}", found, _one_of(allowed, policy_field, plural=True)
             )
     return None
 
@@ -439,7 +469,9 @@ def _secure_pipeline(
         if step_type in STEPS_WITHOUT_RESOURCES or step_type in NESTED_STEP_LISTS:
             continue
         if step_type in STEPS_REFERENCING_STEPS:
-            problem = _unsecured_reference(steps_control, str(step_type), step_path, arguments, steps)
+            problem = _unsecured_reference(
+                steps_control, str(step_type), step_path, arguments, steps
+            )
             if problem is not None:
                 run.problems.append(problem)
             continue
@@ -461,7 +493,9 @@ def _secure_pipeline(
 
 _PIPELINE_JSON = "a JSON pipeline definition"
 _KNOWN_STEP_TYPES = "a step type safeai knows: " + ", ".join(
-    sorted({*STEP_OPERATIONS, *STEPS_WITHOUT_RESOURCES, *NESTED_STEP_LISTS, *STEPS_REFERENCING_STEPS})
+    sorted(
+        {*STEP_OPERATIONS, *STEPS_WITHOUT_RESOURCES, *NESTED_STEP_LISTS, *STEPS_REFERENCING_STEPS}
+    )
 )
 
 

@@ -13,7 +13,10 @@ requires, and how to fix or waive it, so that the message alone is enough to act
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
 
 __all__ = ["PolicyError", "PreflightError", "SafeAIError", "SecurityViolation"]
 

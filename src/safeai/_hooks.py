@@ -14,7 +14,6 @@ import gc
 import logging
 import threading
 import weakref
-from collections.abc import Iterator, MutableMapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
@@ -27,6 +26,8 @@ from ._references import REFERENCING_OPERATIONS, check_references, inline_pipeli
 from .controls import guarded_operations
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator, MutableMapping
+
     import boto3
     import botocore.session
     from botocore.client import BaseClient
@@ -344,7 +345,7 @@ def _s3_reader(client: BaseClient, state: _ClientState) -> Any:
         return None
 
     def read(bucket: str, key: str, version: str | None) -> str:
-        s3 = session.create_client("s3", region_name=client.meta.region_name)
+        s3: Any = session.create_client("s3", region_name=client.meta.region_name)
         extra = {"VersionId": version} if version else {}
         body = s3.get_object(Bucket=bucket, Key=key, **extra)["Body"].read()
         return str(body.decode("utf-8"))

@@ -71,7 +71,8 @@ class Policy:
         subnets: private subnet ids; requests may use any non-empty subset.
         security_group_ids: security group ids; requests may use any non-empty subset.
         network_isolation: require ``EnableNetworkIsolation`` (default True).
-        inter_container_encryption: require ``EnableInterContainerTrafficEncryption`` (default True).
+        inter_container_encryption: require ``EnableInterContainerTrafficEncryption``
+            (default True).
         allowed_role_arns: further roles a request may name instead of ``execution_role_arn``.
         allowed_kms_key_ids: further keys a request may name instead of ``kms_key_id``.
         pii: what a PII finding in an S3 input does: ``"block"``, ``"warn"`` or ``"off"``.
@@ -145,15 +146,30 @@ class Policy:
         set_(self, "_effective_region", self.region or key_region)
         role = _ROLE_ARN.match(self.execution_role_arn or "")
         set_(self, "_account_id", role.group(1) if role else None)
-        set_(self, "_role_arns", (self.execution_role_arn,) * bool(self.execution_role_arn)
-             + tuple(self.allowed_role_arns))
-        set_(self, "_kms_key_ids", (self.kms_key_id,) * bool(self.kms_key_id)
-             + tuple(self.allowed_kms_key_ids))
-        set_(self, "_hash", hash(tuple(
-            tuple(sorted(self.waivers.items())) if f.name == "waivers" else getattr(self, f.name)
-            for f in fields(self)
-            if f.init
-        )))
+        set_(
+            self,
+            "_role_arns",
+            (self.execution_role_arn,) * bool(self.execution_role_arn)
+            + tuple(self.allowed_role_arns),
+        )
+        set_(
+            self,
+            "_kms_key_ids",
+            (self.kms_key_id,) * bool(self.kms_key_id) + tuple(self.allowed_kms_key_ids),
+        )
+        set_(
+            self,
+            "_hash",
+            hash(
+                tuple(
+                    tuple(sorted(self.waivers.items()))
+                    if f.name == "waivers"
+                    else getattr(self, f.name)
+                    for f in fields(self)
+                    if f.init
+                )
+            ),
+        )
 
     def _checked_waivers(self) -> dict[str, str]:
         from .controls import by_slug
@@ -256,7 +272,8 @@ def _load_toml(path: Path) -> dict[str, Any]:
         import tomli as tomllib
     try:
         with path.open("rb") as handle:
-            return tomllib.load(handle)
+            document: dict[str, Any] = tomllib.load(handle)
+            return document
     except OSError as error:
         raise PolicyError(f"cannot read: {error.strerror}", source=str(path)) from None
     except tomllib.TOMLDecodeError as error:

@@ -1,6 +1,7 @@
 """Requests whose security lives in another resource: an endpoint names an endpoint
 configuration (which names models), a transform job names a model, and a pipeline may keep its
-definition in S3. These lookups use the caller's own client and are cached briefly."""
+definition in S3. These lookups use the caller's own client and are cached briefly. Clients are
+typed ``Any``: botocore builds their methods at run time."""
 
 from __future__ import annotations
 
@@ -14,11 +15,14 @@ from ._engine import evaluate
 from ._exceptions import PreflightError, SecurityViolation
 
 if TYPE_CHECKING:
-    from botocore.client import BaseClient
-
     from ._policy import Policy
 
-__all__ = ["REFERENCING_OPERATIONS", "check_references", "clear_caches", "inline_pipeline_definition"]
+__all__ = [
+    "REFERENCING_OPERATIONS",
+    "check_references",
+    "clear_caches",
+    "inline_pipeline_definition",
+]
 
 #: How long a referenced resource's verdict is reused. Models and endpoint configurations cannot
 #: be changed in place, only deleted and created again under the same name.
@@ -38,7 +42,7 @@ def clear_caches() -> None:
 
 
 def _describe(
-    client: BaseClient, kind: str, name: str, call: Callable[[], Mapping[str, Any]]
+    client: Any, kind: str, name: str, call: Callable[[], Mapping[str, Any]]
 ) -> Mapping[str, Any]:
     key = (client.meta.endpoint_url, client.meta.region_name, kind, name)
     now = time.monotonic()
@@ -48,7 +52,7 @@ def _describe(
         return hit[1]
     try:
         document = call()
-    except Exception as error:  # noqa: BLE001 - any failure to look it up refuses the request
+    except Exception as error:
         raise PreflightError(
             f"cannot read {kind} {name!r} to check it ({error}); the request was refused",
             resource=name,
@@ -71,7 +75,7 @@ def _refuse(operation: str, via: str, found: SecurityViolation) -> SecurityViola
 
 
 def check_references(
-    client: BaseClient, operation: str, params: Mapping[str, Any], policy: Policy
+    client: Any, operation: str, params: Mapping[str, Any], policy: Policy
 ) -> None:
     """Refuse ``operation`` when a resource it names does not satisfy the policy."""
     if operation == "CreateTransformJob":
@@ -100,7 +104,7 @@ def check_references(
 
 
 def _check_model(
-    client: BaseClient, operation: str, name: object, via: str, policy: Policy
+    client: Any, operation: str, name: object, via: str, policy: Policy
 ) -> None:
     if not isinstance(name, str):
         return
@@ -133,7 +137,7 @@ def inline_pipeline_definition(
             f"the pipeline definition at {where} is not valid JSON ({error})",
             control="pipeline.steps",
         ) from error
-    except Exception as error:  # noqa: BLE001 - a definition that cannot be read is refused
+    except Exception as error:
         raise PreflightError(
             f"cannot read the pipeline definition at {where} ({error}); the request was refused",
             control="pipeline.steps",

@@ -11,7 +11,6 @@ from ._policy import _ROLE_ARN, Policy
 
 if TYPE_CHECKING:
     import boto3
-    from botocore.client import BaseClient
 
 __all__ = ["SecureSession"]
 
@@ -85,13 +84,16 @@ class SecureSession:
         """The session's region."""
         return self.boto_session.region_name
 
-    def client(self, service_name: str, **kwargs: Any) -> BaseClient:
-        """A guarded client, as ``boto3.Session.client``."""
-        return self.boto_session.client(service_name, **kwargs)  # type: ignore[call-overload,no-any-return]
+    def client(self, service_name: str, **kwargs: Any) -> Any:
+        """A guarded client, as ``boto3.Session.client`` (typed ``Any``: botocore builds client
+        methods at run time; annotate the result with a ``mypy_boto3_*`` type if you use them)."""
+        session: Any = self.boto_session
+        return session.client(service_name, **kwargs)
 
     def resource(self, service_name: str, **kwargs: Any) -> Any:
         """A resource whose client is guarded, as ``boto3.Session.resource``."""
-        return self.boto_session.resource(service_name, **kwargs)  # type: ignore[call-overload]
+        session: Any = self.boto_session
+        return session.resource(service_name, **kwargs)
 
     def close(self) -> None:
         """Stop guarding clients this session creates from now on (and those it created)."""
@@ -145,7 +147,7 @@ def _use_assumed_role(
         extra_args=extra,
     )
 
-    class _AssumedRole(CredentialProvider):  # type: ignore[misc]
+    class _AssumedRole(CredentialProvider):
         METHOD = "safeai-assume-role"
 
         def load(self) -> DeferredRefreshableCredentials:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from types import MappingProxyType
@@ -12,6 +11,8 @@ from typing import TYPE_CHECKING
 from ._exceptions import PolicyError
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator, Mapping
+
     from ._policy import Policy
 
 __all__ = ["active_waivers", "waive"]

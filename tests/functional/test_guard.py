@@ -9,15 +9,17 @@ from __future__ import annotations
 import json
 import logging
 import threading
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import boto3
 import botocore.session
 import pytest
 
 import safeai
-from safeai.testing import RequestRecorder, Sandbox
 from tests.conftest import job
+
+if TYPE_CHECKING:
+    from safeai.testing import RequestRecorder, Sandbox
 
 SECURED_FIELDS = (
     "RoleArn",
@@ -50,9 +52,11 @@ def test_client_guard_fills_in_every_missing_control(
 def test_refused_request_is_never_sent(
     sagemaker: Any, policy: safeai.Policy, recorder: RequestRecorder
 ) -> None:
-    with safeai.guarded(policy, client=sagemaker):
-        with pytest.raises(safeai.SecurityViolation) as refused:
-            sagemaker.create_training_job(**job("open", EnableNetworkIsolation=False))
+    with (
+        safeai.guarded(policy, client=sagemaker),
+        pytest.raises(safeai.SecurityViolation) as refused,
+    ):
+        sagemaker.create_training_job(**job("open", EnableNetworkIsolation=False))
     assert refused.value.control == "training.network_isolation"
     assert refused.value.path == "EnableNetworkIsolation"
     assert refused.value.found is False
@@ -76,7 +80,8 @@ def test_process_wide_guard_reaches_sessions_created_afterwards(
         later.create_training_job(**job("process-boto3"))
         core = botocore.session.Session()
         core.set_config_variable("region", "us-east-1")
-        core.create_client("sagemaker").create_training_job(**job("process-botocore"))
+        core_client: Any = core.create_client("sagemaker")
+        core_client.create_training_job(**job("process-botocore"))
         boto3.client("sagemaker").create_training_job(**job("process-default"))
     bodies = [r.json() for r in recorder.sent("CreateTrainingJob")]
     assert [b["TrainingJobName"] for b in bodies] == [
@@ -147,9 +152,7 @@ def test_guarding_twice_with_one_policy_applies_it_once(
     assert len(records) == 1
 
 
-def test_a_second_policy_cannot_weaken_the_first(
-    sagemaker: Any, policy: safeai.Policy
-) -> None:
+def test_a_second_policy_cannot_weaken_the_first(sagemaker: Any, policy: safeai.Policy) -> None:
     lenient = safeai.Policy(
         execution_role_arn="arn:aws:iam::123456789012:role/other",
         kms_key_id=policy.kms_key_id,
@@ -158,17 +161,22 @@ def test_a_second_policy_cannot_weaken_the_first(
         network_isolation=False,
         region="us-east-1",
     )
-    with safeai.guarded(policy, client=sagemaker), safeai.guarded(lenient, client=sagemaker):
-        with pytest.raises(safeai.SecurityViolation) as refused:
-            sagemaker.create_training_job(**job("two-policies"))
+    with (
+        safeai.guarded(policy, client=sagemaker),
+        safeai.guarded(lenient, client=sagemaker),
+        pytest.raises(safeai.SecurityViolation) as refused,
+    ):
+        sagemaker.create_training_job(**job("two-policies"))
     assert refused.value.control == "training.role"
 
 
 def test_client_of_another_region_is_refused(sandbox: Sandbox, policy: safeai.Policy) -> None:
     elsewhere = boto3.Session(region_name="eu-west-1").client("sagemaker")
-    with safeai.guarded(policy, client=elsewhere):
-        with pytest.raises(safeai.SecurityViolation) as refused:
-            elsewhere.create_training_job(**job("elsewhere"))
+    with (
+        safeai.guarded(policy, client=elsewhere),
+        pytest.raises(safeai.SecurityViolation) as refused,
+    ):
+        elsewhere.create_training_job(**job("elsewhere"))
     assert refused.value.control == "client.region"
     assert "eu-west-1" in str(refused.value)
     assert "us-east-1" in str(refused.value)

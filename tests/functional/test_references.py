@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import boto3
 import pytest
 
 import safeai
-from safeai.testing import RequestRecorder, Sandbox
 from tests.conftest import TRAINING_REQUEST
+
+if TYPE_CHECKING:
+    from safeai.testing import RequestRecorder, Sandbox
 
 VARIANT = {"VariantName": "main", "InstanceType": "ml.m5.large", "InitialInstanceCount": 1}
 
@@ -70,9 +72,11 @@ def test_endpoint_on_an_unencrypted_config_is_refused(
         EndpointConfigName="plain-config",
         ProductionVariants=[{**VARIANT, "ModelName": "model-for-plain-config"}],
     )
-    with safeai.guarded(policy, client=sagemaker):
-        with pytest.raises(safeai.SecurityViolation) as refused:
-            sagemaker.create_endpoint(EndpointName="e", EndpointConfigName="plain-config")
+    with (
+        safeai.guarded(policy, client=sagemaker),
+        pytest.raises(safeai.SecurityViolation) as refused,
+    ):
+        sagemaker.create_endpoint(EndpointName="e", EndpointConfigName="plain-config")
     assert refused.value.control == "endpoint_config.storage_kms"
     assert refused.value.path == "EndpointConfigName='plain-config' -> KmsKeyId"
 
@@ -80,9 +84,11 @@ def test_endpoint_on_an_unencrypted_config_is_refused(
 def test_endpoint_on_a_missing_config_fails_closed(
     sandbox: Sandbox, sagemaker: Any, policy: safeai.Policy
 ) -> None:
-    with safeai.guarded(policy, client=sagemaker):
-        with pytest.raises(safeai.PreflightError, match="cannot read endpoint configuration"):
-            sagemaker.create_endpoint(EndpointName="e", EndpointConfigName="no-such-config")
+    with (
+        safeai.guarded(policy, client=sagemaker),
+        pytest.raises(safeai.PreflightError, match="cannot read endpoint configuration"),
+    ):
+        sagemaker.create_endpoint(EndpointName="e", EndpointConfigName="no-such-config")
 
 
 def test_transform_job_checks_the_model_it_names(
@@ -91,7 +97,10 @@ def test_transform_job_checks_the_model_it_names(
     transform = {
         "TransformInput": {
             "DataSource": {
-                "S3DataSource": {"S3DataType": "S3Prefix", "S3Uri": "s3://safeai-sandbox-ml-data/in"}
+                "S3DataSource": {
+                    "S3DataType": "S3Prefix",
+                    "S3Uri": "s3://safeai-sandbox-ml-data/in",
+                }
             }
         },
         "TransformOutput": {"S3OutputPath": "s3://safeai-sandbox-ml-data/predictions/"},
@@ -119,9 +128,7 @@ def test_transform_job_checks_the_model_it_names(
 
 
 def _definition(**training_overrides: Any) -> str:
-    arguments = {
-        key: value for key, value in TRAINING_REQUEST.items() if key != "TrainingJobName"
-    }
+    arguments = {key: value for key, value in TRAINING_REQUEST.items() if key != "TrainingJobName"}
     arguments.update(training_overrides)
     return json.dumps(
         {
@@ -167,14 +174,16 @@ def test_pipeline_step_with_a_parameter_for_a_security_field_is_refused(
     sagemaker: Any, policy: safeai.Policy, recorder: RequestRecorder
 ) -> None:
     definition = _definition(EnableNetworkIsolation={"Get": "Parameters.Isolate"})
-    with safeai.guarded(policy, client=sagemaker):
-        with pytest.raises(safeai.SecurityViolation) as refused:
-            sagemaker.create_pipeline(
-                PipelineName="p-param",
-                PipelineDefinition=definition,
-                RoleArn=policy.execution_role_arn,
-                ClientRequestToken="u" * 32,
-            )
+    with (
+        safeai.guarded(policy, client=sagemaker),
+        pytest.raises(safeai.SecurityViolation) as refused,
+    ):
+        sagemaker.create_pipeline(
+            PipelineName="p-param",
+            PipelineDefinition=definition,
+            RoleArn=policy.execution_role_arn,
+            ClientRequestToken="u" * 32,
+        )
     assert refused.value.control == "training.network_isolation"
     assert refused.value.path == "PipelineDefinition:Steps[Train].Arguments.EnableNetworkIsolation"
     assert recorder.sent("CreatePipeline") == []
@@ -188,7 +197,8 @@ def test_pipeline_definition_in_s3_is_checked_and_sent_inline(
         Bucket="safeai-sandbox-ml-data", Key="pipelines/p.json", Body=_definition().encode()
     )
     with safeai.guarded(policy, session=session):
-        session.client("sagemaker").create_pipeline(
+        guarded_client: Any = session.client("sagemaker")
+        guarded_client.create_pipeline(
             PipelineName="p-s3",
             PipelineDefinitionS3Location={
                 "Bucket": "safeai-sandbox-ml-data",
@@ -207,8 +217,9 @@ def test_pipeline_definition_in_s3_that_cannot_be_read_is_refused(
 ) -> None:
     session = boto3.Session(region_name="us-east-1")
     with safeai.guarded(policy, session=session):
+        guarded_client: Any = session.client("sagemaker")
         with pytest.raises(safeai.PreflightError, match="cannot read the pipeline definition"):
-            session.client("sagemaker").create_pipeline(
+            guarded_client.create_pipeline(
                 PipelineName="p-missing",
                 PipelineDefinitionS3Location={
                     "Bucket": "safeai-sandbox-ml-data",

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
 # The SDK's telemetry sends an unsigned HTTPS request outside boto3 (no network here, and none
 # in a private VPC either); the documented opt-out is this SDK configuration setting.

@@ -8,12 +8,14 @@ them), and the guard must reach all of them. Assertions are on the request that 
 from __future__ import annotations
 
 from importlib.metadata import version
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 import safeai
-from safeai.testing import RequestRecorder, Sandbox
+
+if TYPE_CHECKING:
+    from safeai.testing import RequestRecorder, Sandbox
 
 pytestmark = pytest.mark.sdk
 pytest.importorskip("sagemaker")

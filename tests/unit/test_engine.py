@@ -147,9 +147,7 @@ def test_weaker_value_is_refused_naming_control_field_and_fix(
 
 
 @pytest.mark.parametrize(("control", "target"), FIELD_TARGETS)
-def test_waived_control_is_neither_injected_nor_required(
-    control: Control, target: Target
-) -> None:
+def test_waived_control_is_neither_injected_nor_required(control: Control, target: Target) -> None:
     _, weaker, _ = _values(control)
     policy = safeai.Policy(
         execution_role_arn=ROLE,
@@ -256,8 +254,8 @@ def test_volume_key_is_injected_for_ebs_backed_instances() -> None:
 
 
 def test_every_tuning_definition_is_secured_and_errors_name_the_index() -> None:
-    definition = {"AlgorithmSpecification": {"TrainingInputMode": "File"}}
-    request = {"TrainingJobDefinitions": [dict(definition), dict(definition)]}
+    definition: dict[str, Any] = {"AlgorithmSpecification": {"TrainingInputMode": "File"}}
+    request: dict[str, Any] = {"TrainingJobDefinitions": [dict(definition), dict(definition)]}
     secured, _ = safeai.enforce("CreateHyperParameterTuningJob", request, POLICY)
     for entry in secured["TrainingJobDefinitions"]:
         assert entry["RoleArn"] == ROLE
@@ -302,7 +300,11 @@ def _pipeline(*steps: dict[str, Any]) -> str:
 
 
 def test_pipeline_steps_nested_in_conditions_and_loops_are_secured() -> None:
-    train = {"Name": "T", "Type": "Training", "Arguments": {"OutputDataConfig": {"S3OutputPath": "s3://b"}}}
+    train = {
+        "Name": "T",
+        "Type": "Training",
+        "Arguments": {"OutputDataConfig": {"S3OutputPath": "s3://b"}},
+    }
     definition = _pipeline(
         {
             "Name": "C",
@@ -315,7 +317,9 @@ def test_pipeline_steps_nested_in_conditions_and_loops_are_secured() -> None:
             "Arguments": {"ForEachBody": [{**train, "Name": "T2"}]},
         },
     )
-    secured, decisions = safeai.enforce("CreatePipeline", {"PipelineDefinition": definition}, POLICY)
+    secured, decisions = safeai.enforce(
+        "CreatePipeline", {"PipelineDefinition": definition}, POLICY
+    )
     steps = json.loads(secured["PipelineDefinition"])["Steps"]
     assert steps[0]["Arguments"]["IfSteps"][0]["Arguments"]["EnableNetworkIsolation"] is True
     assert steps[1]["Arguments"]["ForEachBody"][0]["Arguments"]["RoleArn"] == ROLE
@@ -347,8 +351,10 @@ def test_pipeline_definition_is_left_byte_for_byte_when_already_compliant() -> N
     ("definition", "path_suffix"),
     [
         (_pipeline({"Name": "J", "Type": "Job", "Arguments": {}}), "Steps[J].Type"),
-        (_pipeline({"Name": "E", "Type": "Endpoint", "Arguments": {"EndpointConfigName": "x"}}),
-         "Steps[E].Arguments.EndpointConfigName"),
+        (
+            _pipeline({"Name": "E", "Type": "Endpoint", "Arguments": {"EndpointConfigName": "x"}}),
+            "Steps[E].Arguments.EndpointConfigName",
+        ),
         ("{not json", ""),
     ],
     ids=["unknown-step-type", "endpoint-without-config-step", "invalid-json"],
@@ -357,7 +363,9 @@ def test_pipeline_definitions_that_cannot_be_proven_secure_are_refused(
     definition: str, path_suffix: str
 ) -> None:
     with pytest.raises(safeai.SecurityViolation) as refused:
-        safeai.enforce("CreatePipeline", {"PipelineDefinition": definition, "RoleArn": ROLE}, POLICY)
+        safeai.enforce(
+            "CreatePipeline", {"PipelineDefinition": definition, "RoleArn": ROLE}, POLICY
+        )
     assert refused.value.control == "pipeline.steps"
     assert refused.value.path.endswith(path_suffix)
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 import safeai
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 ROLE = "arn:aws:iam::111122223333:role/ml-training"
 KEY = "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
@@ -68,7 +70,9 @@ def test_malformed_values_raise_policy_error_naming_the_field(
     assert message in str(refused.value)
 
 
-def test_load_reads_safeai_toml_searching_upward(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_load_reads_safeai_toml_searching_upward(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     (tmp_path / "safeai.toml").write_text(
         f'execution_role_arn = "{ROLE}"\nkms_key_id = "{KEY}"\n'
         'subnets = ["subnet-0a1"]\nsecurity_group_ids = ["sg-0c3"]\n'
@@ -91,7 +95,9 @@ def test_load_reads_the_tool_table_of_pyproject(tmp_path: Path) -> None:
     assert policy.network_isolation is False
 
 
-def test_pyproject_without_a_tool_table_is_skipped(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_pyproject_without_a_tool_table_is_skipped(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     (tmp_path / "safeai.toml").write_text(f'kms_key_id = "{KEY}"\n')
     child = tmp_path / "child"
     child.mkdir()

@@ -92,7 +92,9 @@ def _walkthrough(printer: _Printer, sandbox: Any, startup_seconds: float) -> Non
         f"{startup_seconds:.1f} s; no AWS account used)"
     )
     printer.line(f"   KMS key       {baseline.kms_key_arn} (rotation on, {baseline.kms_alias})")
-    printer.line(f"   VPC           {baseline.vpc_id}, private subnets {', '.join(baseline.subnet_ids)}")
+    printer.line(
+        f"   VPC           {baseline.vpc_id}, private subnets {', '.join(baseline.subnet_ids)}"
+    )
     printer.line(f"   security grp  {baseline.security_group_id} (no ingress)")
     printer.line(
         f"   PrivateLink   {len(baseline.vpc_endpoint_ids)} VPC endpoints "
@@ -161,8 +163,11 @@ def _walkthrough(printer: _Printer, sandbox: Any, startup_seconds: float) -> Non
             'reason="installs packages at start-up; INC-4711"):'
         )
         decisions.clear()
-        with capture, safeai.waive(
-            "training.network_isolation", reason="installs packages at start-up; INC-4711"
+        with (
+            capture,
+            safeai.waive(
+                "training.network_isolation", reason="installs packages at start-up; INC-4711"
+            ),
         ):
             sagemaker.create_training_job(
                 **{**_TRAINING_REQUEST, "TrainingJobName": "churn-xgboost-pip"}
@@ -170,7 +175,9 @@ def _walkthrough(printer: _Printer, sandbox: Any, startup_seconds: float) -> Non
         printer.decisions([d for d in decisions if d.outcome == "waived"])
 
         printer.heading(6, "An endpoint is checked through the configuration and model it names")
-        printer.line("   (a model and endpoint configuration made earlier without safeai)", style="dim")
+        printer.line(
+            "   (a model and endpoint configuration made earlier without safeai)", style="dim"
+        )
         try:
             sagemaker.create_endpoint(EndpointName="churn", EndpointConfigName="legacy-config")
         except SecurityViolation as violation:

@@ -52,7 +52,13 @@ CONTROLS: tuple[Control, ...] = (
         targets=_everywhere("NetworkConfig.EnableNetworkIsolation"),
         remedy="omit NetworkConfig.EnableNetworkIsolation or set it to True.",
         anchors=Anchors(
-            security_hub=("SageMaker.11", "SageMaker.12", "SageMaker.14", "SageMaker.20", "SageMaker.25"),
+            security_hub=(
+                "SageMaker.11",
+                "SageMaker.12",
+                "SageMaker.14",
+                "SageMaker.20",
+                "SageMaker.25",
+            ),
             iam_condition_keys=("sagemaker:NetworkIsolation",),
         ),
     ),
@@ -63,7 +69,13 @@ CONTROLS: tuple[Control, ...] = (
         targets=_everywhere("NetworkConfig.EnableInterContainerTrafficEncryption"),
         remedy="omit NetworkConfig.EnableInterContainerTrafficEncryption or set it to True.",
         anchors=Anchors(
-            security_hub=("SageMaker.9", "SageMaker.10", "SageMaker.13", "SageMaker.15", "SageMaker.22"),
+            security_hub=(
+                "SageMaker.9",
+                "SageMaker.10",
+                "SageMaker.13",
+                "SageMaker.15",
+                "SageMaker.22",
+            ),
             checkov=("CKV_AWS_369",),
             iam_condition_keys=("sagemaker:InterContainerTrafficEncryption",),
         ),
@@ -77,7 +89,9 @@ CONTROLS: tuple[Control, ...] = (
             Target(op, f"{output}.KmsKeyId", within=output) for op, output in DEFINITIONS.items()
         ),
         remedy="omit the output configuration's KmsKeyId or use the policy's or an allowed key.",
-        anchors=Anchors(checkov=("CKV_AWS_367",), iam_condition_keys=("sagemaker:OutputKmsKeyArn",)),
+        anchors=Anchors(
+            checkov=("CKV_AWS_367",), iam_condition_keys=("sagemaker:OutputKmsKeyArn",)
+        ),
     ),
     Control(
         slug="monitoring.volume_kms",
@@ -97,6 +111,8 @@ CONTROLS: tuple[Control, ...] = (
             instance_types="InstanceType",
         ),
         remedy="omit ClusterConfig.VolumeKmsKeyId or use the policy's or an allowed key.",
-        anchors=Anchors(checkov=("CKV_AWS_368",), iam_condition_keys=("sagemaker:VolumeKmsKeyArn",)),
+        anchors=Anchors(
+            checkov=("CKV_AWS_368",), iam_condition_keys=("sagemaker:VolumeKmsKeyArn",)
+        ),
     ),
 )

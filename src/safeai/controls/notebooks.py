@@ -173,7 +173,10 @@ CONTROLS: tuple[Control, ...] = (
         remedy="omit KmsKeyId (safeai fills in the policy's key) or use an allowed key.",
         anchors=Anchors(
             checkov=("CKV_AWS_187",),
-            iam_condition_keys=("sagemaker:VolumeKmsKeyArn", "sagemaker:DomainSharingOutputKmsKeyArn"),
+            iam_condition_keys=(
+                "sagemaker:VolumeKmsKeyArn",
+                "sagemaker:DomainSharingOutputKmsKeyArn",
+            ),
         ),
     ),
 )

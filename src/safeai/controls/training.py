@@ -50,7 +50,9 @@ _VPC_REMEDY = (
     "omit {field} (safeai fills in the policy's private subnets and security groups) or use only "
     "subnets and security groups the policy lists."
 )
-_KMS_REMEDY = "omit {field} (safeai fills in the policy's KMS key) or use the policy's or an allowed key."
+_KMS_REMEDY = (
+    "omit {field} (safeai fills in the policy's KMS key) or use the policy's or an allowed key."
+)
 _ISOLATION_REMEDY = (
     "omit {field} or set it to True; containers then make no outbound network calls "
     "(pass data through S3 and the VPC endpoints instead)."
@@ -249,7 +251,9 @@ CONTROLS: tuple[Control, ...] = (
             ),
             (),
         ),
-        remedy=_TRANSIT_REMEDY.format(field="the definition's EnableInterContainerTrafficEncryption"),
+        remedy=_TRANSIT_REMEDY.format(
+            field="the definition's EnableInterContainerTrafficEncryption"
+        ),
         anchors=_TRAINING_JOB_ANCHORS_TRANSIT,
     ),
     Control(
@@ -309,7 +313,9 @@ CONTROLS: tuple[Control, ...] = (
         slug="automl.inter_container_encryption",
         title="Traffic between AutoML instances is encrypted",
         requirement=TRANSIT,
-        targets=at(AUTOML_V1, "AutoMLJobConfig.SecurityConfig.EnableInterContainerTrafficEncryption")
+        targets=at(
+            AUTOML_V1, "AutoMLJobConfig.SecurityConfig.EnableInterContainerTrafficEncryption"
+        )
         + at(AUTOML_V2, "SecurityConfig.EnableInterContainerTrafficEncryption"),
         remedy=_TRANSIT_REMEDY.format(field="SecurityConfig.EnableInterContainerTrafficEncryption"),
         anchors=Anchors(iam_condition_keys=("sagemaker:InterContainerTrafficEncryption",)),

@@ -38,6 +38,8 @@ def apply() -> None:
         job.processing_resources = self._get_param("ProcessingResources")
         return result
 
-    SageMakerResponse.create_model = create_model_keeping_isolation
-    SageMakerResponse.create_processing_job = create_processing_job_keeping_resources
+    SageMakerResponse.create_model = create_model_keeping_isolation  # type: ignore[method-assign]
+    SageMakerResponse.create_processing_job = (  # type: ignore[method-assign]
+        create_processing_job_keeping_resources
+    )
     _applied = True

@@ -9,8 +9,10 @@ import gc
 import json
 import threading
 from dataclasses import dataclass, field
-from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from types import TracebackType
 
 __all__ = ["RequestRecorder", "SentRequest"]
 
@@ -71,7 +73,7 @@ class RequestRecorder:
             recorder._watch(client)
             return client
 
-        botocore.session.Session.create_client = create_client  # type: ignore[method-assign]
+        botocore.session.Session.create_client = create_client  # type: ignore[assignment]
         for obj in gc.get_objects():
             if isinstance(obj, BaseClient):
                 self._watch(obj)
@@ -98,16 +100,20 @@ class RequestRecorder:
         self._clients.append(client)
 
     def _record(self, request: Any, event_name: str, **_: Any) -> None:
-        _, service, operation = event_name.split(".", 2)
-        body = request.body
-        if hasattr(body, "read"):
+        _event, service, operation = event_name.split(".", 2)
+        raw = request.body
+        if isinstance(raw, bytes):
+            body = raw
+        elif hasattr(raw, "read"):
             body = b"<stream>"
+        else:
+            body = str(raw or "").encode()
         with self._lock:
             self.requests.append(
                 SentRequest(
                     service=service,
                     operation=operation,
                     headers={k: str(v) for k, v in request.headers.items()},
-                    body=body if isinstance(body, bytes) else str(body or "").encode(),
+                    body=body,
                 )
             )

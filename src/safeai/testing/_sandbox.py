@@ -7,13 +7,14 @@ import json
 import logging
 import os
 from dataclasses import dataclass
-from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from .._exceptions import SafeAIError
 from .._policy import Policy
 
 if TYPE_CHECKING:
+    from types import TracebackType
+
     import boto3
 
 __all__ = ["Baseline", "Sandbox"]

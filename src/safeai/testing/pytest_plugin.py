@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import pytest
 
 from ._sandbox import Sandbox
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
 __all__ = ["safeai_sandbox"]
 
