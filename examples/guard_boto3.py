@@ -5,6 +5,8 @@ Run it offline against the sandbox: ``python -m safeai.testing examples/guard_bo
 
 from __future__ import annotations
 
+from typing import Any
+
 import boto3
 
 import safeai
@@ -13,7 +15,8 @@ import safeai
 def main() -> None:
     policy = safeai.Policy.load()  # safeai.toml, [tool.safeai] in pyproject.toml, or SAFEAI_*
     with safeai.guarded(policy):
-        sagemaker = boto3.client("sagemaker")
+        # Typed as Any: the boto3 stubs mark RoleArn as required, and safeai fills it in.
+        sagemaker: Any = boto3.client("sagemaker")
         sagemaker.create_training_job(
             TrainingJobName="churn-xgboost-1",
             AlgorithmSpecification={
@@ -32,7 +35,11 @@ def main() -> None:
                 }
             ],
             OutputDataConfig={"S3OutputPath": "s3://safeai-sandbox-ml-data/models/"},
-            ResourceConfig={"InstanceType": "ml.m5.xlarge", "InstanceCount": 1, "VolumeSizeInGB": 30},
+            ResourceConfig={
+                "InstanceType": "ml.m5.xlarge",
+                "InstanceCount": 1,
+                "VolumeSizeInGB": 30,
+            },
             StoppingCondition={"MaxRuntimeInSeconds": 3600},
         )
         job = sagemaker.describe_training_job(TrainingJobName="churn-xgboost-1")

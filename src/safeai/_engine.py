@@ -289,6 +289,7 @@ _INSTANCE_STORE_FAMILIES = frozenset(
         "p5e",
         "p5en",
         "p6",
+        "p6e",
         "trn1",
         "trn1n",
         "trn2",
@@ -321,7 +322,8 @@ def _has_instance_storage(container: Mapping[str, Any], instance_types: tuple[st
 @lru_cache(maxsize=256)
 def _is_instance_store_type(instance_type: str) -> bool:
     parts = instance_type.split(".")
-    family = parts[1] if len(parts) == 3 and parts[0] == "ml" else ""
+    # "ml.p6-b200.48xlarge": the family is what comes before the variant suffix.
+    family = parts[1].split("-")[0] if len(parts) == 3 and parts[0] == "ml" else ""
     return family in _INSTANCE_STORE_FAMILIES or bool(_INSTANCE_STORE_SUFFIX.match(family))
 
 
@@ -452,10 +454,19 @@ def _secure_pipeline(
     if raw is None:
         return
     try:
-        definition = json.loads(raw) if isinstance(raw, str) else None
+        definition = (
+            json.loads(raw, object_pairs_hook=_unique_keys) if isinstance(raw, str) else None
+        )
     except json.JSONDecodeError as error:
         run.problems.append(
             _Problem(steps_control, prefix, f"invalid JSON ({error.msg})", _PIPELINE_JSON)
+        )
+        return
+    except _DuplicateKeyError as error:
+        # Parsers disagree on which duplicate wins, so what safeai checked might not be what
+        # SageMaker runs.
+        run.problems.append(
+            _Problem(steps_control, prefix, f"duplicate key {error.args[0]!r}", _PIPELINE_JSON)
         )
         return
     if not isinstance(definition, dict) or not isinstance(definition.get("Steps", []), list):
@@ -491,7 +502,22 @@ def _secure_pipeline(
         container[member] = json.dumps(definition)
 
 
-_PIPELINE_JSON = "a JSON pipeline definition"
+_PIPELINE_JSON = "a JSON pipeline definition with no duplicate keys"
+
+
+class _DuplicateKeyError(ValueError):
+    pass
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in result:
+            raise _DuplicateKeyError(key)
+        result[key] = value
+    return result
+
+
 _KNOWN_STEP_TYPES = "a step type safeai knows: " + ", ".join(
     sorted(
         {*STEP_OPERATIONS, *STEPS_WITHOUT_RESOURCES, *NESTED_STEP_LISTS, *STEPS_REFERENCING_STEPS}

@@ -117,8 +117,9 @@ def _rebuild_violation(state: dict[str, object]) -> SecurityViolation:
 class PreflightError(SafeAIError):
     """A check against AWS found a problem or could not be completed; the request was refused.
 
-    ``control`` names the control slug when the failure belongs to one; ``cause`` carries the
-    underlying AWS error when the check itself failed (fail closed).
+    ``control`` names the control slug when the failure belongs to one and ``resource`` the
+    resource that was being checked; when the check itself failed (fail closed), the AWS error
+    is chained as ``__cause__``.
     """
 
     def __init__(

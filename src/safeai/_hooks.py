@@ -24,6 +24,7 @@ from ._exceptions import PreflightError, SafeAIError, SecurityViolation
 from ._policy import Policy
 from ._references import REFERENCING_OPERATIONS, check_references, inline_pipeline_definition
 from .controls import guarded_operations
+from .preflight import caller_account
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, MutableMapping
@@ -52,7 +53,7 @@ class GuardHandle:
     policy: Policy
     scope: Scope
     active: bool = True
-    credentials: str = "ambient"
+    credentials: str = "ambient (not assumed by safeai)"
     preexisting_clients: int = 0
     _clients: weakref.WeakSet[BaseClient] = field(default_factory=weakref.WeakSet, repr=False)
     _session: Any = field(default=None, repr=False)
@@ -305,6 +306,8 @@ def _secure_request(
     decisions: list[Decision] | None = [] if _audit.logger.isEnabledFor(logging.INFO) else None
     try:
         _check_region(operation, context.get("client_region"), policy)
+        if policy.preflight and policy.account_id:
+            _check_account(client, operation, policy.account_id)
         # Copy what the engine may change, so the caller's own structures stay as they were.
         secured = dict(params)
         for member in touched_members(operation) & secured.keys():
@@ -339,13 +342,39 @@ def _check_region(operation: str, client_region: object, policy: Policy) -> None
         )
 
 
+def _check_account(client: BaseClient, operation: str, expected: str) -> None:
+    found = caller_account(client)
+    if found != expected:
+        raise SecurityViolation(
+            control="client.account",
+            operation=operation,
+            path="client credentials",
+            found=f"account {found}",
+            expected=f"account {expected}, where the policy's execution role lives",
+            remedy="use credentials of that account (safeai.SecureSession(policy, "
+            "role_arn=...) assumes a role there), or guard with a policy for this account.",
+            waivable=False,
+        )
+
+
 def _s3_reader(client: BaseClient, state: _ClientState) -> Any:
+    import botocore.session
+
     session = state.session() if state.session is not None else None
-    if session is None:
-        return None
 
     def read(bucket: str, key: str, version: str | None) -> str:
-        s3: Any = session.create_client("s3", region_name=client.meta.region_name)
+        if session is not None:
+            s3: Any = session.create_client("s3", region_name=client.meta.region_name)
+        else:  # a client guarded on its own: read with its credentials
+            signer: Any = client
+            frozen = signer._get_credentials().get_frozen_credentials()
+            s3 = botocore.session.Session().create_client(
+                "s3",
+                region_name=client.meta.region_name,
+                aws_access_key_id=frozen.access_key,
+                aws_secret_access_key=frozen.secret_key,
+                aws_session_token=frozen.token,
+            )
         extra = {"VersionId": version} if version else {}
         body = s3.get_object(Bucket=bucket, Key=key, **extra)["Body"].read()
         return str(body.decode("utf-8"))
@@ -379,7 +408,8 @@ def _record(
         "resource": _resource_name(params),
         "region": context.get("client_region"),
         "credentials": next(
-            (h.credentials for h in state.handles if h.policy == policy), "ambient"
+            (h.credentials for h in state.handles if h.policy == policy),
+            "ambient (not assumed by safeai)",
         ),
         "decisions": [d.as_dict() for d in decisions],
         "waivers": [

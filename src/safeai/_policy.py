@@ -75,9 +75,11 @@ class Policy:
             (default True).
         allowed_role_arns: further roles a request may name instead of ``execution_role_arn``.
         allowed_kms_key_ids: further keys a request may name instead of ``kms_key_id``.
-        pii: what a PII finding in an S3 input does: ``"block"``, ``"warn"`` or ``"off"``.
-        preflight: run the checks that call AWS (role, key, network, PII, account); False runs
-            only the pure engine.
+        pii: what a PII finding in an S3 input will do: ``"block"``, ``"warn"`` or ``"off"``
+            (validated now; the PII pre-flight that reads it is a later release).
+        preflight: run the checks that call AWS (today: that the client's credentials belong to
+            the policy's account; the role, key, network and PII checks extend it); False runs
+            only the pure engine and the reference checks.
         waivers: control slug -> the written reason it is waived; recorded in every decision.
         region: the region the role, key and subnets live in; taken from ``kms_key_id`` when it
             is an ARN. A guarded client of another region is refused.
@@ -305,7 +307,8 @@ def _environment() -> dict[str, object]:
             raise PolicyError(
                 "unknown variable (waivers belong in a reviewed configuration file)"
                 if key == "waivers"
-                else f"unknown variable; policy fields are {', '.join(sorted(names))}",
+                else "unknown variable (a typo would silently change the policy); policy fields "
+                f"are {', '.join(sorted(set(names) - {'waivers'}))}",
                 source=f"environment variable {variable}",
             )
         default = getattr(Policy, key, None)

@@ -93,19 +93,18 @@ def check_references(
     via = f"EndpointConfigName={name!r}"
     for violation in evaluate("CreateEndpointConfig", config, policy):
         raise _refuse(operation, via, violation)
-    for index, variant in enumerate(config.get("ProductionVariants", [])):
-        _check_model(
-            client,
-            operation,
-            variant.get("ModelName"),
-            f"{via} ProductionVariants[{index}].ModelName",
-            policy,
-        )
+    for variants in ("ProductionVariants", "ShadowProductionVariants"):
+        for index, variant in enumerate(config.get(variants) or []):
+            _check_model(
+                client,
+                operation,
+                variant.get("ModelName"),
+                f"{via} {variants}[{index}].ModelName",
+                policy,
+            )
 
 
-def _check_model(
-    client: Any, operation: str, name: object, via: str, policy: Policy
-) -> None:
+def _check_model(client: Any, operation: str, name: object, via: str, policy: Policy) -> None:
     if not isinstance(name, str):
         return
     model = _describe(client, "model", name, lambda: client.describe_model(ModelName=name))
@@ -114,7 +113,7 @@ def _check_model(
 
 
 def inline_pipeline_definition(
-    params: MutableMapping[str, Any], read_s3: Callable[[str, str, str | None], str] | None
+    params: MutableMapping[str, Any], read_s3: Callable[[str, str, str | None], str]
 ) -> None:
     """Replace ``PipelineDefinitionS3Location`` with the definition it points to, so that what
     safeai checks is exactly what SageMaker runs (the object could change after the check)."""
@@ -123,12 +122,6 @@ def inline_pipeline_definition(
         return
     bucket, key = location.get("Bucket"), location.get("ObjectKey")
     where = f"s3://{bucket}/{key}"
-    if read_s3 is None:
-        raise PreflightError(
-            f"the pipeline definition at {where} cannot be read by a client-level guard; pass "
-            "PipelineDefinition inline or guard the session (safeai.guard(policy, session=...))",
-            control="pipeline.steps",
-        )
     try:
         body = read_s3(str(bucket), str(key), location.get("VersionId"))
         json.loads(body)

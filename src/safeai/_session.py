@@ -76,7 +76,7 @@ class SecureSession:
         self.boto_session: boto3.Session = boto3.Session(botocore_session=core)
         self._handle: GuardHandle = guard(policy, session=self.boto_session)
         self._handle.credentials = (
-            f"assumed-role {role_arn}" if role_arn else "ambient (no role_arn: not assumed)"
+            f"assumed-role {role_arn}" if role_arn else "ambient (not assumed by safeai)"
         )
 
     @property
@@ -96,8 +96,15 @@ class SecureSession:
         return session.resource(service_name, **kwargs)
 
     def close(self) -> None:
-        """Stop guarding clients this session creates from now on (and those it created)."""
+        """Stop guarding this session's clients. The session stays usable but unguarded, so
+        drop it too; prefer ``with SecureSession(...) as session:``."""
         unguard(self._handle)
+
+    def __enter__(self) -> SecureSession:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     def __repr__(self) -> str:
         how = f"role_arn={self.role_arn!r}" if self.role_arn else "ambient credentials"

@@ -6,6 +6,7 @@ moto's Describe answers where moto is lossy.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import threading
@@ -16,10 +17,11 @@ import botocore.session
 import pytest
 
 import safeai
+from safeai.testing import RequestRecorder
 from tests.conftest import job
 
 if TYPE_CHECKING:
-    from safeai.testing import RequestRecorder, Sandbox
+    from safeai.testing import Sandbox
 
 SECURED_FIELDS = (
     "RoleArn",
@@ -227,7 +229,7 @@ def test_audit_record_redacts_free_form_values(
     assert data["operation"] == "CreateTrainingJob"
     assert data["resource"] == "audited"
     assert data["outcome"] == "secured"
-    assert data["credentials"] == "ambient"
+    assert data["credentials"] == "ambient (not assumed by safeai)"
     assert {d["control"] for d in data["decisions"]} >= {
         "training.role",
         "training.vpc",
@@ -283,3 +285,40 @@ def test_secure_session_assumes_the_role_and_says_so(
 def test_secure_session_refuses_a_role_of_another_account(policy: safeai.Policy) -> None:
     with pytest.raises(safeai.PolicyError, match="account 210987654321"):
         safeai.SecureSession(policy, role_arn="arn:aws:iam::210987654321:role/elsewhere")
+
+
+def test_credentials_of_another_account_are_refused(
+    sagemaker: Any, policy: safeai.Policy, recorder: RequestRecorder
+) -> None:
+    foreign = safeai.Policy(
+        execution_role_arn="arn:aws:iam::210987654321:role/ml",
+        kms_key_id=policy.kms_key_id,
+        subnets=policy.subnets,
+        security_group_ids=policy.security_group_ids,
+    )
+    with (
+        safeai.guarded(foreign, client=sagemaker),
+        pytest.raises(safeai.SecurityViolation) as refused,
+    ):
+        sagemaker.create_training_job(**job("foreign-account"))
+    assert refused.value.control == "client.account"
+    assert "account 123456789012" in str(refused.value)
+    assert "account 210987654321" in str(refused.value)
+    assert recorder.sent("CreateTrainingJob") == []
+
+
+def test_account_check_asks_sts_once_per_key_and_not_without_preflight(
+    sagemaker: Any, policy: safeai.Policy, recorder: RequestRecorder
+) -> None:
+    from safeai import preflight
+
+    preflight.clear_caches()
+    with RequestRecorder(services=frozenset({"sts"})) as sts_calls:
+        with safeai.guarded(policy, client=sagemaker):
+            sagemaker.create_training_job(**job("account-1"))
+            sagemaker.create_training_job(**job("account-2"))
+        offline = dataclasses.replace(policy, preflight=False)
+        preflight.clear_caches()
+        with safeai.guarded(offline, client=sagemaker):
+            sagemaker.create_training_job(**job("account-3"))
+    assert [r.operation for r in sts_calls.requests] == ["GetCallerIdentity"]

@@ -228,3 +228,42 @@ def test_pipeline_definition_in_s3_that_cannot_be_read_is_refused(
                 ClientRequestToken="w" * 32,
             )
     assert recorder.sent("CreatePipeline") == []
+
+
+def test_client_guard_reads_a_pipeline_definition_in_s3_with_its_own_credentials(
+    sandbox: Sandbox, sagemaker: Any, policy: safeai.Policy, recorder: RequestRecorder
+) -> None:
+    boto3.client("s3").put_object(
+        Bucket="safeai-sandbox-ml-data", Key="pipelines/client.json", Body=_definition().encode()
+    )
+    with safeai.guarded(policy, client=sagemaker):
+        sagemaker.create_pipeline(
+            PipelineName="p-client",
+            PipelineDefinitionS3Location={
+                "Bucket": "safeai-sandbox-ml-data",
+                "ObjectKey": "pipelines/client.json",
+            },
+            ClientRequestToken="x" * 32,
+        )
+    steps = json.loads(recorder.last("CreatePipeline").json()["PipelineDefinition"])["Steps"]
+    assert steps[0]["Arguments"]["RoleArn"] == policy.execution_role_arn
+
+
+def test_shadow_variants_models_are_checked_too(
+    sandbox: Sandbox, sagemaker: Any, policy: safeai.Policy
+) -> None:
+    _unguarded(sandbox).create_model(
+        ModelName="shadow-open",
+        PrimaryContainer={"Image": "img:1"},
+        ExecutionRoleArn=policy.execution_role_arn,
+    )
+    with safeai.guarded(policy, client=sagemaker):
+        sagemaker.create_model(ModelName="shadow-main", PrimaryContainer={"Image": "img:1"})
+        sagemaker.create_endpoint_config(
+            EndpointConfigName="with-shadow",
+            ProductionVariants=[{**VARIANT, "ModelName": "shadow-main"}],
+            ShadowProductionVariants=[{**VARIANT, "VariantName": "s", "ModelName": "shadow-open"}],
+        )
+        with pytest.raises(safeai.SecurityViolation) as refused:
+            sagemaker.create_endpoint(EndpointName="e", EndpointConfigName="with-shadow")
+    assert "ShadowProductionVariants[0].ModelName='shadow-open'" in refused.value.path

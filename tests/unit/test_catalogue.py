@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 import re
 from functools import cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import botocore.session
 import pytest
@@ -21,7 +21,7 @@ from safeai._policy import Policy
 from safeai.controls import CATALOGUE, OUT_OF_SCOPE, Control, OutOfScope
 
 if TYPE_CHECKING:
-    from botocore.model import ServiceModel, Shape
+    from botocore.model import ServiceModel
 
 _SLUG = re.compile(r"^[a-z_]+\.[a-z0-9_]+$")
 _SEGMENT = re.compile(r"^(?P<name>[A-Za-z0-9_]+)(?P<steps>(?:\[\]|\{\})*)$")
@@ -58,14 +58,14 @@ def _model() -> ServiceModel:
     return botocore.session.get_session().get_service_model("sagemaker")
 
 
-def _input_shape(operation: str) -> Shape | None:
+def _input_shape(operation: str) -> Any | None:
     """The request shape of ``operation``, or None when botocore does not know the operation."""
     if operation not in _model().operation_names:
         return None
     return _model().operation_model(operation).input_shape
 
 
-def resolve(shape: Shape | None, path: str, *, maps: bool = False) -> Shape | None:
+def resolve(shape: Any | None, path: str, *, maps: bool = False) -> Any | None:
     """The shape at ``path`` below ``shape``, or None when the path does not exist.
 
     ``.`` steps into a structure member, ``[]`` into a list's element; ``{}`` into a map's value
@@ -76,7 +76,7 @@ def resolve(shape: Shape | None, path: str, *, maps: bool = False) -> Shape | No
         return None
     if not path:
         return shape
-    node: Shape = shape
+    node: Any = shape
     for segment in path.split("."):
         match = _SEGMENT.match(segment)
         if match is None or node.type_name != "structure":
@@ -100,7 +100,7 @@ def nested(path: str, parent: str) -> bool:
     return path.startswith((f"{parent}.", f"{parent}[]", f"{parent}{{}}"))
 
 
-def _requirement_problems(control: Control, field: Shape, where: str) -> list[str]:
+def _requirement_problems(control: Control, field: Any, where: str) -> list[str]:
     requirement = control.requirement
     kind = requirement.kind
     problems: list[str] = []

@@ -25,7 +25,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import botocore.session
 
@@ -34,7 +34,6 @@ from safeai.controls import CATALOGUE, OUT_OF_SCOPE, OutOfScope
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-    from botocore.model import Shape
 
 #: Operations that create or change a resource, or start work: the ones a request can weaken.
 _MUTATING_PREFIXES = ("Create", "Update", "Start", "Put", "Import", "Add")
@@ -62,7 +61,7 @@ def nested(path: str, parent: str) -> bool:
     return path.startswith((f"{parent}.", f"{parent}[]", f"{parent}{{}}"))
 
 
-def _walk(shape: Shape, prefix: str, ancestors: frozenset[str]) -> Iterator[tuple[str, Shape]]:
+def _walk(shape: Any, prefix: str, ancestors: frozenset[str]) -> Iterator[tuple[str, Any]]:
     """Every security-relevant member below ``shape``, with its path.
 
     ``ancestors`` holds the structures on the way down, so a recursive shape is entered once per

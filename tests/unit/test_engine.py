@@ -234,7 +234,9 @@ def test_alias_in_the_policy_matches_its_alias_arn() -> None:
     assert {d.control: d.outcome for d in decisions}["training.output_kms"] == "compliant"
 
 
-@pytest.mark.parametrize("instance_type", ["ml.p4d.24xlarge", "ml.g5.2xlarge", "ml.m5d.large"])
+@pytest.mark.parametrize(
+    "instance_type", ["ml.p4d.24xlarge", "ml.g5.2xlarge", "ml.m5d.large", "ml.p6-b200.48xlarge"]
+)
 def test_volume_key_is_not_injected_for_hardware_encrypted_instance_storage(
     instance_type: str,
 ) -> None:
@@ -356,8 +358,9 @@ def test_pipeline_definition_is_left_byte_for_byte_when_already_compliant() -> N
             "Steps[E].Arguments.EndpointConfigName",
         ),
         ("{not json", ""),
+        ('{"Steps": [], "Steps": []}', ""),
     ],
-    ids=["unknown-step-type", "endpoint-without-config-step", "invalid-json"],
+    ids=["unknown-step-type", "endpoint-without-config-step", "invalid-json", "duplicate-key"],
 )
 def test_pipeline_definitions_that_cannot_be_proven_secure_are_refused(
     definition: str, path_suffix: str

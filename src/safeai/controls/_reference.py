@@ -13,7 +13,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from . import CATALOGUE, OUT_OF_SCOPE
-from .pipelines import NESTED_STEP_LISTS, STEP_OPERATIONS, STEPS_WITHOUT_RESOURCES
+from .pipelines import (
+    NESTED_STEP_LISTS,
+    STEP_OPERATIONS,
+    STEPS_REFERENCING_STEPS,
+    STEPS_WITHOUT_RESOURCES,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
@@ -195,7 +200,7 @@ def _control(control: Control) -> list[str]:
     if anchors:
         lines += ["Anchors:", "", *(f"- {a}" for a in anchors), ""]
     else:
-        lines += ["Anchors: none (no detective tool or IAM condition key covers this field).", ""]
+        lines += ["Anchors: none recorded in the catalogue.", ""]
     return lines
 
 
@@ -229,6 +234,11 @@ def _pipeline_steps() -> list[str]:
         "|---|---|",
     ]
     lines.extend(f"| {_code(step)} | {_code(op)} |" for step, op in STEP_OPERATIONS.items())
+    lines.extend(
+        f"| {_code(step)} | refused unless its {_code(argument)} is the {_code(created)} of a "
+        f"step of type {_code(creator)} in the same pipeline (secured there) |"
+        for step, (argument, creator, created) in STEPS_REFERENCING_STEPS.items()
+    )
     lines.extend(
         f"| {_code(step)} | the steps in {', '.join(_code(b) for b in branches)} |"
         for step, branches in NESTED_STEP_LISTS.items()

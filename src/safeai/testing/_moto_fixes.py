@@ -1,7 +1,8 @@
 """Corrections to moto's SageMaker emulation where its answers are lossy.
 
 moto's ``CreateModel`` handler never reads ``EnableNetworkIsolation`` (``DescribeModel`` always
-answers False) and ``CreateProcessingJob`` drops ``ProcessingResources``. safeai checks a
+answers False), ``CreateProcessingJob`` drops ``ProcessingResources`` and
+``CreateEndpointConfig`` drops ``ShadowProductionVariants``. safeai checks a
 transform job's or an endpoint's model through ``DescribeModel``, so the sandbox must answer
 what was sent. The patches wrap moto's response handlers at class level; they reach a
 ``ThreadedMotoServer`` running in this process and ``mock_aws`` alike.
@@ -21,6 +22,7 @@ def apply() -> None:
     global _applied
     if _applied:
         return
+    from moto.sagemaker.models import SageMakerModelBackend
     from moto.sagemaker.responses import SageMakerResponse
 
     create_model = SageMakerResponse.create_model
@@ -38,6 +40,31 @@ def apply() -> None:
         job.processing_resources = self._get_param("ProcessingResources")
         return result
 
+    create_endpoint_config = SageMakerResponse.create_endpoint_config
+    describe_endpoint_config = SageMakerModelBackend.describe_endpoint_config
+
+    def create_endpoint_config_keeping_shadows(self: Any) -> Any:
+        result = create_endpoint_config(self)
+        config = self.sagemaker_backend.endpoint_configs[self._get_param("EndpointConfigName")]
+        config.shadow_production_variants = self._get_param("ShadowProductionVariants")
+        return result
+
+    def describe_endpoint_config_with_shadows(
+        self: Any, endpoint_config_name: str
+    ) -> dict[str, Any]:
+        answer = dict(describe_endpoint_config(self, endpoint_config_name))
+        config = self.endpoint_configs[endpoint_config_name]
+        shadows = getattr(config, "shadow_production_variants", None)
+        if shadows:
+            answer["ShadowProductionVariants"] = shadows
+        return answer
+
+    SageMakerResponse.create_endpoint_config = (  # type: ignore[method-assign]
+        create_endpoint_config_keeping_shadows
+    )
+    SageMakerModelBackend.describe_endpoint_config = (  # type: ignore[method-assign]
+        describe_endpoint_config_with_shadows
+    )
     SageMakerResponse.create_model = create_model_keeping_isolation  # type: ignore[method-assign]
     SageMakerResponse.create_processing_job = (  # type: ignore[method-assign]
         create_processing_job_keeping_resources
