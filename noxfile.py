@@ -19,7 +19,7 @@ SDK_MAJORS = {"v2": "sagemaker>=2.200,<3", "v3": "sagemaker>=3,<4"}
 @nox.session
 def lint(session: nox.Session) -> None:
     """ruff: lint and formatting."""
-    session.install("ruff>=0.8")
+    session.install("ruff==0.17.6")
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
 

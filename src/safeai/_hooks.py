@@ -382,14 +382,12 @@ def _s3_reader(client: BaseClient, state: _ClientState) -> Any:
     return read
 
 
-_NAME_FIELDS = ("Name", "JobName", "InstanceName", "ConfigName")
-
-
 def _resource_name(params: MutableMapping[str, Any]) -> str | None:
-    for key, value in params.items():
-        if isinstance(value, str) and key.endswith(_NAME_FIELDS) and "Arn" not in key:
-            return value
-    return None
+    """The name the request gives its resource (``TrainingJobName``, ``ModelName``, ...)."""
+    return next(
+        (value for key, value in params.items() if key.endswith("Name") and isinstance(value, str)),
+        None,
+    )
 
 
 def _record(

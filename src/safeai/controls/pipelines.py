@@ -23,7 +23,7 @@ CONTROLS: tuple[Control, ...] = (
         title="Pipelines run as the policy's execution role",
         requirement=ROLE,
         targets=at(("CreatePipeline",), "RoleArn")
-        + at(("UpdatePipeline",), "RoleArn", inject=False),
+        + at(("UpdatePipeline", "StartPipelineExecution"), "RoleArn", inject=False),
         remedy="omit RoleArn (safeai fills in the policy's role) or pass an allowed role.",
         anchors=Anchors(iam_condition_keys=("iam:PassedToService",)),
     ),

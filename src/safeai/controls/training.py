@@ -9,6 +9,8 @@ from ._schema import Anchors, Control
 __all__ = ["CONTROLS"]
 
 TRAIN = ("CreateTrainingJob",)
+#: LoRA fine-tuning sessions (botocore 1.44 and later): the same role, network and output key.
+SESSION = ("CreateTrainingSession",)
 PROCESS = ("CreateProcessingJob",)
 TRANSFORM = ("CreateTransformJob",)
 TUNE = ("CreateHyperParameterTuningJob",)
@@ -65,7 +67,7 @@ CONTROLS: tuple[Control, ...] = (
         slug="training.role",
         title="Training jobs run as the policy's execution role",
         requirement=ROLE,
-        targets=at(TRAIN, "RoleArn"),
+        targets=at(TRAIN + SESSION, "RoleArn"),
         remedy=_ROLE_REMEDY.format(field="RoleArn"),
         anchors=_ROLE_ANCHORS,
     ),
@@ -73,7 +75,7 @@ CONTROLS: tuple[Control, ...] = (
         slug="training.vpc",
         title="Training jobs run in the policy's private subnets",
         requirement=VPC,
-        targets=at(TRAIN, "VpcConfig"),
+        targets=at(TRAIN + SESSION, "VpcConfig"),
         remedy=_VPC_REMEDY.format(field="VpcConfig"),
         anchors=_TRAINING_JOB_ANCHORS_VPC,
     ),
@@ -110,7 +112,8 @@ CONTROLS: tuple[Control, ...] = (
         slug="training.output_kms",
         title="Training outputs (model artifacts) are encrypted with the policy's KMS key",
         requirement=KMS,
-        targets=at(TRAIN, "OutputDataConfig.KmsKeyId", within="OutputDataConfig"),
+        targets=at(TRAIN, "OutputDataConfig.KmsKeyId", within="OutputDataConfig")
+        + at(SESSION, "OutputConfig.S3Location.KmsKeyArn", within="OutputConfig.S3Location"),
         remedy=_KMS_REMEDY.format(field="OutputDataConfig.KmsKeyId"),
         anchors=_TRAINING_JOB_ANCHORS_OUTPUT,
     ),
