@@ -35,10 +35,8 @@ def assert_secured(body: dict[str, Any], policy: safeai.Policy) -> None:
     assert body["ResourceConfig"]["VolumeKmsKeyId"] == policy.kms_key_id
 
 
-@v2_only
-def test_v2_estimator_fit_is_secured(
-    sandbox: Sandbox, policy: safeai.Policy, recorder: RequestRecorder
-) -> None:
+def _fit_v2_estimator(sandbox: Sandbox, policy: safeai.Policy, **options: Any) -> None:
+    """``Estimator(...).fit(...)`` as a user writes it, under a process-wide guard."""
     from sagemaker.estimator import Estimator
 
     baseline = sandbox.baseline
@@ -50,8 +48,16 @@ def test_v2_estimator_fit_is_secured(
             instance_count=1,
             instance_type="ml.m5.xlarge",
             output_path=f"s3://{baseline.bucket}/models/",
+            **options,
         )
         estimator.fit({"train": baseline.training_data_uri}, wait=False)
+
+
+@v2_only
+def test_v2_estimator_fit_is_secured(
+    sandbox: Sandbox, policy: safeai.Policy, recorder: RequestRecorder
+) -> None:
+    _fit_v2_estimator(sandbox, policy)
     assert_secured(recorder.last("CreateTrainingJob").json(), policy)
 
 
@@ -59,21 +65,8 @@ def test_v2_estimator_fit_is_secured(
 def test_v2_estimator_asking_for_another_key_is_refused(
     sandbox: Sandbox, policy: safeai.Policy, recorder: RequestRecorder
 ) -> None:
-    from sagemaker.estimator import Estimator
-
-    baseline = sandbox.baseline
-    assert baseline is not None
-    with safeai.guarded(policy):
-        estimator = Estimator(
-            image_uri=IMAGE,
-            role=policy.execution_role_arn,
-            instance_count=1,
-            instance_type="ml.m5.xlarge",
-            output_path=f"s3://{baseline.bucket}/models/",
-            output_kms_key="alias/aws/s3",
-        )
-        with pytest.raises(safeai.SecurityViolation) as refused:
-            estimator.fit({"train": baseline.training_data_uri}, wait=False)
+    with pytest.raises(safeai.SecurityViolation) as refused:
+        _fit_v2_estimator(sandbox, policy, output_kms_key="alias/aws/s3")
     assert refused.value.control == "training.output_kms"
     assert recorder.sent("CreateTrainingJob") == []
 

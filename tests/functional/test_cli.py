@@ -1,0 +1,48 @@
+"""The command-line door, run in-process."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+import safeai
+from safeai.cli import main
+
+
+def test_demo_secures_refuses_and_waives(capsys: Any) -> None:
+    assert main(["demo"]) == 0
+    out = capsys.readouterr().out
+    assert "injected  training.network_isolation" in out
+    assert (
+        "training.network_isolation: CreateTrainingJob refused: EnableNetworkIsolation=False" in out
+    )
+    assert "requests sent to AWS for it: 0" in out
+    assert "waived    training.network_isolation  installs packages at start-up" in out
+    assert "refused: endpoint_config.storage_kms" in out
+    assert "\033[" not in out, "no colour codes when the output is not a terminal"
+
+
+def test_controls_lists_the_catalogue(capsys: Any) -> None:
+    assert main(["controls"]) == 0
+    out = capsys.readouterr().out
+    assert "training.network_isolation" in out
+    assert "notebook.imdsv2" in out
+
+
+def test_controls_of_one_operation(capsys: Any) -> None:
+    assert main(["controls", "--operation", "CreateModel"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split()[0] for line in lines if line.startswith("model.")] == [
+        "model.role",
+        "model.vpc",
+        "model.network_isolation",
+    ]
+    assert main(["controls", "--operation", "ListModels"]) == 1
+
+
+def test_version(capsys: Any) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["--version"])
+    assert exited.value.code == 0
+    assert capsys.readouterr().out.strip() == f"safeai {safeai.__version__}"
