@@ -221,7 +221,7 @@ def _attach(
         _states[client] = state
         client.meta.events.register_last(
             f"before-parameter-build.{_service_id(client)}",
-            _make_handler(weakref.ref(client)),
+            _make_handler(weakref.ref(client), state),
             unique_id=_HANDLER_ID,
         )
     elif state.session is None and session is not None:
@@ -276,7 +276,9 @@ def _remove_create_client_wrapper() -> None:
 # -- the handler ---------------------------------------------------------------------------------
 
 
-def _make_handler(client_ref: weakref.ReferenceType[BaseClient]) -> Any:
+def _make_handler(client_ref: weakref.ReferenceType[BaseClient], state: _ClientState) -> Any:
+    """The handler of one client. It holds the client weakly (the client's emitter holds the
+    handler) and its guard state directly (read on every request)."""
     relevant = guarded_operations() | REFERENCING_OPERATIONS
 
     def before_parameter_build(
@@ -286,8 +288,7 @@ def _make_handler(client_ref: weakref.ReferenceType[BaseClient]) -> Any:
         if operation not in relevant:
             return
         client = client_ref()
-        state = _states.get(client) if client is not None else None
-        if client is None or state is None:
+        if client is None:
             return
         for policy in state.policies:
             _secure_request(client, state, operation, params, policy, context)
@@ -308,21 +309,20 @@ def _secure_request(
         _check_region(operation, context.get("client_region"), policy)
         if policy.preflight and policy.account_id:
             _check_account(client, operation, policy.account_id)
-        # Copy what the engine may change, so the caller's own structures stay as they were.
-        secured = dict(params)
-        for member in touched_members(operation) & secured.keys():
-            secured[member] = copy_structure(secured[member])
+        # ``params`` is botocore's own dict for this call, but the structures in it are the
+        # caller's: copy the ones the engine may change, so the caller's stay as they were.
+        # A refusal aborts the call, so a half-secured ``params`` is never sent.
+        for member in touched_members(operation) & params.keys():
+            params[member] = copy_structure(params[member])
         if operation in ("CreatePipeline", "UpdatePipeline"):
-            inline_pipeline_definition(secured, _s3_reader(client, state))
-        secure_in_place(operation, secured, policy, decisions=decisions)
+            inline_pipeline_definition(params, _s3_reader(client, state))
+        secure_in_place(operation, params, policy, decisions=decisions)
         if operation in REFERENCING_OPERATIONS:
-            check_references(client, operation, secured, policy)
+            check_references(client, operation, params, policy)
     except SafeAIError as error:
         if decisions is not None:
             _audit.emit(_record(state, operation, params, policy, context, decisions, error))
         raise
-    params.clear()
-    params.update(secured)
     if decisions is not None:
         _audit.emit(_record(state, operation, params, policy, context, decisions, None))
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from typing import Any
 
 import pytest
@@ -10,9 +12,13 @@ import safeai
 from safeai.cli import main
 
 
-def test_demo_secures_refuses_and_waives(capsys: Any) -> None:
-    assert main(["demo"]) == 0
-    out = capsys.readouterr().out
+def test_demo_secures_refuses_and_waives() -> None:
+    # A process of its own: the demo opens a sandbox, and moto keeps one account per process.
+    demo = subprocess.run(
+        [sys.executable, "-m", "safeai", "demo"], capture_output=True, text=True, timeout=300
+    )
+    assert demo.returncode == 0, demo.stderr
+    out = demo.stdout
     assert "injected  training.network_isolation" in out
     assert (
         "training.network_isolation: CreateTrainingJob refused: EnableNetworkIsolation=False" in out

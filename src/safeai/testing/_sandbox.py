@@ -73,7 +73,8 @@ class Sandbox:
 
     While open, the process's AWS environment points every boto3 client at the sandbox
     (``AWS_ENDPOINT_URL``, test credentials, ``us-east-1``), so code under test, SDKs included,
-    needs no changes. The previous environment is restored on close.
+    needs no changes. The previous environment is restored on close. moto keeps one emulated
+    account per process, so open one sandbox at a time: opening one empties the account.
 
     >>> with Sandbox() as sandbox:
     ...     safeai.guard(sandbox.policy)
@@ -127,7 +128,8 @@ class Sandbox:
         for name, value in {**_ENVIRONMENT, "AWS_ENDPOINT_URL": self.endpoint_url}.items():
             self._saved[name] = os.environ.get(name)
             os.environ[name] = value
-        self.baseline = provision(self.boto_session())
+        # moto keeps one account per process, shared by every server in it: start clean.
+        self.reset()
 
     def stop(self) -> None:
         """Stop the server and restore the environment."""
