@@ -4,17 +4,22 @@
 >>> policy = safeai.Policy.load()      # or safeai.Policy(execution_role_arn=..., ...)
 >>> safeai.guard(policy)               # every boto3 client made from now on is guarded
 
-This module only re-exports; the code lives in private modules.
+This module only re-exports; the code lives in private modules, each imported the first time
+one of its names is used, so ``import safeai`` itself costs about a millisecond.
 """
 
 from __future__ import annotations
 
-from ._engine import Decision, enforce
-from ._exceptions import PolicyError, PreflightError, SafeAIError, SecurityViolation
-from ._hooks import GuardHandle, guard, guarded, unguard
-from ._policy import Policy
-from ._session import SecureSession
-from ._waivers import waive
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ._engine import Decision, enforce
+    from ._exceptions import PolicyError, PreflightError, SafeAIError, SecurityViolation
+    from ._hooks import GuardHandle, guard, guarded, unguard
+    from ._policy import Policy
+    from ._session import SecureSession
+    from ._waivers import waive
 
 __all__ = [
     "Decision",
@@ -34,8 +39,33 @@ __all__ = [
 
 __version__ = "0.1.0"
 
-for _name in __all__:
-    _obj = globals()[_name]
-    if getattr(_obj, "__module__", "").startswith("safeai."):
-        _obj.__module__ = "safeai"
-del _name, _obj
+_HOMES = {
+    "Decision": "_engine",
+    "enforce": "_engine",
+    "PolicyError": "_exceptions",
+    "PreflightError": "_exceptions",
+    "SafeAIError": "_exceptions",
+    "SecurityViolation": "_exceptions",
+    "GuardHandle": "_hooks",
+    "guard": "_hooks",
+    "guarded": "_hooks",
+    "unguard": "_hooks",
+    "Policy": "_policy",
+    "SecureSession": "_session",
+    "waive": "_waivers",
+}
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module 'safeai' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{home}"), name)
+    # Show users safeai.Policy, not safeai._policy.Policy, in reprs, tracebacks and docs.
+    value.__module__ = __name__
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*__all__, "__version__"])

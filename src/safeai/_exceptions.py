@@ -129,3 +129,9 @@ class PreflightError(SafeAIError):
         self.resource = resource
         prefix = f"{control}: " if control else ""
         super().__init__(prefix + message)
+
+
+# Tracebacks name an exception by its module: show safeai.SecurityViolation, the name users catch.
+for _public in (SafeAIError, PolicyError, SecurityViolation, PreflightError):
+    _public.__module__ = "safeai"
+del _public
