@@ -173,8 +173,8 @@ def test_control_conforms(control: Control) -> None:
         problems.append("the title is empty")
     if not control.remedy.strip() or not control.remedy.endswith("."):
         problems.append("the remedy is empty or does not end with a period")
-    if not control.targets:
-        problems.append("the control has no targets")
+    if bool(control.targets) == (control.requirement.kind == "preflight"):
+        problems.append("request controls need targets; preflight controls have none")
     if len(set(control.targets)) != len(control.targets):
         problems.append("a target is listed twice")
     flag = control.requirement.enabled_by

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from functools import cache
 
-from . import hosting, monitoring, notebooks, pipelines, training
+from . import hosting, monitoring, notebooks, pipelines, preflight, training
 from ._schema import Anchors, Control, Requirement, Target
 from ._scope import OUT_OF_SCOPE, OutOfScope
 
@@ -32,6 +32,7 @@ CATALOGUE: tuple[Control, ...] = (
     + notebooks.CONTROLS
     + monitoring.CONTROLS
     + pipelines.CONTROLS
+    + preflight.CONTROLS
 )
 
 

@@ -81,6 +81,16 @@ _FAMILIES: dict[str, tuple[str, str]] = {
         "(`PipelineDefinitionS3Location`) is read and sent inline, so what is checked is what "
         "runs.",
     ),
+    "role": (
+        "Execution roles (preflight)",
+        "The roles guarded requests name, read from IAM before the request is sent.",
+    ),
+    "kms": ("KMS keys (preflight)", "The keys guarded requests name, read from KMS."),
+    "network": (
+        "Private network (preflight)",
+        "The subnets and security groups guarded requests name, and their VPC's endpoints, "
+        "read from EC2.",
+    ),
 }
 
 _ANCHOR_LABELS: tuple[tuple[str, str], ...] = (
@@ -128,6 +138,11 @@ def _requirement(requirement: Requirement) -> str:
         text = "a non-empty subset of `Policy.security_group_ids`"
     elif kind == "equals":
         text = f"exactly {_code(repr(requirement.value))}"
+    elif kind == "preflight":
+        text = (
+            "checked against AWS by preflight on the role, key and network that guarded "
+            "requests name (see [preflight](preflight.md)), not on a request field"
+        )
     else:
         text = (
             "every step of the pipeline definition is secured as the request it stands for "
@@ -188,9 +203,9 @@ def _control(control: Control) -> list[str]:
         "",
         f"Requires: {_requirement(control.requirement)}.",
         "",
-        "| operation | field path | notes |",
-        "|---|---|---|",
     ]
+    if control.targets:
+        lines += ["| operation | field path | notes |", "|---|---|---|"]
     lines.extend(
         f"| {_code(t.operation)} | {_code(t.path)} | {_cell(_notes(t, control.requirement))} |"
         for t in control.targets

@@ -8,7 +8,15 @@ from typing import Literal
 __all__ = ["Anchors", "Control", "Requirement", "Target"]
 
 RequirementKind = Literal[
-    "role", "kms_key", "vpc", "subnet", "subnets", "security_groups", "equals", "steps"
+    "role",
+    "kms_key",
+    "vpc",
+    "subnet",
+    "subnets",
+    "security_groups",
+    "equals",
+    "steps",
+    "preflight",
 ]
 
 
@@ -20,7 +28,8 @@ class Requirement:
     allowed key. ``vpc``: a ``{"Subnets", "SecurityGroupIds"}`` structure within the policy's
     subnets and security groups. ``subnet`` / ``subnets`` / ``security_groups``: one subnet id, or
     a list of ids, within the policy's. ``equals``: exactly ``value``. ``steps``: a pipeline
-    definition whose every step is secured as the request it stands for.
+    definition whose every step is secured as the request it stands for. ``preflight``: checked
+    against AWS on what requests name (the role, the key, the network), not on a field.
 
     ``enabled_by`` names a boolean policy field that switches the control off when False (for
     example ``network_isolation``).
