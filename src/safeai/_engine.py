@@ -28,7 +28,15 @@ if TYPE_CHECKING:
     from ._policy import Policy
     from ._types import Outcome
 
-__all__ = ["Decision", "enforce", "evaluate", "secure_in_place", "touched_members"]
+__all__ = [
+    "Decision",
+    "NamedResources",
+    "enforce",
+    "evaluate",
+    "named_resources",
+    "secure_in_place",
+    "touched_members",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,6 +178,90 @@ def evaluate(
     run = _Run(policy, inject=False, decisions=None)
     _secure(operation_name, copy_structure(document), run, prefix="")
     return [_violation(operation_name, [problem], policy) for problem in run.problems]
+
+
+@dataclass(frozen=True, slots=True)
+class NamedResources:
+    """The roles, keys, subnets and security groups a request names, for preflight to check.
+
+    ``subnet_groups`` keeps each place's subnets together (a ``VpcConfig``, a notebook's one
+    subnet), because "spans two Availability Zones" is a property of one placement.
+    """
+
+    roles: frozenset[str] = frozenset()
+    kms_keys: frozenset[str] = frozenset()
+    subnets: frozenset[str] = frozenset()
+    security_groups: frozenset[str] = frozenset()
+    subnet_groups: tuple[tuple[str, ...], ...] = ()
+
+
+def named_resources(operation_name: str, params: Mapping[str, Any]) -> NamedResources:
+    """What a (secured) request names at its controls' fields, pipeline steps included.
+
+    Only string values count: anything else was refused by the engine already.
+    """
+    found: dict[str, set[str]] = {"role": set(), "kms_key": set(), "subnet": set(), "sg": set()}
+    groups: list[tuple[str, ...]] = []
+    _collect(operation_name, params, found, groups)
+    return NamedResources(
+        roles=frozenset(found["role"]),
+        kms_keys=frozenset(found["kms_key"]),
+        subnets=frozenset(found["subnet"]),
+        security_groups=frozenset(found["sg"]),
+        subnet_groups=tuple(dict.fromkeys(groups)),
+    )
+
+
+def _strings(value: object) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list):
+        return [item for item in value if isinstance(item, str)]
+    return []
+
+
+def _collect(
+    operation: str,
+    params: Mapping[str, Any],
+    found: dict[str, set[str]],
+    groups: list[tuple[str, ...]],
+) -> None:
+    for item in _compiled(operation):
+        kind = item.control.requirement.kind
+        for _where, container in _paths.containers(dict(params), item.within):
+            value, depth = _paths.lookup(container, item.relative)
+            if value is _paths.MISSING or depth != len(item.relative):
+                continue
+            if kind in ("role", "kms_key"):
+                found[kind].update(_strings(value))
+            elif kind in ("subnet", "subnets"):
+                found["subnet"].update(_strings(value))
+                groups.append(tuple(sorted(_strings(value))))
+            elif kind == "security_groups":
+                found["sg"].update(_strings(value))
+            elif kind == "vpc" and isinstance(value, Mapping):
+                subnets = _strings(value.get("Subnets"))
+                found["subnet"].update(subnets)
+                found["sg"].update(_strings(value.get("SecurityGroupIds")))
+                groups.append(tuple(sorted(subnets)))
+            elif kind == "steps" and isinstance(value, str):
+                _collect_steps(value, found, groups)
+
+
+def _collect_steps(
+    definition: str, found: dict[str, set[str]], groups: list[tuple[str, ...]]
+) -> None:
+    try:
+        parsed = json.loads(definition)
+    except json.JSONDecodeError:
+        return
+    if not isinstance(parsed, Mapping) or not isinstance(parsed.get("Steps"), list):
+        return
+    for _path, step in _steps(parsed["Steps"], ""):
+        operation = STEP_OPERATIONS.get(step.get("Type", ""))
+        arguments = step.get("Arguments")
+        if operation is not None and isinstance(arguments, Mapping):
+            _collect(operation, arguments, found, groups)
 
 
 def copy_structure(value: Any) -> Any:

@@ -17,7 +17,7 @@ from ._types import PiiMode
 if TYPE_CHECKING:
     from typing_extensions import Self
 
-__all__ = ["Policy"]
+__all__ = ["DEFAULT_VPC_ENDPOINTS", "Policy"]
 
 _ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::(\d{12}):role/[\w+=,.@/-]{1,512}$")
 _KMS_ARN = re.compile(
@@ -28,6 +28,17 @@ _SUBNET = re.compile(r"^subnet-[0-9a-f]+$")
 _SECURITY_GROUP = re.compile(r"^sg-[0-9a-f]+$")
 _REGION = re.compile(r"^[a-z]{2}(?:-[a-z]+)+-\d+$")
 _PII_MODES: tuple[str, ...] = get_args(PiiMode)
+_ENDPOINT_SERVICE = re.compile(r"^[a-z0-9-]+(?:\.[a-z0-9-]+)*$")
+#: The PrivateLink interface endpoints a private SageMaker VPC needs by default.
+DEFAULT_VPC_ENDPOINTS: tuple[str, ...] = (
+    "sagemaker.api",
+    "sagemaker.runtime",
+    "sts",
+    "logs",
+    "ecr.api",
+    "ecr.dkr",
+    "kms",
+)
 
 #: Environment variables safeai reads that are not policy fields.
 _OTHER_ENVIRONMENT = frozenset({"SAFEAI_CONFIG"})
@@ -83,6 +94,11 @@ class Policy:
         waivers: control slug -> the written reason it is waived; recorded in every decision.
         region: the region the role, key and subnets live in; taken from ``kms_key_id`` when it
             is an ARN. A guarded client of another region is refused.
+        preflight_ttl_seconds: how long preflight reuses what it learnt from AWS (default 15
+            minutes).
+        required_vpc_endpoints: the interface endpoints (service suffixes, as in
+            ``com.amazonaws.<region>.<suffix>``) the subnets' VPC must have, with private DNS;
+            an S3 gateway endpoint is always required too.
     """
 
     execution_role_arn: str | None = None
@@ -97,6 +113,8 @@ class Policy:
     preflight: bool = True
     waivers: Mapping[str, str] = field(default_factory=dict)
     region: str | None = None
+    preflight_ttl_seconds: float = 900.0
+    required_vpc_endpoints: Sequence[str] = DEFAULT_VPC_ENDPOINTS
 
     _effective_region: str | None = field(init=False, repr=False, compare=False, default=None)
     _account_id: str | None = field(init=False, repr=False, compare=False, default=None)
@@ -137,6 +155,21 @@ class Policy:
         if self.pii not in _PII_MODES:
             raise _fail("pii", f"expected one of {', '.join(_PII_MODES)}, found {self.pii!r}")
         set_(self, "waivers", MappingProxyType(self._checked_waivers()))
+        ttl = self.preflight_ttl_seconds
+        if isinstance(ttl, bool) or not isinstance(ttl, int | float) or ttl < 0:
+            raise _fail(
+                "preflight_ttl_seconds", f"expected a number of seconds >= 0, found {ttl!r}"
+            )
+        set_(
+            self,
+            "required_vpc_endpoints",
+            _strings(
+                "required_vpc_endpoints",
+                self.required_vpc_endpoints,
+                _ENDPOINT_SERVICE,
+                "VPC endpoint service suffix (sagemaker.api, sts, …)",
+            ),
+        )
         _optional("region", self.region, _REGION, "region name")
         key_region = self._key_region()
         if self.region and key_region and key_region != self.region:
@@ -312,7 +345,14 @@ def _environment() -> dict[str, object]:
                 source=f"environment variable {variable}",
             )
         default = getattr(Policy, key, None)
-        if isinstance(default, bool):
+        if isinstance(default, float):
+            try:
+                found[key] = float(raw)
+            except ValueError:
+                raise PolicyError(
+                    f"expected a number, found {raw!r}", source=f"environment variable {variable}"
+                ) from None
+        elif isinstance(default, bool):
             lowered = raw.strip().lower()
             if lowered not in {"true", "false", "1", "0", "yes", "no"}:
                 raise PolicyError(

@@ -385,3 +385,19 @@ def test_endpoint_step_naming_a_config_step_of_the_same_pipeline_passes() -> Non
     )
     steps = json.loads(secured["PipelineDefinition"])["Steps"]
     assert steps[0]["Arguments"]["KmsKeyId"] == KEY
+
+
+def test_named_resources_lists_what_a_secured_request_names() -> None:
+    from safeai._engine import named_resources
+
+    train = {"Name": "T", "Type": "Training", "Arguments": {"OutputDataConfig": {}}}
+    secured, _ = safeai.enforce("CreatePipeline", {"PipelineDefinition": _pipeline(train)}, POLICY)
+    named = named_resources("CreatePipeline", secured)
+    assert named.roles == {ROLE}
+    assert named.kms_keys == set()  # an empty OutputDataConfig is not a place a key goes
+    assert named.subnets == {"subnet-0a1", "subnet-0b2"}
+    assert named.security_groups == {"sg-0c3", "sg-0d4"}
+    assert named.subnet_groups == (("subnet-0a1", "subnet-0b2"),)
+    notebook, _ = safeai.enforce("CreateNotebookInstance", {"NotebookInstanceName": "n"}, POLICY)
+    assert named_resources("CreateNotebookInstance", notebook).subnet_groups == (("subnet-0a1",),)
+    assert named_resources("CreateNotebookInstance", notebook).kms_keys == {KEY}

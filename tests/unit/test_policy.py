@@ -58,6 +58,8 @@ def test_valid_policy_normalises_lists_and_derives_region_and_account() -> None:
         ("waivers", {"training.vpc": "  "}, "needs a written reason"),
         ("region", "Virginia", "is not a region name"),
         ("region", "eu-west-1", "differs from the region of kms_key_id"),
+        ("preflight_ttl_seconds", -1, "expected a number of seconds >= 0"),
+        ("required_vpc_endpoints", ["sagemaker api"], "is not a VPC endpoint service suffix"),
     ],
 )
 def test_malformed_values_raise_policy_error_naming_the_field(
@@ -110,9 +112,11 @@ def test_environment_overrides_the_file(tmp_path: Path, monkeypatch: pytest.Monk
     (tmp_path / "safeai.toml").write_text(f'kms_key_id = "{KEY}"\nsubnets = ["subnet-0a1"]\n')
     monkeypatch.setenv("SAFEAI_SUBNETS", "subnet-0b2, subnet-0c3")
     monkeypatch.setenv("SAFEAI_PREFLIGHT", "false")
+    monkeypatch.setenv("SAFEAI_PREFLIGHT_TTL_SECONDS", "60")
     policy = safeai.Policy.load()
     assert policy.subnets == ("subnet-0b2", "subnet-0c3")
     assert policy.preflight is False
+    assert policy.preflight_ttl_seconds == 60.0
 
 
 def test_explicit_path_wins(tmp_path: Path) -> None:

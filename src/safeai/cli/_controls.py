@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
-from typing import TextIO
+from typing import Any, TextIO
 
 from ..controls import CATALOGUE, for_operation
+
+
+def register(commands: Any) -> None:
+    """Add ``safeai controls`` to the command parsers."""
+    parser = commands.add_parser("controls", help="list the controls safeai enforces")
+    parser.add_argument("--operation", help="only the controls of this API operation")
+    parser.set_defaults(run=lambda args, out: run(out, operation=args.operation))
 
 
 def run(out: TextIO, *, operation: str | None = None) -> int:

@@ -60,6 +60,18 @@ class _Printer:
             self.line(f"   {decision.outcome:<9} {decision.control:<{width}}  {shown}")
 
 
+def register(commands: Any) -> None:
+    """Add ``safeai demo`` to the command parsers."""
+    parser = commands.add_parser(
+        "demo",
+        help="show safeai securing and refusing SageMaker requests in an offline AWS sandbox",
+        description="Starts moto on 127.0.0.1 inside this process, provisions a secure "
+        "baseline, and shows raw boto3 requests being secured and refused. "
+        "No AWS account is needed.",
+    )
+    parser.set_defaults(run=lambda args, out: run(out))
+
+
 def run(out: TextIO) -> int:
     """Run the demo; returns the exit status."""
     printer = _Printer(out)
