@@ -16,13 +16,14 @@ from typing import TYPE_CHECKING, Any
 from . import _paths
 from ._exceptions import SecurityViolation
 from ._waivers import active_waivers
-from .controls import Control, Target, for_operation
+from .controls import Control, Target, by_slug, for_operation, guarded_operations
 from .controls.pipelines import (
     NESTED_STEP_LISTS,
     STEP_OPERATIONS,
     STEPS_REFERENCING_STEPS,
     STEPS_WITHOUT_RESOURCES,
 )
+from .controls.tags import TAG_RESOURCE_TYPES
 
 if TYPE_CHECKING:
     from ._policy import Policy
@@ -33,6 +34,7 @@ __all__ = [
     "NamedResources",
     "enforce",
     "evaluate",
+    "handled_operations",
     "named_resources",
     "secure_in_place",
     "touched_members",
@@ -121,11 +123,35 @@ class _Run:
     inject: bool
     decisions: list[Decision] | None
     waivers: Mapping[str, str] = field(init=False)
+    #: What enforce refuses; in warn mode what was let through goes to ``warned`` instead.
     problems: list[_Problem] = field(default_factory=list)
+    warned: list[_Problem] = field(default_factory=list)
     injected: int = 0
 
     def __post_init__(self) -> None:
         self.waivers = active_waivers(self.policy)
+
+    def reporting(self, control: Control) -> bool:
+        """Whether ``control`` only records what enforce would do (report mode)."""
+        return self.inject and self.policy.mode_of(control.slug) == "report"
+
+    def problem(self, problem: _Problem) -> None:
+        """Route a violation by its control's mode. ``evaluate`` (no injection) always
+        collects: a finding on an existing resource is a finding in every mode."""
+        mode = self.policy.mode_of(problem.control.slug) if self.inject else "enforce"
+        if mode == "enforce":
+            self.problems.append(problem)
+            return
+        outcome: Outcome = "warned" if mode == "warn" else "would_refuse"
+        if mode == "warn":
+            self.warned.append(problem)
+        self.decide(
+            problem.control,
+            problem.path,
+            outcome,
+            value=problem.found,
+            reason=f"required: {problem.expected or _describe(problem.control, self.policy)}",
+        )
 
     def decide(
         self,
@@ -161,13 +187,18 @@ def secure_in_place(
     policy: Policy,
     *,
     decisions: list[Decision] | None = None,
-) -> None:
+) -> list[SecurityViolation]:
     """Like :func:`enforce`, but changes ``params`` itself (the event hooks need that) and
-    appends decisions to ``decisions`` only when a list is given."""
+    appends decisions to ``decisions`` only when a list is given.
+
+    Returns the violations that controls in warn mode let through (the caller warns about
+    them); raises for those in enforce mode.
+    """
     run = _Run(policy, inject=True, decisions=decisions)
     _secure(operation_name, params, run, prefix="")
     if run.problems:
         raise _violation(operation_name, run.problems, policy)
+    return [_violation(operation_name, [problem], policy) for problem in run.warned]
 
 
 def evaluate(
@@ -318,10 +349,86 @@ def _secure(operation: str, params: MutableMapping[str, Any], run: _Run, *, pref
                     reason=f"Policy.{flag} is False",
                 )
                 continue
-            if control.requirement.kind == "steps":
+            kind = control.requirement.kind
+            if kind == "steps":
                 _secure_pipeline(container, item, run, prefix=_path(prefix, where, item))
-                continue
-            _apply(item, container, prefix, where, run)
+            elif kind == "tags":
+                if run.inject:  # Describe answers carry no tags: nothing to evaluate
+                    _apply_tags(item, container, _path(prefix, where, item), run)
+            else:
+                _apply(item, container, prefix, where, run)
+    if operation in _TAG_CHANGES:
+        _check_tag_changes(operation, params, run)
+
+
+# -- tags ----------------------------------------------------------------------------------------
+
+_TAG_CHANGES = frozenset({"AddTags", "DeleteTags"})
+
+
+def handled_operations() -> frozenset[str]:
+    """Every operation the engine acts on: the catalogue's, and the tag changes it checks."""
+    return guarded_operations() | _TAG_CHANGES
+
+
+def _apply_tags(item: _Compiled, container: MutableMapping[str, Any], path: str, run: _Run) -> None:
+    policy, control = run.policy, item.control
+    if not policy.tags and not policy.required_tag_keys:
+        return
+    tags = container.get("Tags", [])
+    if not isinstance(tags, list) or not all(
+        isinstance(tag, Mapping) and isinstance(tag.get("Key"), str) for tag in tags
+    ):
+        run.problem(_Problem(control, path, tags, "a list of {Key, Value} tags"))
+        return
+    present = {tag["Key"]: tag.get("Value") for tag in tags}
+    clean = True
+    for key, wanted in policy.tags.items():
+        if key in present and present[key] != wanted:
+            run.problem(_Problem(control, f"{path}[Key={key}]", present[key], repr(wanted)))
+            clean = False
+    for key in policy.required_tag_keys:
+        if key not in present and key not in policy.tags:
+            expected = f"a tag {key!r} (Policy.required_tag_keys); the policy gives it no value"
+            run.problem(_Problem(control, f"{path}[Key={key}]", _paths.MISSING, expected))
+            clean = False
+    missing = [
+        {"Key": key, "Value": value} for key, value in policy.tags.items() if key not in present
+    ]
+    if missing and run.reporting(control):
+        run.decide(control, path, "would_inject", value=missing)
+    elif missing:
+        container["Tags"] = [*tags, *missing]
+        run.injected += 1
+        run.decide(control, path, "injected", value=missing)
+    elif clean:
+        run.decide(control, path, "compliant", value=tags)
+
+
+def _check_tag_changes(operation: str, params: Mapping[str, Any], run: _Run) -> None:
+    """``AddTags``/``DeleteTags`` must not change or remove a tag the policy sets or requires."""
+    policy = run.policy
+    arn = params.get("ResourceArn")
+    resource_type = arn.split(":", 5)[-1].split("/", 1)[0] if isinstance(arn, str) else ""
+    family = TAG_RESOURCE_TYPES.get(resource_type)
+    control = by_slug(f"{family}.tags") if family else None
+    if control is None or (not policy.tags and not policy.required_tag_keys):
+        return
+    if control.slug in run.waivers:
+        run.decide(control, "Tags", "waived", reason=run.waivers[control.slug])
+        return
+    if operation == "AddTags":
+        for index, tag in enumerate(params.get("Tags") or []):
+            key = tag.get("Key") if isinstance(tag, Mapping) else None
+            if isinstance(key, str) and key in policy.tags and tag.get("Value") != policy.tags[key]:
+                run.problem(_Problem(control, f"Tags[{index}]", tag, f"{key}={policy.tags[key]!r}"))
+        return
+    protected = {*policy.tags, *policy.required_tag_keys}
+    for index, key in enumerate(params.get("TagKeys") or []):
+        if key in protected:
+            run.problem(
+                _Problem(control, f"TagKeys[{index}]", key, "a tag key the policy does not set")
+            )
 
 
 def _path(prefix: str, where: str, item: _Compiled) -> str:
@@ -349,7 +456,10 @@ def _apply(
             return
         injected = _injection(control, run.policy) if run.inject else None
         if injected is None:
-            run.problems.append(_Problem(control, _path(prefix, where, item), value))
+            run.problem(_Problem(control, _path(prefix, where, item), value))
+            return
+        if run.reporting(control):
+            run.decide(control, _path(prefix, where, item), "would_inject", value=injected)
             return
         _paths.put(container, item.relative, injected)
         run.injected += 1
@@ -359,14 +469,14 @@ def _apply(
     path = _path(prefix, where, item)
     if depth != len(item.relative):
         reached = path[: len(path) - len(item.relative_path)]
-        run.problems.append(_Problem(control, reached + ".".join(item.relative[:depth]), value))
+        run.problem(_Problem(control, reached + ".".join(item.relative[:depth]), value))
         return
     problem = _check(control, value, path, run.policy)
     if problem is None:
         if recording:
             run.decide(control, path, "compliant", value=value)
     else:
-        run.problems.append(problem)
+        run.problem(problem)
 
 
 # -- requirements ------------------------------------------------------------------------------
@@ -550,19 +660,17 @@ def _secure_pipeline(
             json.loads(raw, object_pairs_hook=_unique_keys) if isinstance(raw, str) else None
         )
     except json.JSONDecodeError as error:
-        run.problems.append(
-            _Problem(steps_control, prefix, f"invalid JSON ({error.msg})", _PIPELINE_JSON)
-        )
+        run.problem(_Problem(steps_control, prefix, f"invalid JSON ({error.msg})", _PIPELINE_JSON))
         return
     except _DuplicateKeyError as error:
         # Parsers disagree on which duplicate wins, so what safeai checked might not be what
         # SageMaker runs.
-        run.problems.append(
+        run.problem(
             _Problem(steps_control, prefix, f"duplicate key {error.args[0]!r}", _PIPELINE_JSON)
         )
         return
     if not isinstance(definition, dict) or not isinstance(definition.get("Steps", []), list):
-        run.problems.append(_Problem(steps_control, prefix, raw, _PIPELINE_JSON))
+        run.problem(_Problem(steps_control, prefix, raw, _PIPELINE_JSON))
         return
     injected_before = run.injected
     steps = list(_steps(definition.get("Steps", []), f"{prefix}:Steps"))
@@ -576,16 +684,14 @@ def _secure_pipeline(
                 steps_control, str(step_type), step_path, arguments, steps
             )
             if problem is not None:
-                run.problems.append(problem)
+                run.problem(problem)
             continue
         operation = STEP_OPERATIONS.get(step_type) if isinstance(step_type, str) else None
         if operation is None:
-            run.problems.append(
-                _Problem(steps_control, f"{step_path}.Type", step_type, _KNOWN_STEP_TYPES)
-            )
+            run.problem(_Problem(steps_control, f"{step_path}.Type", step_type, _KNOWN_STEP_TYPES))
             continue
         if not isinstance(arguments, MutableMapping):
-            run.problems.append(
+            run.problem(
                 _Problem(steps_control, f"{step_path}.Arguments", arguments, "a request object")
             )
             continue

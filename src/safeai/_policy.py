@@ -12,7 +12,7 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, get_args
 
 from ._exceptions import PolicyError
-from ._types import PiiMode
+from ._types import Mode, PiiMode
 
 if TYPE_CHECKING:
     from typing_extensions import Self
@@ -28,6 +28,7 @@ _SUBNET = re.compile(r"^subnet-[0-9a-f]+$")
 _SECURITY_GROUP = re.compile(r"^sg-[0-9a-f]+$")
 _REGION = re.compile(r"^[a-z]{2}(?:-[a-z]+)+-\d+$")
 _PII_MODES: tuple[str, ...] = get_args(PiiMode)
+_MODES: tuple[str, ...] = get_args(Mode)
 _ENDPOINT_SERVICE = re.compile(r"^[a-z0-9-]+(?:\.[a-z0-9-]+)*$")
 #: The PrivateLink interface endpoints a private SageMaker VPC needs by default.
 DEFAULT_VPC_ENDPOINTS: tuple[str, ...] = (
@@ -61,6 +62,21 @@ def _strings(name: str, value: object, pattern: re.Pattern[str], what: str) -> t
 def _optional(name: str, value: object, pattern: re.Pattern[str], what: str) -> None:
     if value is not None and (not isinstance(value, str) or not pattern.match(value)):
         raise _fail(name, f"{value!r} is not a {what}")
+
+
+_TAG_KEY = re.compile(r"^(?!aws:)[\w\s+=.:/@-]{1,128}$")
+_TAG_VALUE = re.compile(r"^[\w\s+=.:/@-]{0,256}$")
+
+
+def _checked_tags(tags: object) -> dict[str, str]:
+    if not isinstance(tags, Mapping):
+        raise _fail("tags", f"expected a table of key = value, found {tags!r}")
+    for key, value in tags.items():
+        if not isinstance(key, str) or not _TAG_KEY.match(key):
+            raise _fail("tags", f"{key!r} is not a tag key (1-128 characters, not aws:…)")
+        if not isinstance(value, str) or not _TAG_VALUE.match(value):
+            raise _fail("tags", f"{key!r}: {value!r} is not a tag value (0-256 characters)")
+    return dict(tags)
 
 
 def _is_kms_key(value: str) -> bool:
@@ -99,6 +115,14 @@ class Policy:
         required_vpc_endpoints: the interface endpoints (service suffixes, as in
             ``com.amazonaws.<region>.<suffix>``) the subnets' VPC must have, with private DNS;
             an S3 gateway endpoint is always required too.
+        mode: ``"enforce"`` (default) refuses what is weaker; ``"warn"`` still fills in what is
+            missing but sends what enforce would refuse, with a :class:`safeai.SecurityWarning`;
+            ``"report"`` changes and refuses nothing and only records what enforce would do.
+        modes: per-control overrides of ``mode``: control slug -> mode.
+        tags: tags injected into every covered create request that takes ``Tags``; a request
+            giving one of these keys another value is refused.
+        required_tag_keys: tag keys every such request must carry, from the caller or the
+            policy.
     """
 
     execution_role_arn: str | None = None
@@ -115,6 +139,10 @@ class Policy:
     region: str | None = None
     preflight_ttl_seconds: float = 900.0
     required_vpc_endpoints: Sequence[str] = DEFAULT_VPC_ENDPOINTS
+    mode: Mode = "enforce"
+    modes: Mapping[str, Mode] = field(default_factory=dict)
+    tags: Mapping[str, str] = field(default_factory=dict)
+    required_tag_keys: Sequence[str] = ()
 
     _effective_region: str | None = field(init=False, repr=False, compare=False, default=None)
     _account_id: str | None = field(init=False, repr=False, compare=False, default=None)
@@ -155,6 +183,15 @@ class Policy:
         if self.pii not in _PII_MODES:
             raise _fail("pii", f"expected one of {', '.join(_PII_MODES)}, found {self.pii!r}")
         set_(self, "waivers", MappingProxyType(self._checked_waivers()))
+        if self.mode not in _MODES:
+            raise _fail("mode", f"expected one of {', '.join(_MODES)}, found {self.mode!r}")
+        set_(self, "modes", MappingProxyType(self._checked_modes()))
+        set_(self, "tags", MappingProxyType(_checked_tags(self.tags)))
+        set_(
+            self,
+            "required_tag_keys",
+            _strings("required_tag_keys", self.required_tag_keys, _TAG_KEY, "tag key"),
+        )
         ttl = self.preflight_ttl_seconds
         if isinstance(ttl, bool) or not isinstance(ttl, int | float) or ttl < 0:
             raise _fail(
@@ -197,14 +234,32 @@ class Policy:
             "_hash",
             hash(
                 tuple(
-                    tuple(sorted(self.waivers.items()))
-                    if f.name == "waivers"
+                    tuple(sorted(getattr(self, f.name).items()))
+                    if f.name in ("waivers", "modes", "tags")
                     else getattr(self, f.name)
                     for f in fields(self)
                     if f.init
                 )
             ),
         )
+
+    def _checked_modes(self) -> dict[str, Mode]:
+        from .controls import by_slug
+
+        if not isinstance(self.modes, Mapping):
+            raise _fail("modes", f"expected a table of slug = mode, found {self.modes!r}")
+        for slug, mode in self.modes.items():
+            if by_slug(slug) is None:
+                raise _fail("modes", f"{slug!r} is not a control slug (see docs/controls.md)")
+            if mode not in _MODES:
+                raise _fail(
+                    "modes", f"{slug!r}: expected one of {', '.join(_MODES)}, found {mode!r}"
+                )
+        return dict(self.modes)
+
+    def mode_of(self, slug: str) -> Mode:
+        """The mode ``slug`` acts in: its override in ``modes``, else ``mode``."""
+        return self.modes.get(slug, self.mode)
 
     def _checked_waivers(self) -> dict[str, str]:
         from .controls import by_slug

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import MutableMapping
 from typing import Any, Literal
 
-__all__ = ["FieldPath", "OperationName", "Outcome", "Params", "PiiMode"]
+__all__ = ["FieldPath", "Mode", "OperationName", "Outcome", "Params", "PiiMode"]
 
 #: A botocore operation name, e.g. ``"CreateTrainingJob"``.
 OperationName = str
@@ -14,5 +14,11 @@ FieldPath = str
 #: A request as botocore receives it: the keyword arguments of a client call.
 Params = MutableMapping[str, Any]
 #: What the engine did for one control at one place in a request.
-Outcome = Literal["injected", "compliant", "waived", "disabled"]
+#: ``would_inject`` and ``would_refuse`` are report mode's record of what enforce would do;
+#: ``warned`` is a violation warn mode let through.
+Outcome = Literal[
+    "injected", "compliant", "waived", "disabled", "warned", "would_inject", "would_refuse"
+]
 PiiMode = Literal["block", "warn", "off"]
+#: How a control acts: refuse what is weaker, warn and send it, or only report.
+Mode = Literal["enforce", "warn", "report"]

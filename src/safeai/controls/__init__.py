@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from functools import cache
 
-from . import hosting, monitoring, notebooks, pipelines, preflight, training
+from . import hosting, monitoring, notebooks, pipelines, preflight, tags, training
 from ._schema import Anchors, Control, Requirement, Target
 from ._scope import OUT_OF_SCOPE, OutOfScope
 
@@ -33,6 +33,7 @@ CATALOGUE: tuple[Control, ...] = (
     + monitoring.CONTROLS
     + pipelines.CONTROLS
     + preflight.CONTROLS
+    + tags.CONTROLS
 )
 
 

@@ -138,6 +138,12 @@ def _requirement(requirement: Requirement) -> str:
         text = "a non-empty subset of `Policy.security_group_ids`"
     elif kind == "equals":
         text = f"exactly {_code(repr(requirement.value))}"
+    elif kind == "tags":
+        text = (
+            "every tag in `Policy.tags` with the policy's value (added when absent) and every "
+            "key in `Policy.required_tag_keys`; nothing when the policy sets neither. "
+            "`AddTags` may not change and `DeleteTags` may not remove such a tag"
+        )
     elif kind == "preflight":
         text = (
             "checked against AWS by preflight on the role, key and network that guarded "

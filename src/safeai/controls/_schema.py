@@ -17,6 +17,7 @@ RequirementKind = Literal[
     "equals",
     "steps",
     "preflight",
+    "tags",
 ]
 
 
@@ -30,6 +31,7 @@ class Requirement:
     a list of ids, within the policy's. ``equals``: exactly ``value``. ``steps``: a pipeline
     definition whose every step is secured as the request it stands for. ``preflight``: checked
     against AWS on what requests name (the role, the key, the network), not on a field.
+    ``tags``: a ``[{"Key", "Value"}]`` list holding the policy's tags and required keys.
 
     ``enabled_by`` names a boolean policy field that switches the control off when False (for
     example ``network_isolation``).
