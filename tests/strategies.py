@@ -500,7 +500,11 @@ def _overlay(
     modes: tuple[str, ...],
 ) -> None:
     shape = input_shape(operation)
-    pairs = [pair for pair in for_operation(operation) if pair[0].requirement.kind != "steps"]
+    pairs = [
+        pair
+        for pair in for_operation(operation)
+        if pair[0].requirement.kind not in ("steps", "tags")
+    ]
     # Containers first, all of them: a container created for one target may hold another
     # target's field, which the second pass then decides.
     for _, target in pairs:

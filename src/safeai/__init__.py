@@ -15,9 +15,16 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from ._engine import Decision, enforce
-    from ._exceptions import PolicyError, PreflightError, SafeAIError, SecurityViolation
+    from ._exceptions import (
+        PolicyError,
+        PreflightError,
+        SafeAIError,
+        SecurityViolation,
+        SecurityWarning,
+    )
     from ._hooks import GuardHandle, guard, guarded, unguard
     from ._policy import Policy
+    from ._scp import scp
     from ._session import SecureSession
     from ._waivers import waive
 
@@ -30,9 +37,11 @@ __all__ = [
     "SafeAIError",
     "SecureSession",
     "SecurityViolation",
+    "SecurityWarning",
     "enforce",
     "guard",
     "guarded",
+    "scp",
     "unguard",
     "waive",
 ]
@@ -46,11 +55,13 @@ _HOMES = {
     "PreflightError": "_exceptions",
     "SafeAIError": "_exceptions",
     "SecurityViolation": "_exceptions",
+    "SecurityWarning": "_exceptions",
     "GuardHandle": "_hooks",
     "guard": "_hooks",
     "guarded": "_hooks",
     "unguard": "_hooks",
     "Policy": "_policy",
+    "scp": "_scp",
     "SecureSession": "_session",
     "waive": "_waivers",
 }

@@ -5,6 +5,8 @@ SafeAIError                 every error safeai raises derives from this
 ├── PolicyError             a policy or its configuration is malformed (also a ValueError)
 ├── SecurityViolation       a request asks for something weaker than the policy; nothing was sent
 └── PreflightError          a check against AWS failed or could not be completed (fail closed)
+
+SecurityWarning             (a UserWarning) a violation that warn mode let through
 ```
 
 Every refusal names the control slug, the field, what was found, what the policy
@@ -18,7 +20,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-__all__ = ["PolicyError", "PreflightError", "SafeAIError", "SecurityViolation"]
+__all__ = ["PolicyError", "PreflightError", "SafeAIError", "SecurityViolation", "SecurityWarning"]
 
 
 class SafeAIError(Exception):
@@ -131,7 +133,15 @@ class PreflightError(SafeAIError):
         super().__init__(prefix + message)
 
 
+class SecurityWarning(UserWarning):
+    """A request that enforce mode would refuse was sent, because its control is in warn mode.
+
+    A ``UserWarning``, so notebooks and test runners show it; ``warnings.simplefilter("error",
+    safeai.SecurityWarning)`` turns warn mode back into refusals.
+    """
+
+
 # Tracebacks name an exception by its module: show safeai.SecurityViolation, the name users catch.
-for _public in (SafeAIError, PolicyError, SecurityViolation, PreflightError):
+for _public in (SafeAIError, PolicyError, SecurityViolation, PreflightError, SecurityWarning):
     _public.__module__ = "safeai"
 del _public

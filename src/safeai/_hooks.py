@@ -13,17 +13,23 @@ from __future__ import annotations
 import gc
 import logging
 import threading
+import warnings
 import weakref
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 from . import _audit
-from ._engine import Decision, copy_structure, secure_in_place, touched_members
-from ._exceptions import PreflightError, SafeAIError, SecurityViolation
+from ._engine import (
+    Decision,
+    copy_structure,
+    handled_operations,
+    secure_in_place,
+    touched_members,
+)
+from ._exceptions import PreflightError, SafeAIError, SecurityViolation, SecurityWarning
 from ._policy import Policy
 from ._references import REFERENCING_OPERATIONS, check_references, inline_pipeline_definition
-from .controls import guarded_operations
 from .preflight import caller_account
 
 if TYPE_CHECKING:
@@ -33,6 +39,8 @@ if TYPE_CHECKING:
     import botocore.session
     from botocore.client import BaseClient
     from botocore.model import OperationModel
+
+    from ._types import Outcome
 
 __all__ = ["GuardHandle", "guard", "guarded", "unguard"]
 
@@ -279,7 +287,7 @@ def _remove_create_client_wrapper() -> None:
 def _make_handler(client_ref: weakref.ReferenceType[BaseClient], state: _ClientState) -> Any:
     """The handler of one client. It holds the client weakly (the client's emitter holds the
     handler) and its guard state directly (read on every request)."""
-    relevant = guarded_operations() | REFERENCING_OPERATIONS
+    relevant = handled_operations() | REFERENCING_OPERATIONS
 
     def before_parameter_build(
         params: MutableMapping[str, Any], model: OperationModel, context: dict[str, Any], **_: Any
@@ -305,32 +313,108 @@ def _secure_request(
     context: dict[str, Any],
 ) -> None:
     decisions: list[Decision] | None = [] if _audit.logger.isEnabledFor(logging.INFO) else None
+    let_through: list[SecurityViolation] = []
     try:
-        _check_region(operation, context.get("client_region"), policy)
-        if policy.preflight and policy.account_id:
-            _check_account(client, operation, policy.account_id)
+        let_through += _route(_client_checks(client, operation, context, policy), policy, decisions)
         # ``params`` is botocore's own dict for this call, but the structures in it are the
         # caller's: copy the ones the engine may change, so the caller's stay as they were.
         # A refusal aborts the call, so a half-secured ``params`` is never sent.
         for member in touched_members(operation) & params.keys():
             params[member] = copy_structure(params[member])
-        if operation in ("CreatePipeline", "UpdatePipeline"):
-            inline_pipeline_definition(params, _s3_reader(client, state))
-        secure_in_place(operation, params, policy, decisions=decisions)
+        if operation in _PIPELINE_OPERATIONS and "PipelineDefinitionS3Location" in params:
+            let_through += _secure_stored_pipeline(
+                client, state, operation, params, policy, decisions
+            )
+        let_through += secure_in_place(operation, params, policy, decisions=decisions)
         if operation in REFERENCING_OPERATIONS:
-            check_references(client, operation, params, policy)
+            found = check_references(client, operation, params, policy)
+            let_through += _route(found, policy, decisions)
     except SafeAIError as error:
         if decisions is not None:
             _audit.emit(_record(state, operation, params, policy, context, decisions, error))
         raise
+    for violation in let_through:
+        warnings.warn(str(violation), SecurityWarning, stacklevel=2)
     if decisions is not None:
         _audit.emit(_record(state, operation, params, policy, context, decisions, None))
 
 
-def _check_region(operation: str, client_region: object, policy: Policy) -> None:
-    expected = policy.effective_region
-    if expected and client_region != expected:
+_PIPELINE_OPERATIONS = frozenset({"CreatePipeline", "UpdatePipeline"})
+
+
+def _secure_stored_pipeline(
+    client: BaseClient,
+    state: _ClientState,
+    operation: str,
+    params: MutableMapping[str, Any],
+    policy: Policy,
+    decisions: list[Decision] | None,
+) -> list[SecurityViolation]:
+    """Send a definition kept in S3 inline, so that what is checked is what runs. In report
+    mode the request must leave as written: the definition is checked on a copy instead."""
+    if policy.mode_of("pipeline.steps") != "report":
+        inline_pipeline_definition(params, _s3_reader(client, state))
+        return []
+    copy = dict(params)
+    inline_pipeline_definition(copy, _s3_reader(client, state))
+    found: list[Decision] = []
+    secure_in_place(operation, copy, policy, decisions=found)
+    if decisions is not None:
+        decisions.extend(d for d in found if d.path.startswith("PipelineDefinition"))
+    return []
+
+
+def _client_checks(
+    client: BaseClient, operation: str, context: dict[str, Any], policy: Policy
+) -> list[SecurityViolation]:
+    """The checks on the client itself, before its request: its region and account."""
+    found = _check_region(operation, context.get("client_region"), policy)
+    if policy.preflight and policy.account_id:
+        found += _check_account(client, operation, policy.account_id)
+    return found
+
+
+def _route(
+    violations: list[SecurityViolation], policy: Policy, decisions: list[Decision] | None
+) -> list[SecurityViolation]:
+    """Raise the violations whose control is in enforce mode; record the others and return
+    those in warn mode, to be warned about."""
+    refused = [v for v in violations if policy.mode_of(v.control) == "enforce"]
+    if refused:
+        first, *rest = refused
         raise SecurityViolation(
+            control=first.control,
+            operation=first.operation,
+            path=first.path,
+            found=first.found,
+            expected=first.expected,
+            remedy=first.remedy,
+            additional=rest,
+            waivable=first.waivable,
+        )
+    for violation in violations:
+        if decisions is not None:
+            outcome: Outcome = (
+                "warned" if policy.mode_of(violation.control) == "warn" else ("would_refuse")
+            )
+            decisions.append(
+                Decision(
+                    violation.control,
+                    violation.path,
+                    outcome,
+                    value=violation.found,
+                    reason=f"required: {violation.expected}",
+                )
+            )
+    return [v for v in violations if policy.mode_of(v.control) == "warn"]
+
+
+def _check_region(operation: str, client_region: object, policy: Policy) -> list[SecurityViolation]:
+    expected = policy.effective_region
+    if not expected or client_region == expected:
+        return []
+    return [
+        SecurityViolation(
             control="client.region",
             operation=operation,
             path="client region",
@@ -340,12 +424,15 @@ def _check_region(operation: str, client_region: object, policy: Policy) -> None
             f"for {client_region!r}.",
             waivable=False,
         )
+    ]
 
 
-def _check_account(client: BaseClient, operation: str, expected: str) -> None:
+def _check_account(client: BaseClient, operation: str, expected: str) -> list[SecurityViolation]:
     found = caller_account(client)
-    if found != expected:
-        raise SecurityViolation(
+    if found == expected:
+        return []
+    return [
+        SecurityViolation(
             control="client.account",
             operation=operation,
             path="client credentials",
@@ -355,6 +442,7 @@ def _check_account(client: BaseClient, operation: str, expected: str) -> None:
             "role_arn=...) assumes a role there), or guard with a policy for this account.",
             waivable=False,
         )
+    ]
 
 
 def _s3_reader(client: BaseClient, state: _ClientState) -> Any:
@@ -399,9 +487,19 @@ def _record(
     decisions: list[Decision],
     error: SafeAIError | None,
 ) -> dict[str, Any]:
+    outcomes = {d.outcome for d in decisions}
+    if error is not None:
+        outcome = "refused"
+    elif "warned" in outcomes:
+        outcome = "warned"
+    elif outcomes & {"would_inject", "would_refuse"}:
+        outcome = "reported"
+    else:
+        outcome = "secured"
     record: dict[str, Any] = {
         "event": "request",
-        "outcome": "refused" if error is not None else "secured",
+        "outcome": outcome,
+        "mode": policy.mode,
         "operation": operation,
         "resource": _resource_name(params),
         "region": context.get("client_region"),
@@ -415,6 +513,8 @@ def _record(
         ],
         "request": _audit.redact(params),
     }
+    if policy.modes:
+        record["modes"] = dict(policy.modes)
     if isinstance(error, SecurityViolation):
         record["violations"] = [
             {"control": v.control, "path": v.path, "found": _audit.redact(v.found)}

@@ -17,7 +17,7 @@ from ._types import Mode, PiiMode
 if TYPE_CHECKING:
     from typing_extensions import Self
 
-__all__ = ["DEFAULT_VPC_ENDPOINTS", "Policy"]
+__all__ = ["DEFAULT_VPC_ENDPOINTS", "Policy", "check", "resolve"]
 
 _ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::(\d{12}):role/[\w+=,.@/-]{1,512}$")
 _KMS_ARN = re.compile(
@@ -42,7 +42,7 @@ DEFAULT_VPC_ENDPOINTS: tuple[str, ...] = (
 )
 
 #: Environment variables safeai reads that are not policy fields.
-_OTHER_ENVIRONMENT = frozenset({"SAFEAI_CONFIG"})
+_OTHER_ENVIRONMENT = frozenset({"SAFEAI_CONFIG", "SAFEAI_PROFILE"})
 _CONFIG_FILES = ("safeai.toml", "pyproject.toml")
 
 
@@ -303,39 +303,25 @@ class Policy:
         return self._kms_key_ids
 
     @classmethod
-    def load(cls, path: str | os.PathLike[str] | None = None) -> Self:
+    def load(
+        cls,
+        path: str | os.PathLike[str] | None = None,
+        *,
+        profile: str | None = None,
+        **overrides: Any,
+    ) -> Self:
         """Build the policy from configuration.
 
         Reads ``path`` when given; otherwise ``$SAFEAI_CONFIG``; otherwise the first
         ``safeai.toml`` or ``pyproject.toml`` with a ``[tool.safeai]`` table found from the
-        working directory upward. ``SAFEAI_<FIELD>`` environment variables override the file
-        (lists comma-separated, booleans ``true``/``false``). Errors name the file and key.
+        working directory upward. A profile (``profile``, else ``$SAFEAI_PROFILE``) is a table
+        ``[tool.safeai.profiles.<name>]`` (``[profiles.<name>]`` in safeai.toml) that inherits
+        from the top-level table. Precedence, strongest first: ``overrides`` given here, then
+        ``SAFEAI_<FIELD>`` environment variables (lists comma-separated, booleans
+        ``true``/``false``, tables ``key=value,...``), the profile, the top-level table, the
+        defaults. Errors name the file, the profile and the key.
         """
-        values: dict[str, Any] = {}
-        sources: dict[str, str] = {}
-        location = path if path is not None else os.environ.get("SAFEAI_CONFIG")
-        found = Path(location) if location else _search(Path.cwd())
-        if found is not None:
-            table, where = _read_table(found)
-            for key, value in table.items():
-                values[key] = value
-                sources[key] = f"{found} {where}".rstrip()
-        for key, value in _environment().items():
-            values[key] = value
-            sources[key] = f"environment variable SAFEAI_{key.upper()}"
-        if not values:
-            raise PolicyError(
-                "no configuration found: write safeai.toml or a [tool.safeai] table in "
-                f"pyproject.toml (searched from {Path.cwd()} upward), or set SAFEAI_* variables"
-            )
-        known = {f.name for f in fields(cls) if f.init}
-        for key in values:
-            if key not in known:
-                raise PolicyError(
-                    f"unknown key; expected one of {', '.join(sorted(known))}",
-                    source=sources[key],
-                    field=key,
-                )
+        values, sources = resolve(path, profile=profile, overrides=overrides)
         try:
             return cls(**values)
         except PolicyError as error:
@@ -344,6 +330,97 @@ class Policy:
                 field=error.field,
                 source=sources.get(error.field or ""),
             ) from None
+
+
+def resolve(
+    path: str | os.PathLike[str] | None = None,
+    *,
+    profile: str | None = None,
+    overrides: Mapping[str, Any] | None = None,
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """The configured policy values and where each came from, before validation (what
+    ``safeai policy show`` prints). Raises PolicyError for unknown keys and profiles."""
+    values: dict[str, Any] = {}
+    sources: dict[str, str] = {}
+    location = path if path is not None else os.environ.get("SAFEAI_CONFIG")
+    found = Path(location) if location else _search(Path.cwd())
+    profile = profile or os.environ.get("SAFEAI_PROFILE") or None
+    if found is not None:
+        table, where = _read_table(found)
+        profiles = table.pop("profiles", {})
+        layers = [(table, f"{found} {where}".rstrip())]
+        if profile is not None:
+            chosen = profiles.get(profile) if isinstance(profiles, dict) else None
+            if not isinstance(chosen, dict):
+                names = ", ".join(sorted(profiles)) if isinstance(profiles, dict) else ""
+                raise PolicyError(
+                    f"no profile {profile!r} (profiles: {names or 'none'})", source=str(found)
+                )
+            prefix = "[tool.safeai.profiles" if where else "[profiles"
+            layers.append((chosen, f"{found} {prefix}.{profile}]"))
+        for table_values, source in layers:
+            for key, value in table_values.items():
+                values[key] = value
+                sources[key] = source
+    elif profile is not None:
+        raise PolicyError(f"profile {profile!r} given, but no configuration file was found")
+    for key, value in _environment().items():
+        values[key] = value
+        sources[key] = f"environment variable SAFEAI_{key.upper()}"
+    for key, value in (overrides or {}).items():
+        values[key] = value
+        sources[key] = "code (Policy.load keyword)"
+    if not values:
+        raise PolicyError(
+            "no configuration found: write safeai.toml or a [tool.safeai] table in "
+            f"pyproject.toml (searched from {Path.cwd()} upward), or set SAFEAI_* variables"
+        )
+    known = {f.name for f in fields(Policy) if f.init}
+    for key in values:
+        if key not in known:
+            raise PolicyError(
+                f"unknown key; expected one of {', '.join(sorted(known))}",
+                source=sources[key],
+                field=key,
+            )
+    return values, sources
+
+
+def check(path: str | os.PathLike[str] | None = None) -> list[PolicyError]:
+    """Every problem of a configuration and each of its profiles, not only the first: each key
+    is validated on its own, then, when they all pass, the whole (for rules between keys)."""
+    try:
+        resolve(path)
+    except PolicyError as error:
+        return [error]
+    location = path if path is not None else os.environ.get("SAFEAI_CONFIG")
+    found = Path(location) if location else _search(Path.cwd())
+    profiles = _read_table(found)[0].get("profiles", {}) if found is not None else {}
+    problems: dict[str, PolicyError] = {}
+    for profile in [None, *(sorted(profiles) if isinstance(profiles, dict) else [])]:
+        for problem in _problems(path, profile):
+            problems.setdefault(str(problem), problem)
+    return list(problems.values())
+
+
+def _problems(path: str | os.PathLike[str] | None, profile: str | None) -> list[PolicyError]:
+    try:
+        values, sources = resolve(path, profile=profile)
+    except PolicyError as error:
+        return [error]
+    found: list[PolicyError] = []
+    for key, value in values.items():
+        try:
+            Policy(**{key: value})
+        except PolicyError as error:
+            found.append(PolicyError(error.reason, field=key, source=sources[key]))
+    if found:
+        return found
+    try:
+        Policy(**values)
+    except PolicyError as error:
+        return [PolicyError(error.reason, field=error.field, source=sources.get(error.field or ""))]
+    return []
 
 
 def _search(start: Path) -> Path | None:
@@ -417,6 +494,14 @@ def _environment() -> dict[str, object]:
             found[key] = lowered in {"true", "1", "yes"}
         elif isinstance(default, tuple):
             found[key] = [part.strip() for part in raw.split(",") if part.strip()]
+        elif key in ("tags", "modes"):
+            pairs = [part.split("=", 1) for part in raw.split(",") if part.strip()]
+            if any(len(pair) != 2 for pair in pairs):
+                raise PolicyError(
+                    f"expected key=value pairs separated by commas, found {raw!r}",
+                    source=f"environment variable {variable}",
+                )
+            found[key] = {name.strip(): value.strip() for name, value in pairs}
         else:
             found[key] = raw.strip() or None
     return found

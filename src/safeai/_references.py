@@ -76,14 +76,13 @@ def _refuse(operation: str, via: str, found: SecurityViolation) -> SecurityViola
 
 def check_references(
     client: Any, operation: str, params: Mapping[str, Any], policy: Policy
-) -> None:
-    """Refuse ``operation`` when a resource it names does not satisfy the policy."""
+) -> list[SecurityViolation]:
+    """What is wrong with the resources ``operation`` names, as violations of ``operation``."""
     if operation == "CreateTransformJob":
-        _check_model(client, operation, params.get("ModelName"), "ModelName", policy)
-        return
+        return _check_model(client, operation, params.get("ModelName"), "ModelName", policy)
     name = params.get("EndpointConfigName")
     if not isinstance(name, str):
-        return
+        return []
     config = _describe(
         client,
         "endpoint configuration",
@@ -91,25 +90,29 @@ def check_references(
         lambda: client.describe_endpoint_config(EndpointConfigName=name),
     )
     via = f"EndpointConfigName={name!r}"
-    for violation in evaluate("CreateEndpointConfig", config, policy):
-        raise _refuse(operation, via, violation)
+    found = [_refuse(operation, via, v) for v in evaluate("CreateEndpointConfig", config, policy)]
     for variants in ("ProductionVariants", "ShadowProductionVariants"):
         for index, variant in enumerate(config.get(variants) or []):
-            _check_model(
+            found += _check_model(
                 client,
                 operation,
                 variant.get("ModelName"),
                 f"{via} {variants}[{index}].ModelName",
                 policy,
             )
+    return found
 
 
-def _check_model(client: Any, operation: str, name: object, via: str, policy: Policy) -> None:
+def _check_model(
+    client: Any, operation: str, name: object, via: str, policy: Policy
+) -> list[SecurityViolation]:
     if not isinstance(name, str):
-        return
+        return []
     model = _describe(client, "model", name, lambda: client.describe_model(ModelName=name))
-    for violation in evaluate("CreateModel", model, policy):
-        raise _refuse(operation, f"{via}={name!r}", violation)
+    return [
+        _refuse(operation, f"{via}={name!r}", violation)
+        for violation in evaluate("CreateModel", model, policy)
+    ]
 
 
 def inline_pipeline_definition(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from typing import Any
@@ -43,6 +44,7 @@ def test_controls_of_one_operation(capsys: Any) -> None:
         "model.role",
         "model.vpc",
         "model.network_isolation",
+        "model.tags",
     ]
     assert main(["controls", "--operation", "ListModels"]) == 1
 
@@ -52,3 +54,24 @@ def test_version(capsys: Any) -> None:
         main(["--version"])
     assert exited.value.code == 0
     assert capsys.readouterr().out.strip() == f"safeai {safeai.__version__}"
+
+
+def test_policy_show_and_check(tmp_path: Any, monkeypatch: pytest.MonkeyPatch, capsys: Any) -> None:
+    config = tmp_path / "safeai.toml"
+    config.write_text(
+        'execution_role_arn = "arn:aws:iam::111122223333:role/ml"\nmode = "warn"\n'
+        '[profiles.prod]\nmode = "enforce"\n'
+    )
+    monkeypatch.chdir(tmp_path)
+    assert main(["--profile", "prod", "policy", "show", "--format", "json"]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert shown["mode"] == {"value": "enforce", "source": f"{config} [profiles.prod]"}
+    assert shown["network_isolation"] == {"value": True, "source": "default"}
+    assert main(["policy", "check"]) == 0
+    assert "configuration is valid" in capsys.readouterr().out
+    config.write_text('subnets = ["sg-1"]\nmodes = { "training.vpc" = "dryrun" }\n')
+    assert main(["policy", "check", str(config)]) == 1
+    out = capsys.readouterr().out
+    assert f"{config}: subnets: 'sg-1' is not a subnet id" in out
+    assert f"{config}: modes: 'training.vpc': expected one of enforce, warn, report" in out
+    assert "2 problem(s)" in out

@@ -170,3 +170,75 @@ def test_environment_errors_name_the_variable(
 def test_no_configuration_anywhere_says_where_it_looked() -> None:
     with pytest.raises(safeai.PolicyError, match="no configuration found"):
         safeai.Policy.load()
+
+
+PROFILED = f"""
+[tool.safeai]
+execution_role_arn = "{ROLE}"
+kms_key_id = "{KEY}"
+subnets = ["subnet-0a1"]
+security_group_ids = ["sg-0c3"]
+mode = "report"
+
+[tool.safeai.profiles.prod]
+mode = "enforce"
+subnets = ["subnet-0b2"]
+tags = {{ cost-center = "ml-42" }}
+
+[tool.safeai.profiles.broken]
+subnets = ["sg-1"]
+pii = "maybe"
+"""
+
+
+def test_a_profile_inherits_from_the_top_level_table(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text(PROFILED)
+    base = safeai.Policy.load()
+    prod = safeai.Policy.load(profile="prod")
+    assert (base.mode, base.subnets) == ("report", ("subnet-0a1",))
+    assert (prod.mode, prod.subnets) == ("enforce", ("subnet-0b2",))
+    assert prod.kms_key_id == KEY
+    assert dict(prod.tags) == {"cost-center": "ml-42"}
+
+
+def test_precedence_is_code_then_environment_then_profile_then_table(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from safeai._policy import resolve
+
+    (tmp_path / "pyproject.toml").write_text(PROFILED)
+    monkeypatch.setenv("SAFEAI_PROFILE", "prod")
+    monkeypatch.setenv("SAFEAI_MODE", "warn")
+    monkeypatch.setenv("SAFEAI_TAGS", "cost-center=ml-7, owner=ana")
+    assert safeai.Policy.load().mode == "warn"
+    assert dict(safeai.Policy.load().tags) == {"cost-center": "ml-7", "owner": "ana"}
+    assert safeai.Policy.load(mode="enforce").mode == "enforce"
+    values, sources = resolve(overrides={"mode": "enforce"})
+    assert values["mode"] == "enforce"
+    assert sources["mode"] == "code (Policy.load keyword)"
+    assert sources["tags"] == "environment variable SAFEAI_TAGS"
+    assert sources["subnets"].endswith("[tool.safeai.profiles.prod]")
+    assert sources["kms_key_id"].endswith("[tool.safeai]")
+
+
+def test_profile_errors_name_file_profile_and_key(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text(PROFILED)
+    with pytest.raises(safeai.PolicyError) as refused:
+        safeai.Policy.load(profile="broken")
+    assert "[tool.safeai.profiles.broken]: subnets: 'sg-1' is not a subnet id" in str(refused.value)
+    with pytest.raises(
+        safeai.PolicyError, match=r"no profile 'staging' \(profiles: broken, prod\)"
+    ):
+        safeai.Policy.load(profile="staging")
+
+
+def test_check_lists_every_problem_of_every_profile(tmp_path: Path) -> None:
+    from safeai._policy import check
+
+    (tmp_path / "pyproject.toml").write_text(PROFILED)
+    problems = [str(problem) for problem in check()]
+    assert len(problems) == 2
+    assert any("profiles.broken]: subnets:" in problem for problem in problems)
+    assert any(
+        "profiles.broken]: pii: expected one of block, warn, off" in problem for problem in problems
+    )

@@ -4,14 +4,15 @@ that adds its parser and sets ``run(args, out) -> exit status`` as its default."
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
-from . import _controls, _demo
+from . import _controls, _demo, _policy, _role, _scp
 
 __all__ = ["main"]
 
 #: The command modules, in the order ``safeai --help`` lists them.
-COMMANDS = (_demo, _controls)
+COMMANDS = (_demo, _controls, _policy, _role, _scp)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -22,6 +23,9 @@ def _parser() -> argparse.ArgumentParser:
         description="Secure-by-default guard for Amazon SageMaker and S3 calls.",
     )
     parser.add_argument("--version", action="version", version=f"safeai {__version__}")
+    parser.add_argument(
+        "--profile", help="the policy profile to use (as $SAFEAI_PROFILE), for every command"
+    )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     for command in COMMANDS:
         command.register(commands)
@@ -36,5 +40,15 @@ def main(argv: list[str] | None = None) -> int:
     if run is None:
         parser.print_help()
         return 0
-    status: int = run(args, sys.stdout)
+    previous = os.environ.get("SAFEAI_PROFILE")
+    if args.profile:
+        os.environ["SAFEAI_PROFILE"] = args.profile
+    try:
+        status: int = run(args, sys.stdout)
+    finally:
+        if args.profile:
+            if previous is None:
+                os.environ.pop("SAFEAI_PROFILE", None)
+            else:
+                os.environ["SAFEAI_PROFILE"] = previous
     return status

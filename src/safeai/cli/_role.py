@@ -1,0 +1,210 @@
+"""``safeai role policy | trust | create``: the least-privilege execution role of a workload."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import TYPE_CHECKING, Any, TextIO
+
+from .._exceptions import PolicyError, SafeAIError
+from ..iam import DEFAULT_JOB_TYPES, ensure_role, execution_role_policy, trust_policy
+
+if TYPE_CHECKING:
+    import argparse
+    from collections.abc import Callable
+
+    from .._policy import Policy
+
+
+def register(commands: Any) -> None:
+    """Add ``safeai role`` and its three subcommands to the command parsers."""
+    parser = commands.add_parser(
+        "role",
+        help="generate or create a least-privilege SageMaker execution role",
+        description="Account, region, KMS key, subnets and security groups default to the "
+        "policy (safeai.toml, [tool.safeai] or SAFEAI_* variables) when there is one.",
+    )
+    actions = parser.add_subparsers(dest="role_command", metavar="ACTION", required=True)
+
+    policy = actions.add_parser("policy", help="print the role's identity policy (JSON)")
+    _workload_options(policy)
+    policy.add_argument(
+        "--managed",
+        action="store_true",
+        help="check the managed-policy size limit (6,144) instead of the inline one (10,240)",
+    )
+    policy.set_defaults(run=lambda args, out: _run(args, out, _policy))
+
+    trust = actions.add_parser("trust", help="print the role's trust policy (JSON)")
+    _place_options(trust)
+    trust.set_defaults(run=lambda args, out: _run(args, out, _trust))
+
+    create = actions.add_parser(
+        "create",
+        help="create the role with both policies, or bring it back to them (idempotent)",
+    )
+    create.add_argument("name", help="the role name")
+    _workload_options(create)
+    create.add_argument("--permissions-boundary", metavar="ARN", help="a managed policy ARN")
+    create.add_argument(
+        "--tag", action="append", default=[], metavar="KEY=VALUE", help="a tag (repeatable)"
+    )
+    create.add_argument(
+        "--policy-name", default="safeai-execution", help="the inline policy's name"
+    )
+    create.set_defaults(run=lambda args, out: _run(args, out, _create))
+
+
+def _place_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--account", help="the 12-digit account id")
+    parser.add_argument("--region", help="the region the workload runs in")
+    parser.add_argument(
+        "--job-type",
+        action="append",
+        dest="job_types",
+        metavar="TYPE",
+        help=f"a SageMaker resource type allowed to assume the role (repeatable; default: "
+        f"{', '.join(DEFAULT_JOB_TYPES)})",
+    )
+
+
+def _workload_options(parser: argparse.ArgumentParser) -> None:
+    _place_options(parser)
+    parser.add_argument(
+        "--input", action="append", default=[], dest="inputs", metavar="S3_URI", help="read"
+    )
+    parser.add_argument(
+        "--output", action="append", default=[], dest="outputs", metavar="S3_URI", help="write"
+    )
+    parser.add_argument("--kms-key", metavar="ARN", help="the KMS key ARN")
+    parser.add_argument(
+        "--ecr-repository",
+        action="append",
+        default=[],
+        dest="ecr_repositories",
+        metavar="ARN",
+        help="an ECR repository the images come from (repeatable)",
+    )
+    parser.add_argument("--subnet", action="append", dest="subnets", metavar="ID")
+    parser.add_argument(
+        "--security-group", action="append", dest="security_group_ids", metavar="ID"
+    )
+    parser.add_argument("--vpc-id", metavar="ID", help="pins the network interfaces to this VPC")
+    parser.add_argument(
+        "--no-vpc", dest="vpc", action="store_false", help="the workload runs outside a VPC"
+    )
+
+
+class _Usage(SafeAIError):
+    """A value the command needs is missing; the message says which and where it comes from."""
+
+
+def _run(
+    args: argparse.Namespace,
+    out: TextIO,
+    command: Callable[[argparse.Namespace, TextIO, _Defaults], int],
+) -> int:
+    try:
+        status = command(args, out, _Defaults())
+    except _Usage as error:
+        print(f"safeai role: {error}", file=sys.stderr)
+        return 2
+    except SafeAIError as error:
+        print(f"safeai role: {error}", file=sys.stderr)
+        return 1
+    return status
+
+
+class _Defaults:
+    """The policy's values, read once and only when an option is not given."""
+
+    def __init__(self) -> None:
+        self._policy: Policy | None = None
+        self._error: PolicyError | None = None
+        self._loaded = False
+
+    def policy(self) -> Policy | None:
+        if not self._loaded:
+            from .._policy import Policy
+
+            self._loaded = True
+            try:
+                self._policy = Policy.load()
+            except PolicyError as error:
+                self._error = error
+        return self._policy
+
+    def need(self, value: str | None, option: str, from_policy: str) -> str:
+        if value:
+            return value
+        policy = self.policy()
+        found = getattr(policy, from_policy) if policy is not None else None
+        if found:
+            return str(found)
+        reason = f"the policy has no {from_policy}" if policy else f"no policy ({self._error})"
+        raise _Usage(f"{option} is required: {reason}")
+
+
+def _place(args: argparse.Namespace, defaults: _Defaults) -> tuple[str, str]:
+    return (
+        defaults.need(args.account, "--account", "account_id"),
+        defaults.need(args.region, "--region", "effective_region"),
+    )
+
+
+def _document(args: argparse.Namespace, defaults: _Defaults) -> dict[str, Any]:
+    account, region = _place(args, defaults)
+    policy = defaults.policy()
+    key = args.kms_key or (policy.kms_key_id if policy else None)
+    if key and not key.startswith("arn:"):
+        raise _Usage(f"--kms-key is required: the policy's key {key!r} is not a key ARN")
+    return execution_role_policy(
+        inputs=args.inputs,
+        outputs=args.outputs,
+        kms_key_arn=key,
+        ecr_repositories=args.ecr_repositories,
+        region=region,
+        account=account,
+        vpc=args.vpc,
+        subnets=args.subnets or (policy.subnets if policy else ()),
+        security_group_ids=args.security_group_ids or (policy.security_group_ids if policy else ()),
+        vpc_id=args.vpc_id,
+        managed=getattr(args, "managed", False),
+    )
+
+
+def _trust_document(args: argparse.Namespace, defaults: _Defaults) -> dict[str, Any]:
+    account, region = _place(args, defaults)
+    return trust_policy(account, region, args.job_types or DEFAULT_JOB_TYPES)
+
+
+def _policy(args: argparse.Namespace, out: TextIO, defaults: _Defaults) -> int:
+    out.write(json.dumps(_document(args, defaults), indent=2) + "\n")
+    return 0
+
+
+def _trust(args: argparse.Namespace, out: TextIO, defaults: _Defaults) -> int:
+    out.write(json.dumps(_trust_document(args, defaults), indent=2) + "\n")
+    return 0
+
+
+def _create(args: argparse.Namespace, out: TextIO, defaults: _Defaults) -> int:
+    tags = {}
+    for tag in args.tag:
+        key, sep, value = tag.partition("=")
+        if not sep or not key:
+            raise _Usage(f"--tag {tag!r}: expected KEY=VALUE")
+        tags[key] = value
+    changes = ensure_role(
+        args.name,
+        trust=_trust_document(args, defaults),
+        policy=_document(args, defaults),
+        policy_name=args.policy_name,
+        permissions_boundary=args.permissions_boundary,
+        tags=tags,
+    )
+    if changes:
+        out.write(f"role {args.name}: {'; '.join(changes)}\n")
+    else:
+        out.write(f"role {args.name} is up to date: nothing changed\n")
+    return 0

@@ -1,0 +1,474 @@
+"""Generate the least-privilege execution role of a SageMaker workload, and create it.
+
+>>> import safeai.iam
+>>> policy = safeai.iam.execution_role_policy(
+...     inputs=["s3://ml-data/train/"], outputs=["s3://ml-data/models/"],
+...     kms_key_arn="arn:aws:kms:us-east-1:123456789012:key/...",
+...     region="us-east-1", account="123456789012")
+>>> trust = safeai.iam.trust_policy("123456789012", "us-east-1")
+
+The documents are plain dicts, deterministic (same inputs, same JSON), checked against botocore's
+service models (every action exists) and against IAM's size limits. ``safeai role policy | trust |
+create`` are the same functions on the command line.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import TYPE_CHECKING, Any
+
+from ._exceptions import PolicyError, SafeAIError
+from ._iam_actions import partition, validate_actions, validate_size
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Mapping, Sequence
+
+__all__ = [
+    "DEFAULT_JOB_TYPES",
+    "INLINE_ROLE_POLICY_LIMIT",
+    "MANAGED_POLICY_LIMIT",
+    "TRUST_POLICY_LIMIT",
+    "ensure_role",
+    "execution_role_policy",
+    "trust_policy",
+]
+
+# IAM and AWS STS quotas (docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html):
+# "Role policy size cannot exceed 10,240 characters" (the sum of a role's inline policies),
+# "Each managed policy cannot exceed 6,144 characters", a role trust policy 2,048 characters by
+# default (raisable through Service Quotas); "IAM does not count white space when calculating
+# the size of a policy against these limits".
+INLINE_ROLE_POLICY_LIMIT = 10_240
+MANAGED_POLICY_LIMIT = 6_144
+TRUST_POLICY_LIMIT = 2_048
+
+#: The SageMaker resource types whose jobs and instances may assume the role (``aws:SourceArn``).
+DEFAULT_JOB_TYPES: tuple[str, ...] = (
+    "automl-job",
+    "compilation-job",
+    "endpoint",
+    "endpoint-config",
+    "hyper-parameter-tuning-job",
+    "labeling-job",
+    "model",
+    "monitoring-schedule",
+    "notebook-instance",
+    "pipeline",
+    "processing-job",
+    "training-job",
+    "transform-job",
+)
+
+_VERSION = "2012-10-17"
+_ACCOUNT = re.compile(r"^\d{12}$")
+_REGION = re.compile(r"^[a-z]{2}(?:-[a-z]+)+-\d+$")
+_S3_URI = re.compile(r"^s3://(?P<bucket>[a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(?:/(?P<key>.*))?$")
+_KMS_KEY_ARN = re.compile(
+    r"^arn:aws[a-z-]*:kms:[a-z]{2}(?:-[a-z]+)+-\d+:\d{12}:key/(?:mrk-)?[0-9a-f-]{32,36}$"
+)
+_ECR_REPOSITORY_ARN = re.compile(
+    r"^arn:aws[a-z-]*:ecr:[a-z]{2}(?:-[a-z]+)+-\d+:\d{12}:repository/[a-z0-9][a-z0-9._/-]*$"
+)
+_SUBNET = re.compile(r"^subnet-[0-9a-f]+$")
+_SECURITY_GROUP = re.compile(r"^sg-[0-9a-f]+$")
+_VPC = re.compile(r"^vpc-[0-9a-f]+$")
+_LOG_GROUP_PREFIX = re.compile(r"^[\w./#-]+$")
+_JOB_TYPE = re.compile(r"^[a-z]+(?:-[a-z]+)*$")
+_ROLE_NAME = re.compile(r"^[\w+=,.@-]{1,64}$")
+_POLICY_ARN = re.compile(r"^arn:aws[a-z-]*:iam::(?:\d{12}|aws):policy/[\w+=,.@/-]+$")
+
+
+def _check(value: str, pattern: re.Pattern[str], what: str, field: str) -> str:
+    if not isinstance(value, str) or not pattern.match(value):
+        raise PolicyError(f"{value!r} is not {what}", field=field)
+    return value
+
+
+def _checked_all(
+    values: Iterable[str], pattern: re.Pattern[str], what: str, field: str
+) -> list[str]:
+    if isinstance(values, str):
+        raise PolicyError(f"expected a list of {what}s, found the string {values!r}", field=field)
+    return sorted({_check(value, pattern, what, field) for value in values})
+
+
+def _object_patterns(key: str) -> tuple[str, ...]:
+    """The object keys (IAM wildcards) a URI's key stands for.
+
+    ``data/`` is a folder; ``data`` is that object or the folder ``data/``, never ``data2``.
+    """
+    if key in ("", "/"):
+        return ("*",)
+    if key.endswith("/"):
+        return (f"{key}*",)
+    return (key, f"{key}/*")
+
+
+def _locations(uris: Sequence[str], field: str) -> dict[str, set[str]]:
+    if isinstance(uris, str):
+        raise PolicyError(f"expected a list of s3:// URIs, found the string {uris!r}", field=field)
+    found: dict[str, set[str]] = {}
+    for uri in uris:
+        match = _S3_URI.match(uri) if isinstance(uri, str) else None
+        if match is None:
+            raise PolicyError(f"{uri!r} is not an s3://bucket/prefix URI", field=field)
+        key = match.group("key") or ""
+        if "*" in key or "?" in key:
+            raise PolicyError(
+                f"{uri!r} holds an IAM wildcard; name the exact prefix to grant", field=field
+            )
+        found.setdefault(match.group("bucket"), set()).update(_object_patterns(key))
+    return found
+
+
+def _statement(
+    sid: str, actions: Sequence[str], resources: str | Sequence[str], **condition: Any
+) -> dict[str, Any]:
+    statement: dict[str, Any] = {
+        "Sid": sid,
+        "Effect": "Allow",
+        "Action": sorted(actions) if len(actions) > 1 else actions[0],
+        "Resource": resources if isinstance(resources, str) else sorted(resources),
+    }
+    if condition:
+        statement["Condition"] = condition
+    return statement
+
+
+def _s3_statements(
+    arn_partition: str, inputs: Sequence[str], outputs: Sequence[str]
+) -> list[dict[str, Any]]:
+    read = _locations(inputs, "inputs")
+    write = _locations(outputs, "outputs")
+    if not read and not write:
+        raise PolicyError("name at least one input or output (s3://bucket/prefix/)", field="inputs")
+    statements = []
+    for number, bucket in enumerate(sorted(read.keys() | write.keys()), start=1):
+        prefixes = read.get(bucket, set()) | write.get(bucket, set())
+        # Listing with no prefix (the bucket's root) has no s3:prefix to match: a whole-bucket
+        # grant needs no condition, and any other grant must keep one.
+        condition = {} if "*" in prefixes else {"StringLike": {"s3:prefix": sorted(prefixes)}}
+        statements.append(
+            _statement(
+                f"S3ListBucket{number}",
+                ["s3:ListBucket"],
+                [f"arn:{arn_partition}:s3:::{bucket}"],
+                **condition,
+            )
+        )
+    for sid, action, places in (
+        ("S3Read", "s3:GetObject", read),
+        ("S3Write", "s3:PutObject", write),
+    ):
+        objects = [
+            f"arn:{arn_partition}:s3:::{bucket}/{pattern}"
+            for bucket, patterns in places.items()
+            for pattern in patterns
+        ]
+        if objects:
+            statements.append(_statement(sid, [action], objects))
+    return statements
+
+
+def _vpc_statements(
+    arn_partition: str,
+    region: str,
+    account: str,
+    subnets: list[str],
+    security_groups: list[str],
+    vpc_id: str | None,
+) -> list[dict[str, Any]]:
+    # Which condition keys IAM evaluates for each EC2 action and resource type, from the Service
+    # Authorization Reference (Amazon EC2; read from a copy of its JSON, iann0036/iam-dataset):
+    # - CreateNetworkInterface: network-interface* (neither ec2:Subnet nor ec2:Vpc),
+    #   subnet* (ec2:Vpc), security-group (ec2:Vpc). A condition on ec2:Vpc or ec2:Subnet would
+    #   fail on the network-interface resource, so that resource gets no condition and the subnet
+    #   and security groups are pinned by their ARNs (and ec2:Vpc).
+    # - CreateNetworkInterfacePermission, DeleteNetworkInterface: network-interface* with
+    #   ec2:Subnet and ec2:Vpc.
+    # - DeleteNetworkInterfacePermission: network-interface is optional, so the request may carry
+    #   no resource at all; it gets "*" and no condition.
+    # - Describe*: no resource-level permissions, "*" only.
+    arn = f"arn:{arn_partition}:ec2:{region}:{account}"
+    vpc_arn = {"ec2:Vpc": f"{arn}:vpc/{vpc_id}"} if vpc_id else {}
+    placement = [f"{arn}:subnet/{subnet}" for subnet in subnets] or [f"{arn}:subnet/*"]
+    placement += [f"{arn}:security-group/{group}" for group in security_groups] or [
+        f"{arn}:security-group/*"
+    ]
+    interface_keys: dict[str, Any] = dict(vpc_arn)
+    if subnets:
+        interface_keys["ec2:Subnet"] = [f"{arn}:subnet/{subnet}" for subnet in subnets]
+    return [
+        _statement(
+            "VpcAnyResource",
+            [
+                "ec2:DeleteNetworkInterfacePermission",
+                "ec2:DescribeDhcpOptions",
+                "ec2:DescribeNetworkInterfaces",
+                "ec2:DescribeSecurityGroups",
+                "ec2:DescribeSubnets",
+                "ec2:DescribeVpcs",
+            ],
+            "*",
+        ),
+        _statement(
+            "VpcCreateInterface", ["ec2:CreateNetworkInterface"], [f"{arn}:network-interface/*"]
+        ),
+        _statement(
+            "VpcCreateInterfaceIn",
+            ["ec2:CreateNetworkInterface"],
+            placement,
+            **({"ArnEquals": vpc_arn} if vpc_arn else {}),
+        ),
+        _statement(
+            "VpcManageInterface",
+            ["ec2:CreateNetworkInterfacePermission", "ec2:DeleteNetworkInterface"],
+            [f"{arn}:network-interface/*"],
+            **({"ArnEquals": dict(sorted(interface_keys.items()))} if interface_keys else {}),
+        ),
+    ]
+
+
+def execution_role_policy(
+    *,
+    inputs: Sequence[str],
+    outputs: Sequence[str],
+    kms_key_arn: str | None,
+    region: str,
+    account: str,
+    ecr_repositories: Sequence[str] = (),
+    vpc: bool = True,
+    subnets: Sequence[str] = (),
+    security_group_ids: Sequence[str] = (),
+    vpc_id: str | None = None,
+    log_group_prefix: str = "/aws/sagemaker/",
+    managed: bool = False,
+) -> dict[str, Any]:
+    """The minimal identity policy for a SageMaker workload's execution role.
+
+    It grants what SageMaker does on the workload's behalf and nothing else: list the buckets only
+    under the given prefixes, read ``inputs``, write ``outputs``, use (and grant SageMaker's
+    instances the use of) ``kms_key_arn``, pull from ``ecr_repositories``, write logs under
+    ``log_group_prefix`` and metrics in SageMaker's namespaces, and, with ``vpc``, manage the
+    network interfaces that put the job in the subnets (pinned to ``subnets``,
+    ``security_group_ids`` and ``vpc_id`` where IAM can check them).
+
+    An ``inputs``/``outputs`` URI ending in ``/`` is a folder; one without is that object or that
+    folder. Raises :class:`safeai.PolicyError` for a malformed value, an action IAM does not know,
+    or a document over IAM's size limit (``managed=True`` checks the managed-policy limit, 6,144
+    characters, instead of the inline one, 10,240).
+    """
+    _check(account, _ACCOUNT, "a 12-digit account id", "account")
+    _check(region, _REGION, "a region name", "region")
+    _check(log_group_prefix, _LOG_GROUP_PREFIX, "a log group name prefix", "log_group_prefix")
+    arn_partition = partition(region)
+    statements = _s3_statements(arn_partition, inputs, outputs)
+    if kms_key_arn is not None:
+        _check(kms_key_arn, _KMS_KEY_ARN, "a KMS key ARN (arn:aws:kms:…:key/…)", "kms_key_arn")
+        statements += [
+            _statement("KmsUse", ["kms:Decrypt", "kms:GenerateDataKey"], [kms_key_arn]),
+            # Grants let SageMaker's instances use the key for their volumes; only for AWS
+            # resources, never to an arbitrary grantee.
+            _statement(
+                "KmsGrantForAwsResources",
+                ["kms:CreateGrant"],
+                [kms_key_arn],
+                Bool={"kms:GrantIsForAWSResource": "true"},
+            ),
+        ]
+    repositories = _checked_all(
+        ecr_repositories, _ECR_REPOSITORY_ARN, "an ECR repository ARN", "ecr_repositories"
+    )
+    if repositories:
+        statements += [
+            _statement(
+                "EcrPull",
+                [
+                    "ecr:BatchCheckLayerAvailability",
+                    "ecr:BatchGetImage",
+                    "ecr:GetDownloadUrlForLayer",
+                ],
+                repositories,
+            ),
+            # GetAuthorizationToken has no resource: IAM accepts only "*".
+            _statement("EcrLogin", ["ecr:GetAuthorizationToken"], "*"),
+        ]
+    statements += [
+        _statement(
+            "Logs",
+            [
+                "logs:CreateLogGroup",
+                "logs:CreateLogStream",
+                "logs:DescribeLogStreams",
+                "logs:PutLogEvents",
+            ],
+            [f"arn:{arn_partition}:logs:{region}:{account}:log-group:{log_group_prefix}*"],
+        ),
+        # PutMetricData has no resource either; the namespace condition keeps it to SageMaker's.
+        _statement(
+            "Metrics",
+            ["cloudwatch:PutMetricData"],
+            "*",
+            StringLike={"cloudwatch:namespace": "/aws/sagemaker/*"},
+        ),
+    ]
+    if vpc:
+        statements += _vpc_statements(
+            arn_partition,
+            region,
+            account,
+            _checked_all(subnets, _SUBNET, "a subnet id (subnet-…)", "subnets"),
+            _checked_all(
+                security_group_ids, _SECURITY_GROUP, "a security group id", "security_group_ids"
+            ),
+            _check(vpc_id, _VPC, "a VPC id (vpc-…)", "vpc_id") if vpc_id is not None else None,
+        )
+    document = {"Version": _VERSION, "Statement": statements}
+    validate_actions(_actions(document))
+    validate_size(
+        document,
+        limit=MANAGED_POLICY_LIMIT if managed else INLINE_ROLE_POLICY_LIMIT,
+        what="managed policy" if managed else "inline role policy",
+        fix="split the workload's inputs and outputs between several roles, or name common "
+        "prefixes (s3://bucket/data/ rather than one URI per file)"
+        + ("; an inline policy may hold 10,240" if managed else ""),
+    )
+    return document
+
+
+def trust_policy(
+    account: str, region: str, job_types: Sequence[str] = DEFAULT_JOB_TYPES
+) -> dict[str, Any]:
+    """The trust policy that lets SageMaker, and only SageMaker, assume the role.
+
+    The confused-deputy conditions pin the assumption to this account (``aws:SourceAccount``) and
+    to SageMaker resources of ``job_types`` in ``region`` (``aws:SourceArn``), so another
+    account's SageMaker resource cannot be made to use the role.
+    """
+    _check(account, _ACCOUNT, "a 12-digit account id", "account")
+    _check(region, _REGION, "a region name", "region")
+    types = _checked_all(job_types, _JOB_TYPE, "a SageMaker resource type", "job_types")
+    if not types:
+        raise PolicyError("name at least one SageMaker resource type", field="job_types")
+    arn = f"arn:{partition(region)}:sagemaker:{region}:{account}"
+    document = {
+        "Version": _VERSION,
+        "Statement": [
+            {
+                "Sid": "SageMakerAssumeRole",
+                "Effect": "Allow",
+                "Principal": {"Service": "sagemaker.amazonaws.com"},
+                "Action": "sts:AssumeRole",
+                "Condition": {
+                    "StringEquals": {"aws:SourceAccount": account},
+                    "ArnLike": {"aws:SourceArn": [f"{arn}:{kind}/*" for kind in types]},
+                },
+            }
+        ],
+    }
+    validate_actions(_actions(document))
+    validate_size(
+        document,
+        limit=TRUST_POLICY_LIMIT,
+        what="trust policy",
+        fix="name fewer job types, or raise the account's role trust policy length quota",
+    )
+    return document
+
+
+def _actions(document: Mapping[str, Any]) -> list[str]:
+    found: list[str] = []
+    for statement in document["Statement"]:
+        action = statement["Action"]
+        found.extend([action] if isinstance(action, str) else action)
+    return found
+
+
+def ensure_role(
+    name: str,
+    *,
+    trust: Mapping[str, Any],
+    policy: Mapping[str, Any],
+    policy_name: str = "safeai-execution",
+    permissions_boundary: str | None = None,
+    tags: Mapping[str, str] | None = None,
+    client: Any = None,
+) -> list[str]:
+    """Create the role, or bring an existing one back to these documents; return what changed.
+
+    Idempotent: a role that already matches is left alone and the answer is empty. A drifted
+    trust policy, inline policy ``policy_name`` or permissions boundary is put back; missing or
+    changed ``tags`` are set (other tags, other inline policies and attached policies are left
+    as they are). ``client`` is an IAM client (default: ``boto3.client("iam")``). An AWS error
+    raises :class:`safeai.SafeAIError` naming the call.
+    """
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    _check(name, _ROLE_NAME, "a role name", "name")
+    _check(policy_name, _ROLE_NAME, "an inline policy name", "policy_name")
+    if permissions_boundary is not None:
+        _check(permissions_boundary, _POLICY_ARN, "a managed policy ARN", "permissions_boundary")
+    wanted_tags = dict(tags or {})
+    if client is None:
+        import boto3
+
+        client = boto3.client("iam")
+
+    def call(operation: str, *, missing_ok: bool = False, **kwargs: Any) -> Any:
+        """The answer of one IAM call; None when a read finds nothing (``missing_ok``)."""
+        try:
+            return getattr(client, operation)(**kwargs)
+        except (BotoCoreError, ClientError) as error:
+            if missing_ok and isinstance(error, client.exceptions.NoSuchEntityException):
+                return None
+            raise SafeAIError(f"IAM {operation} failed for role {name!r}: {error}") from error
+
+    changes: list[str] = []
+    existing = call("get_role", missing_ok=True, RoleName=name)
+    if existing is None:
+        created: dict[str, Any] = {
+            "RoleName": name,
+            "AssumeRolePolicyDocument": json.dumps(trust),
+            "Description": "SageMaker execution role (least privilege), made by safeai",
+            "Tags": [{"Key": key, "Value": value} for key, value in sorted(wanted_tags.items())],
+        }
+        if permissions_boundary:
+            created["PermissionsBoundary"] = permissions_boundary
+        call("create_role", **created)
+        changes.append("created the role")
+    else:
+        role = existing["Role"]
+        if role.get("AssumeRolePolicyDocument") != trust:
+            call("update_assume_role_policy", RoleName=name, PolicyDocument=json.dumps(trust))
+            changes.append("replaced the trust policy")
+        boundary = role.get("PermissionsBoundary", {}).get("PermissionsBoundaryArn")
+        if permissions_boundary and boundary != permissions_boundary:
+            call(
+                "put_role_permissions_boundary",
+                RoleName=name,
+                PermissionsBoundary=permissions_boundary,
+            )
+            changes.append("set the permissions boundary")
+        listed = call("list_role_tags", RoleName=name)
+        present = {tag["Key"]: tag["Value"] for tag in listed["Tags"]}
+        drifted = {key: value for key, value in wanted_tags.items() if present.get(key) != value}
+        if drifted:
+            call(
+                "tag_role",
+                RoleName=name,
+                Tags=[{"Key": key, "Value": value} for key, value in sorted(drifted.items())],
+            )
+            changes.append(f"set tags {', '.join(sorted(drifted))}")
+    inline = call("get_role_policy", missing_ok=True, RoleName=name, PolicyName=policy_name)
+    if inline is None or inline.get("PolicyDocument") != policy:
+        call(
+            "put_role_policy",
+            RoleName=name,
+            PolicyName=policy_name,
+            PolicyDocument=json.dumps(policy),
+        )
+        changes.append(
+            f"{'added' if inline is None else 'replaced'} the inline policy {policy_name}"
+        )
+    return changes

@@ -1,0 +1,189 @@
+"""Rollout modes through the event-hook door, on real botocore clients with the HTTP layer
+stubbed: the bytes each client puts on the wire are compared directly."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+import warnings
+from typing import TYPE_CHECKING, Any
+
+import botocore.session
+import pytest
+from botocore.awsrequest import AWSResponse, HTTPHeaders
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import safeai
+from safeai.controls import for_operation, guarded_operations
+from tests.strategies import request_for
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+REGION = "us-east-1"
+POLICY = safeai.Policy(
+    execution_role_arn="arn:aws:iam::111122223333:role/ml",
+    kms_key_id="arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+    subnets=["subnet-0a1", "subnet-0b2"],
+    security_group_ids=["sg-0c3"],
+    preflight=False,
+    tags={"cost-center": "ml-42"},
+)
+
+
+class _Raw:
+    def __init__(self, data: bytes) -> None:
+        self._data = data
+
+    def stream(self, **_: Any) -> Iterator[bytes]:
+        yield self._data
+
+
+class Wire:
+    """A botocore SageMaker client whose requests are captured and answered with ``{}``."""
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, bytes]] = []
+        self.client: Any = botocore.session.get_session().create_client(
+            "sagemaker",
+            region_name=REGION,
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+        )
+        self.client.meta.events.register("before-send.sagemaker", self._answer)
+
+    def _answer(self, request: Any, event_name: str, **_: Any) -> Any:
+        body = request.body if isinstance(request.body, bytes) else b""
+        self.sent.append((event_name.rsplit(".", 1)[-1], body))
+        return AWSResponse(request.url, 200, HTTPHeaders(), _Raw(b"{}"))
+
+    def call(self, operation: str, request: dict[str, Any]) -> bytes:
+        before = len(self.sent)
+        getattr(self.client, botocore.xform_name(operation))(**request)
+        (sent,) = [body for op, body in self.sent[before:] if op == operation]
+        return sent
+
+
+@pytest.fixture(scope="module")
+def raw() -> Wire:
+    return Wire()
+
+
+@pytest.fixture(scope="module")
+def reporting() -> Wire:
+    """A client guarded in report mode inside each example (guards never outlive a test)."""
+    return Wire()
+
+
+@pytest.fixture
+def reported() -> Iterator[Wire]:
+    wire = Wire()
+    with safeai.guarded(dataclasses.replace(POLICY, mode="report"), client=wire.client):
+        yield wire
+
+
+def _covered() -> list[str]:
+    return sorted(
+        op for op in guarded_operations() if op not in ("CreatePipeline", "UpdatePipeline")
+    )
+
+
+@pytest.mark.parametrize("operation", _covered())
+@settings(max_examples=5, deadline=None, suppress_health_check=list(HealthCheck))
+@given(data=st.data())
+def test_report_mode_sends_exactly_what_the_caller_wrote(
+    operation: str, data: st.DataObject, raw: Wire, reporting: Wire
+) -> None:
+    request = data.draw(request_for(operation))
+    try:
+        unguarded = raw.call(operation, json.loads(json.dumps(request, default=str)))
+    except botocore.exceptions.ParamValidationError:
+        return  # a request botocore itself rejects is no test of the guard
+    with safeai.guarded(dataclasses.replace(POLICY, mode="report"), client=reporting.client):
+        guarded = reporting.call(operation, json.loads(json.dumps(request, default=str)))
+    assert guarded == unguarded
+
+
+def test_report_mode_records_what_enforce_would_do(reported: Wire, caplog: Any) -> None:
+    request = {
+        "ModelName": "m",
+        "ExecutionRoleArn": "arn:aws:iam::111122223333:role/ml",
+        "EnableNetworkIsolation": False,
+    }
+    with caplog.at_level(logging.INFO, logger="safeai.audit"):
+        reported.call("CreateModel", request)
+    (record,) = [r.safeai for r in caplog.records if r.name == "safeai.audit"]
+    assert record["mode"] == "report"
+    assert record["outcome"] == "reported"
+    outcomes = {d["control"]: d["outcome"] for d in record["decisions"]}
+    assert outcomes == {
+        "model.role": "compliant",
+        "model.vpc": "would_inject",
+        "model.network_isolation": "would_refuse",
+        "model.tags": "would_inject",
+    }
+
+
+def test_warn_mode_injects_and_warns_once_per_violation(caplog: Any) -> None:
+    wire = Wire()
+    request = {
+        "ModelName": "m",
+        "ExecutionRoleArn": "arn:aws:iam::111122223333:role/other",
+        "EnableNetworkIsolation": False,
+    }
+    with (
+        safeai.guarded(dataclasses.replace(POLICY, mode="warn"), client=wire.client),
+        warnings.catch_warnings(record=True) as caught,
+        caplog.at_level(logging.INFO, logger="safeai.audit"),
+    ):
+        warnings.simplefilter("always")
+        sent = json.loads(wire.call("CreateModel", request))
+    assert sent["EnableNetworkIsolation"] is False
+    assert sent["ExecutionRoleArn"] == "arn:aws:iam::111122223333:role/other"
+    assert sent["VpcConfig"]["Subnets"] == ["subnet-0a1", "subnet-0b2"]
+    messages = sorted(str(w.message).split(":")[0] for w in caught)
+    assert messages == ["model.network_isolation", "model.role"]
+    assert all(issubclass(w.category, safeai.SecurityWarning) for w in caught)
+    assert issubclass(safeai.SecurityWarning, UserWarning)
+    (record,) = [r.safeai for r in caplog.records if r.name == "safeai.audit"]
+    assert record["outcome"] == "warned"
+    assert {d["control"] for d in record["decisions"] if d["outcome"] == "warned"} == {
+        "model.role",
+        "model.network_isolation",
+    }
+
+
+def test_a_control_in_enforce_mode_still_refuses_under_a_report_policy() -> None:
+    wire = Wire()
+    policy = dataclasses.replace(
+        POLICY, mode="report", modes={"model.network_isolation": "enforce"}
+    )
+    with (
+        safeai.guarded(policy, client=wire.client),
+        pytest.raises(safeai.SecurityViolation) as refused,
+    ):
+        wire.call("CreateModel", {"ModelName": "m", "EnableNetworkIsolation": False})
+    assert refused.value.control == "model.network_isolation"
+    assert wire.sent == []
+
+
+def test_the_region_check_follows_the_policy_mode() -> None:
+    wire = Wire()
+    elsewhere = dataclasses.replace(POLICY, mode="report", region=None, kms_key_id=None)
+    other_region = dataclasses.replace(elsewhere, region="eu-west-1")
+    with safeai.guarded(other_region, client=wire.client):
+        wire.call("CreateModel", {"ModelName": "m"})
+    assert [op for op, _ in wire.sent] == ["CreateModel"]
+
+
+def test_every_tagged_operation_is_in_the_catalogue() -> None:
+    tagged = {
+        target.operation
+        for op in guarded_operations()
+        for control, target in for_operation(op)
+        if control.requirement.kind == "tags"
+    }
+    assert "CreateTrainingJob" in tagged
+    assert "CreateEndpoint" in tagged
