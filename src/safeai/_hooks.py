@@ -334,12 +334,21 @@ def _secure_request(
             _audit.emit(_record(state, operation, params, policy, context, decisions, error))
         raise
     for violation in let_through:
-        warnings.warn(str(violation), SecurityWarning, stacklevel=2)
+        warnings.warn(_warning_text(violation), SecurityWarning, stacklevel=2)
     if decisions is not None:
         _audit.emit(_record(state, operation, params, policy, context, decisions, None))
 
 
 _PIPELINE_OPERATIONS = frozenset({"CreatePipeline", "UpdatePipeline"})
+
+
+def _warning_text(violation: SecurityViolation) -> str:
+    return (
+        f"{violation.control}: {violation.operation} sent in warn mode, though enforce mode "
+        f"would refuse it: {violation.path}={violation.found!r}\n"
+        f"  required: {violation.expected}\n"
+        f"  fix: {violation.remedy}"
+    )
 
 
 def _secure_stored_pipeline(

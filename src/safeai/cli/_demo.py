@@ -86,6 +86,8 @@ def run(out: TextIO) -> int:
         return 1
     try:
         _walkthrough(printer, sandbox, time.perf_counter() - started)
+        _rollout(printer, sandbox.policy)
+        _closing(printer)
     finally:
         sandbox.stop()
     return 0
@@ -196,11 +198,57 @@ def _walkthrough(printer: _Printer, sandbox: Any, startup_seconds: float) -> Non
             printer.line(f"   refused: {violation.control}: {violation.path}", style="bad")
     finally:
         safeai.unguard(handle)
+
+
+def _closing(printer: _Printer) -> None:
     printer.line(
-        "\nDone: 2 training jobs secured (one under a recorded waiver), 2 requests refused.",
+        "\nDone: 2 training jobs secured (one under a recorded waiver), 2 requests refused, "
+        "one insecure launch watched in report, warn and enforce mode.",
         style="ok",
     )
     printer.line("Docs: docs/index.md · controls: `safeai controls`", style="dim")
+
+
+def _rollout(printer: _Printer, policy: Any) -> None:
+    """One insecure launch under each mode, as a team rolling safeai out would see it."""
+    import dataclasses
+    import warnings
+
+    import boto3
+
+    import safeai
+
+    printer.heading(7, "Rolling out: one insecure launch in report, warn and enforce mode")
+    printer.line('   Policy(mode="report" | "warn" | "enforce", modes={slug: mode, ...})')
+    launch = {
+        **_TRAINING_REQUEST,
+        "RoleArn": policy.execution_role_arn,
+        "EnableNetworkIsolation": False,
+    }
+    for mode in ("report", "warn", "enforce"):
+        gc.collect()  # the previous launch's client is garbage: not one the guard must adopt
+        decisions: list[Decision] = []
+        with (
+            safeai.guarded(dataclasses.replace(policy, mode=mode)),
+            _DecisionCapture(decisions),
+            warnings.catch_warnings(record=True) as caught,
+        ):
+            warnings.simplefilter("always")
+            try:
+                boto3.client("sagemaker").create_training_job(
+                    **{**launch, "TrainingJobName": f"churn-xgboost-{mode}"}
+                )
+                sent = True
+            except SecurityViolation:
+                sent = False
+        counts: dict[str, int] = {}
+        for decision in decisions:
+            counts[decision.outcome] = counts.get(decision.outcome, 0) + 1
+        summary = ", ".join(f"{n} {outcome}" for outcome, n in sorted(counts.items()))
+        verdict = "sent" if sent else "refused, nothing sent"
+        printer.line(f"   {mode:<8} {verdict:<22} decisions: {summary}")
+        for warning in caught:
+            printer.line(f"            SecurityWarning: {str(warning.message).splitlines()[0]}")
 
 
 def _create_legacy_endpoint_config(role_arn: str) -> None:
