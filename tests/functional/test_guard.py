@@ -322,3 +322,23 @@ def test_account_check_asks_sts_once_per_key_and_not_without_preflight(
         with safeai.guarded(offline, client=sagemaker):
             sagemaker.create_training_job(**job("account-3"))
     assert [r.operation for r in sts_calls.requests] == ["GetCallerIdentity"]
+
+
+def test_policy_tags_are_sent_and_protected(
+    sagemaker: Any, policy: safeai.Policy, recorder: RequestRecorder
+) -> None:
+    tagged = dataclasses.replace(policy, tags={"cost-center": "ml-42"})
+    with safeai.guarded(tagged, client=sagemaker):
+        sagemaker.create_model(ModelName="tagged-model", PrimaryContainer={"Image": "img:1"})
+        arn = sagemaker.describe_model(ModelName="tagged-model")["ModelArn"]
+        sagemaker.add_tags(ResourceArn=arn, Tags=[{"Key": "team", "Value": "fraud"}])
+        with pytest.raises(safeai.SecurityViolation) as changed:
+            sagemaker.add_tags(ResourceArn=arn, Tags=[{"Key": "cost-center", "Value": "x"}])
+        with pytest.raises(safeai.SecurityViolation) as removed:
+            sagemaker.delete_tags(ResourceArn=arn, TagKeys=["cost-center"])
+    assert recorder.last("CreateModel").json()["Tags"] == [{"Key": "cost-center", "Value": "ml-42"}]
+    assert (changed.value.control, removed.value.control) == ("model.tags", "model.tags")
+    assert [r.json()["Tags"] for r in recorder.sent("AddTags")] == [
+        [{"Key": "team", "Value": "fraud"}]
+    ]
+    assert recorder.sent("DeleteTags") == []
