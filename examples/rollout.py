@@ -43,7 +43,8 @@ class PrintAudit(logging.Handler):
 
 def launch(policy: safeai.Policy, name: str) -> None:
     with safeai.guarded(policy):
-        boto3.client("sagemaker").create_training_job(
+        sagemaker: Any = boto3.client("sagemaker")
+        sagemaker.create_training_job(
             TrainingJobName=name, RoleArn=policy.execution_role_arn, **LEGACY_JOB
         )
 
