@@ -82,6 +82,9 @@ class _ClientState:
     session: weakref.ReferenceType[botocore.session.Session] | None = None
     #: The distinct policies of ``handles``, kept current by ``refresh`` (read on every call).
     policies: tuple[Policy, ...] = ()
+    #: Clients of other services (iam, kms, ec2, s3) for the checks, by service and the access
+    #: key they were made with (credentials rotate).
+    siblings: dict[tuple[str, str], Any] = field(default_factory=dict)
 
     def refresh(self) -> None:
         self.policies = tuple(dict.fromkeys(h.policy for h in self.handles if h.active))
@@ -329,6 +332,8 @@ def _secure_request(
         if operation in REFERENCING_OPERATIONS:
             found = check_references(client, operation, params, policy)
             let_through += _route(found, policy, decisions)
+        if policy.preflight:
+            let_through += _preflight(client, state, operation, params, policy, decisions)
     except SafeAIError as error:
         if decisions is not None:
             _audit.emit(_record(state, operation, params, policy, context, decisions, error))
@@ -371,6 +376,63 @@ def _secure_stored_pipeline(
     if decisions is not None:
         decisions.extend(d for d in found if d.path.startswith("PipelineDefinition"))
     return []
+
+
+def _preflight(
+    client: BaseClient,
+    state: _ClientState,
+    operation: str,
+    params: MutableMapping[str, Any],
+    policy: Policy,
+    decisions: list[Decision] | None,
+) -> list[SecurityViolation]:
+    """Check against AWS what the secured request names: its role, keys and network."""
+    from .preflight import verify
+
+    try:
+        checked = verify(
+            lambda service: _sibling(client, state, service), operation, params, policy
+        )
+    except SecurityViolation as found:
+        return _route([found, *found.additional], policy, decisions)
+    except PreflightError as error:
+        if policy.mode == "enforce":
+            raise
+        # Report and warn mode refuse nothing; a check that could not run is still recorded.
+        if decisions is not None:
+            outcome: Outcome = "warned" if policy.mode == "warn" else "would_refuse"
+            decisions.append(Decision(error.control or "preflight", "", outcome, reason=str(error)))
+        return []
+    if decisions is not None:
+        decisions.extend(checked)
+    return []
+
+
+def _sibling(client: BaseClient, state: _ClientState, service: str) -> Any:
+    """A client of ``service`` with the guarded client's credentials, region and endpoint
+    configuration: from its session when known, else from its own credentials."""
+    import botocore.session
+
+    signer: Any = client
+    frozen = signer._get_credentials().get_frozen_credentials()
+    key = (service, frozen.access_key)
+    with _lock:
+        found = state.siblings.get(key)
+    if found is not None:
+        return found
+    session = state.session() if state.session is not None else None
+    if session is not None:
+        made = session.create_client(service, region_name=client.meta.region_name)
+    else:
+        made = botocore.session.Session().create_client(
+            service,
+            region_name=client.meta.region_name,
+            aws_access_key_id=frozen.access_key,
+            aws_secret_access_key=frozen.secret_key,
+            aws_session_token=frozen.token,
+        )
+    with _lock:
+        return state.siblings.setdefault(key, made)
 
 
 def _client_checks(
@@ -455,23 +517,8 @@ def _check_account(client: BaseClient, operation: str, expected: str) -> list[Se
 
 
 def _s3_reader(client: BaseClient, state: _ClientState) -> Any:
-    import botocore.session
-
-    session = state.session() if state.session is not None else None
-
     def read(bucket: str, key: str, version: str | None) -> str:
-        if session is not None:
-            s3: Any = session.create_client("s3", region_name=client.meta.region_name)
-        else:  # a client guarded on its own: read with its credentials
-            signer: Any = client
-            frozen = signer._get_credentials().get_frozen_credentials()
-            s3 = botocore.session.Session().create_client(
-                "s3",
-                region_name=client.meta.region_name,
-                aws_access_key_id=frozen.access_key,
-                aws_secret_access_key=frozen.secret_key,
-                aws_session_token=frozen.token,
-            )
+        s3 = _sibling(client, state, "s3")
         extra = {"VersionId": version} if version else {}
         body = s3.get_object(Bucket=bucket, Key=key, **extra)["Body"].read()
         return str(body.decode("utf-8"))

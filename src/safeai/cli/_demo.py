@@ -87,6 +87,7 @@ def run(out: TextIO) -> int:
     try:
         _walkthrough(printer, sandbox, time.perf_counter() - started)
         _rollout(printer, sandbox.policy)
+        _preflight(printer, sandbox.policy)
         _closing(printer)
     finally:
         sandbox.stop()
@@ -202,8 +203,9 @@ def _walkthrough(printer: _Printer, sandbox: Any, startup_seconds: float) -> Non
 
 def _closing(printer: _Printer) -> None:
     printer.line(
-        "\nDone: 2 training jobs secured (one under a recorded waiver), 2 requests refused, "
-        "one insecure launch watched in report, warn and enforce mode.",
+        "\nDone: jobs secured (one under a recorded waiver), insecure requests refused before "
+        "anything was sent, one launch watched in report, warn and enforce mode, and preflight "
+        "checking in AWS what the requests name.",
         style="ok",
     )
     printer.line("Docs: docs/index.md · controls: `safeai controls`", style="dim")
@@ -243,12 +245,63 @@ def _rollout(printer: _Printer, policy: Any) -> None:
                 sent = False
         counts: dict[str, int] = {}
         for decision in decisions:
-            counts[decision.outcome] = counts.get(decision.outcome, 0) + 1
+            if decision.control.split(".")[0] not in _PREFLIGHT:  # section 8 shows those
+                counts[decision.outcome] = counts.get(decision.outcome, 0) + 1
         summary = ", ".join(f"{n} {outcome}" for outcome, n in sorted(counts.items()))
         verdict = "sent" if sent else "refused, nothing sent"
         printer.line(f"   {mode:<8} {verdict:<22} decisions: {summary}")
         for warning in caught:
             printer.line(f"            SecurityWarning: {str(warning.message).splitlines()[0]}")
+
+
+def _preflight(printer: _Printer, policy: Any) -> None:
+    """What a request names is checked in AWS: the baseline passes, an opened group does not."""
+    import dataclasses
+
+    import boto3
+
+    import safeai
+
+    printer.heading(8, "Preflight: what a request names is checked in AWS before it is sent")
+    launch = {**_TRAINING_REQUEST, "TrainingJobName": "churn-xgboost-checked"}
+    decisions: list[Decision] = []
+    gc.collect()
+    with safeai.guarded(policy), _DecisionCapture(decisions):
+        boto3.client("sagemaker").create_training_job(**launch)
+    checked = sorted({d.control for d in decisions if d.control.split(".")[0] in _PREFLIGHT})
+    printer.line(f"   the baseline passes: {', '.join(checked)}", style="ok")
+    ec2 = boto3.client("ec2")
+    vpc = ec2.describe_subnets(SubnetIds=[policy.subnets[0]])["Subnets"][0]["VpcId"]
+    group = ec2.create_security_group(
+        GroupName="debug-ssh", Description="temporary: ssh from anywhere", VpcId=vpc
+    )["GroupId"]
+    ec2.authorize_security_group_ingress(
+        GroupId=group,
+        IpPermissions=[
+            {
+                "IpProtocol": "tcp",
+                "FromPort": 22,
+                "ToPort": 22,
+                "IpRanges": [{"CidrIp": "0.0.0.0/0"}],
+            }
+        ],
+    )
+    printer.line(
+        f"   someone opens SSH to the world on {group}, and a policy lists it", style="dim"
+    )
+    opened = dataclasses.replace(policy, security_group_ids=[group])
+    gc.collect()
+    with safeai.guarded(opened):
+        try:
+            boto3.client("sagemaker").create_training_job(
+                **{**launch, "TrainingJobName": "churn-xgboost-debug"}
+            )
+        except SecurityViolation as violation:
+            printer.line(f"   refused: {violation.control}: {violation.path}", style="bad")
+            printer.line(f"            found {violation.found}", style="bad")
+
+
+_PREFLIGHT = ("role", "kms", "network")
 
 
 def _create_legacy_endpoint_config(role_arn: str) -> None:
