@@ -28,6 +28,7 @@ _FREE_FORM = frozenset(
         "ProcessingEnvironment",
         "ContainerConfig",
         "CustomAttributes",
+        "PipelineParameters",
     }
 )
 _SECRET_NAME = re.compile(r"secret|password|passwd|token|credential|privatekey", re.IGNORECASE)

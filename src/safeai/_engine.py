@@ -296,10 +296,12 @@ def _collect_steps(
 
 
 def copy_structure(value: Any) -> Any:
-    """Copy the dicts and lists of a request, sharing everything else (streams, bytes)."""
+    """Copy the structures of a request as plain dicts and lists, sharing everything else
+    (streams, bytes). botocore accepts any mapping for a structure and a tuple for a list and
+    sends them alike, so the engine must see them alike: as dicts and lists."""
     if isinstance(value, Mapping):
         return {key: copy_structure(item) for key, item in value.items()}
-    if isinstance(value, list):
+    if isinstance(value, list | tuple):
         return [copy_structure(item) for item in value]
     return value
 
@@ -335,6 +337,11 @@ def _secure(operation: str, params: MutableMapping[str, Any], run: _Run, *, pref
         control = item.control
         places = _paths.containers(params, item.within) if item.within else top_level
         for where, container in places:
+            if _is_expression(container):
+                # A pipeline parameter or function where a structure belongs: its value at run
+                # time is unknown now, and filling fields into it would corrupt it.
+                run.problem(_Problem(control, _paths.join(prefix, where), dict(container)))
+                continue
             if control.slug in run.waivers:
                 run.decide(
                     control, _path(prefix, where, item), "waived", reason=run.waivers[control.slug]
@@ -429,6 +436,14 @@ def _check_tag_changes(operation: str, params: Mapping[str, Any], run: _Run) -> 
             run.problem(
                 _Problem(control, f"TagKeys[{index}]", key, "a tag key the policy does not set")
             )
+
+
+def _is_expression(node: Mapping[str, Any]) -> bool:
+    """A SageMaker Pipelines expression: ``{"Get": ...}`` or ``{"Std:Join": ...}`` and kin."""
+    if len(node) != 1:
+        return False
+    (key,) = node
+    return key == "Get" or (isinstance(key, str) and key.startswith("Std:"))
 
 
 def _path(prefix: str, where: str, item: _Compiled) -> str:
@@ -582,7 +597,9 @@ def _check(control: Control, value: object, path: str, policy: Policy) -> _Probl
     if kind == "role":
         ok = isinstance(value, str) and value in policy.role_arns
     elif kind == "kms_key":
-        ok = isinstance(value, str) and any(_same_key(value, key) for key in policy.kms_key_ids)
+        ok = isinstance(value, str) and any(
+            _same_key(value, key, policy) for key in policy.kms_key_ids
+        )
     elif kind == "subnet":
         ok = isinstance(value, str) and value in policy.subnets
     elif kind == "subnets":
@@ -634,14 +651,18 @@ def _key_parts(value: str) -> tuple[str, str, str | None, str | None]:
     return "key", value, None, None
 
 
-def _same_key(found: str, allowed: str) -> bool:
-    """Whether two spellings name the same key: a bare id matches the ARN with that id, and an
-    alias name matches its alias ARN. An alias never matches a key id here: resolving it needs
-    AWS, which the engine does not call."""
-    a, b = _key_parts(found), _key_parts(allowed)
-    if a[:2] != b[:2]:
-        return False
-    return all(x is None or y is None or x == y for x, y in zip(a[2:], b[2:], strict=True))
+def _same_key(found: str, allowed: str, policy: Policy) -> bool:
+    """Whether two spellings name the same key. A bare key id or alias name means the caller's
+    region and account, which the guard holds to the policy's: so it matches an ARN only in
+    the policy's region and account (and nothing, when the policy does not say which). An
+    alias never matches a key id here: resolving it needs AWS, which the engine does not call."""
+    home = (policy.effective_region, policy.account_id)
+
+    def located(spelling: str) -> tuple[str, str, str | None, str | None]:
+        kind, name, region, account = _key_parts(spelling)
+        return kind, name, region or home[0], account or home[1]
+
+    return located(found) == located(allowed)
 
 
 # -- pipelines ---------------------------------------------------------------------------------
@@ -670,7 +691,9 @@ def _secure_pipeline(
         )
         return
     if not isinstance(definition, dict) or not isinstance(definition.get("Steps", []), list):
-        run.problem(_Problem(steps_control, prefix, raw, _PIPELINE_JSON))
+        # Not the raw text: a definition holds steps' Environment and HyperParameters values.
+        found = f"<{type(definition).__name__}, not a definition with a Steps list>"
+        run.problem(_Problem(steps_control, prefix, found, _PIPELINE_JSON))
         return
     injected_before = run.injected
     steps = list(_steps(definition.get("Steps", []), f"{prefix}:Steps"))

@@ -96,7 +96,7 @@ _process_handles: list[GuardHandle] = []
 _session_handles: weakref.WeakKeyDictionary[botocore.session.Session, list[GuardHandle]] = (
     weakref.WeakKeyDictionary()
 )
-_original_create_client: Any = None
+_wrapper: Any = None
 
 
 def guard(
@@ -169,8 +169,6 @@ def unguard(handle: GuardHandle) -> None:
                     f"before-parameter-build.{_service_id(client)}", unique_id=_HANDLER_ID
                 )
                 del _states[client]
-        if not _process_handles and not _session_handles:
-            _remove_create_client_wrapper()
 
 
 @contextmanager
@@ -254,34 +252,37 @@ def _existing_clients() -> list[BaseClient]:
 
 
 def _install_create_client_wrapper() -> None:
-    global _original_create_client
+    """Wrap ``Session.create_client`` once per process. The wrapper stays in place once
+    installed, doing nothing while no process or session guard is active: taking it out again
+    would also take out whatever another library wrapped around it since (and a wrapper
+    restored by someone else must not silently end the guard)."""
+    global _wrapper
     import botocore.session
 
-    if _original_create_client is not None:
+    current = botocore.session.Session.create_client
+    if _wrapper is not None and _wraps(current, _wrapper):
         return
-    original = botocore.session.Session.create_client
-    _original_create_client = original
+    original = current
 
     def create_client(self: botocore.session.Session, *args: Any, **kwargs: Any) -> Any:
         client = original(self, *args, **kwargs)
         with _lock:
-            handles = [*_process_handles, *_session_handles.get(self, ())]
-            for handle in handles:
+            for handle in [*_process_handles, *_session_handles.get(self, ())]:
                 _attach(handle, client, session=self)
         return client
 
     create_client.__wrapped__ = original  # type: ignore[attr-defined]
     botocore.session.Session.create_client = create_client  # type: ignore[method-assign]
+    _wrapper = create_client
 
 
-def _remove_create_client_wrapper() -> None:
-    global _original_create_client
-    import botocore.session
-
-    if _original_create_client is None:
-        return
-    botocore.session.Session.create_client = _original_create_client  # type: ignore[method-assign]
-    _original_create_client = None
+def _wraps(function: Any, wrapper: Any) -> bool:
+    """Whether ``wrapper`` is ``function`` or somewhere in its chain of ``__wrapped__``."""
+    while function is not None:
+        if function is wrapper:
+            return True
+        function = getattr(function, "__wrapped__", None)
+    return False
 
 
 # -- the handler ---------------------------------------------------------------------------------
@@ -325,13 +326,15 @@ def _secure_request(
         for member in touched_members(operation) & params.keys():
             params[member] = copy_structure(params[member])
         if operation in _PIPELINE_OPERATIONS and "PipelineDefinitionS3Location" in params:
-            let_through += _secure_stored_pipeline(
-                client, state, operation, params, policy, decisions
-            )
+            _secure_stored_pipeline(client, state, operation, params, policy, decisions)
         let_through += secure_in_place(operation, params, policy, decisions=decisions)
         if operation in REFERENCING_OPERATIONS:
-            found = check_references(client, operation, params, policy)
-            let_through += _route(found, policy, decisions)
+            try:
+                found = check_references(client, operation, params, policy)
+            except PreflightError as error:
+                _unchecked(error, policy, decisions)
+            else:
+                let_through += _route(found, policy, decisions)
         if policy.preflight:
             let_through += _preflight(client, state, operation, params, policy, decisions)
     except SafeAIError as error:
@@ -363,19 +366,18 @@ def _secure_stored_pipeline(
     params: MutableMapping[str, Any],
     policy: Policy,
     decisions: list[Decision] | None,
-) -> list[SecurityViolation]:
+) -> None:
     """Send a definition kept in S3 inline, so that what is checked is what runs. In report
     mode the request must leave as written: the definition is checked on a copy instead."""
     if policy.mode_of("pipeline.steps") != "report":
         inline_pipeline_definition(params, _s3_reader(client, state))
-        return []
+        return
     copy = dict(params)
     inline_pipeline_definition(copy, _s3_reader(client, state))
     found: list[Decision] = []
     secure_in_place(operation, copy, policy, decisions=found)
     if decisions is not None:
         decisions.extend(d for d in found if d.path.startswith("PipelineDefinition"))
-    return []
 
 
 def _preflight(
@@ -396,16 +398,24 @@ def _preflight(
     except SecurityViolation as found:
         return _route([found, *found.additional], policy, decisions)
     except PreflightError as error:
-        if policy.mode == "enforce":
-            raise
-        # Report and warn mode refuse nothing; a check that could not run is still recorded.
-        if decisions is not None:
-            outcome: Outcome = "warned" if policy.mode == "warn" else "would_refuse"
-            decisions.append(Decision(error.control or "preflight", "", outcome, reason=str(error)))
+        _unchecked(error, policy, decisions)
         return []
     if decisions is not None:
         decisions.extend(checked)
     return []
+
+
+def _unchecked(error: PreflightError, policy: Policy, decisions: list[Decision] | None) -> None:
+    """A check that could not run refuses the request, except in a control's report or warn
+    mode, which refuse nothing: there it is recorded (and warned about) instead."""
+    mode = policy.mode_of(error.control) if error.control else policy.mode
+    if mode == "enforce":
+        raise error
+    if mode == "warn":
+        warnings.warn(f"{error} (sent in warn mode)", SecurityWarning, stacklevel=3)
+    if decisions is not None:
+        outcome: Outcome = "warned" if mode == "warn" else "would_refuse"
+        decisions.append(Decision(error.control or "preflight", "", outcome, reason=str(error)))
 
 
 def _sibling(client: BaseClient, state: _ClientState, service: str) -> Any:
@@ -563,7 +573,7 @@ def _record(
             (h.credentials for h in state.handles if h.policy == policy),
             "ambient (not assumed by safeai)",
         ),
-        "decisions": [d.as_dict() for d in decisions],
+        "decisions": [_audit.redact(d.as_dict()) for d in decisions],
         "waivers": [
             {"control": d.control, "reason": d.reason} for d in decisions if d.outcome == "waived"
         ],

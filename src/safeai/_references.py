@@ -44,7 +44,10 @@ def clear_caches() -> None:
 def _describe(
     client: Any, kind: str, name: str, call: Callable[[], Mapping[str, Any]]
 ) -> Mapping[str, Any]:
-    key = (client.meta.endpoint_url, client.meta.region_name, kind, name)
+    # The access key stands for the account: two accounts may use the same resource names.
+    credentials = client._get_credentials()
+    access_key = credentials.get_frozen_credentials().access_key if credentials else None
+    key = (client.meta.endpoint_url, client.meta.region_name, access_key, kind, name)
     now = time.monotonic()
     with _lock:
         hit = _cache.get(key)

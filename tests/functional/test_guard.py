@@ -112,17 +112,25 @@ def test_process_wide_guard_also_guards_clients_that_existed_before(
 def test_unguard_undoes_exactly_that_guard(
     sagemaker: Any, policy: safeai.Policy, recorder: RequestRecorder
 ) -> None:
-    import botocore.session as core_session
-
-    original = core_session.Session.create_client
     handle = safeai.guard(policy)
-    assert core_session.Session.create_client is not original
     safeai.unguard(handle)
     safeai.unguard(handle)  # a second unguard is harmless
-    assert core_session.Session.create_client is original
-    sagemaker.create_training_job(**job("after-unguard", RoleArn=policy.execution_role_arn))
-    body = recorder.last("CreateTrainingJob").json()
-    assert not set(SECURED_FIELDS[1:]) & set(body)
+    later = boto3.Session(region_name="us-east-1").client("sagemaker")
+    for client in (sagemaker, later):
+        client.create_training_job(**job("after-unguard", RoleArn=policy.execution_role_arn))
+        body = recorder.last("CreateTrainingJob").json()
+        assert not set(SECURED_FIELDS[1:]) & set(body)
+
+
+def test_a_wrapper_restored_by_someone_else_does_not_end_the_guard(
+    sandbox: Sandbox, policy: safeai.Policy
+) -> None:
+    recorder = RequestRecorder().__enter__()  # wraps create_client before the guard does
+    with safeai.guarded(policy):
+        recorder.__exit__(None, None, None)  # and is done while the guard is still on
+        later: Any = boto3.Session(region_name="us-east-1").client("sagemaker")
+        with pytest.raises(safeai.SecurityViolation):
+            later.create_training_job(**job("still-guarded", EnableNetworkIsolation=False))
 
 
 def test_session_guard_covers_only_that_session(

@@ -51,7 +51,13 @@ EXPECTED_INJECTION: dict[str, object] = {
     "subnets": ["subnet-0a1", "subnet-0b2"],
     "security_groups": ["sg-0c3", "sg-0d4"],
 }
-WEAKER_EQUALS = {True: False, "Disabled": "Enabled", "2": "1", "VpcOnly": "PublicInternetOnly"}
+WEAKER_EQUALS = {
+    True: False,
+    False: True,
+    "Disabled": "Enabled",
+    "2": "1",
+    "VpcOnly": "PublicInternetOnly",
+}
 
 FIELD_TARGETS = [
     pytest.param(control, target, id=f"{control.slug}@{target.operation}:{target.path}")
@@ -223,6 +229,7 @@ def test_alias_in_the_policy_matches_its_alias_arn() -> None:
         kms_key_id="alias/ml-data",
         subnets=["subnet-0a1"],
         security_group_ids=["sg-0c3"],
+        region="us-east-1",
     )
     request = {
         "OutputDataConfig": {
@@ -401,3 +408,60 @@ def test_named_resources_lists_what_a_secured_request_names() -> None:
     notebook, _ = safeai.enforce("CreateNotebookInstance", {"NotebookInstanceName": "n"}, POLICY)
     assert named_resources("CreateNotebookInstance", notebook).subnet_groups == (("subnet-0a1",),)
     assert named_resources("CreateNotebookInstance", notebook).kms_keys == {KEY}
+
+
+def test_tuples_and_other_mappings_are_secured_like_lists_and_dicts() -> None:
+    from types import MappingProxyType
+
+    definition = MappingProxyType({"RoleArn": OTHER_ROLE})
+    with pytest.raises(safeai.SecurityViolation) as refused:
+        safeai.enforce(
+            "CreateHyperParameterTuningJob", {"TrainingJobDefinitions": (definition,)}, POLICY
+        )
+    assert refused.value.path == "TrainingJobDefinitions[0].RoleArn"
+    secured, _ = safeai.enforce(
+        "CreateHyperParameterTuningJob",
+        {"TrainingJobDefinitions": ({"AlgorithmSpecification": {}},)},
+        POLICY,
+    )
+    assert secured["TrainingJobDefinitions"][0]["EnableNetworkIsolation"] is True
+
+
+@pytest.mark.parametrize(
+    ("policy_region", "spelling", "complies"),
+    [
+        ("us-east-1", "arn:aws:kms:us-east-1:111122223333:alias/ml-data", True),
+        ("us-east-1", "arn:aws:kms:eu-west-1:111122223333:alias/ml-data", False),
+        ("us-east-1", "arn:aws:kms:us-east-1:999999999999:alias/ml-data", False),
+        (None, "arn:aws:kms:us-east-1:111122223333:alias/ml-data", False),
+        (None, "alias/ml-data", True),
+    ],
+)
+def test_a_bare_alias_in_the_policy_means_the_policys_own_account_and_region(
+    policy_region: str | None, spelling: str, complies: bool
+) -> None:
+    policy = safeai.Policy(
+        execution_role_arn=ROLE,
+        kms_key_id="alias/ml-data",
+        subnets=["subnet-0a1"],
+        security_group_ids=["sg-0c3"],
+        region=policy_region,
+    )
+    request = {"OutputDataConfig": {"S3OutputPath": "s3://b", "KmsKeyId": spelling}}
+    if complies:
+        safeai.enforce("CreateTrainingJob", request, policy)
+    else:
+        with pytest.raises(safeai.SecurityViolation):
+            safeai.enforce("CreateTrainingJob", request, policy)
+
+
+def test_a_pipeline_expression_where_a_structure_belongs_is_refused_not_filled() -> None:
+    arguments = {"OutputDataConfig": {"Get": "Steps.Prepare.Output"}}
+    definition = _pipeline({"Name": "T", "Type": "Training", "Arguments": arguments})
+    with pytest.raises(safeai.SecurityViolation) as refused:
+        safeai.enforce(
+            "CreatePipeline", {"PipelineDefinition": definition, "RoleArn": ROLE}, POLICY
+        )
+    assert refused.value.control == "training.output_kms"
+    assert refused.value.path == "PipelineDefinition:Steps[T].Arguments.OutputDataConfig"
+    assert refused.value.found == {"Get": "Steps.Prepare.Output"}

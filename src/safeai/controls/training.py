@@ -3,7 +3,7 @@ AutoML, compilation, optimization, labeling, and HyperPod clusters."""
 
 from __future__ import annotations
 
-from ._builders import ISOLATION, KMS, ROLE, TRANSIT, VPC, at
+from ._builders import ISOLATION, KMS, ROLE, TRANSIT, VPC, at, equals
 from ._schema import Anchors, Control
 
 __all__ = ["CONTROLS"]
@@ -94,6 +94,19 @@ CONTROLS: tuple[Control, ...] = (
         targets=at(TRAIN, "EnableInterContainerTrafficEncryption"),
         remedy=_TRANSIT_REMEDY.format(field="EnableInterContainerTrafficEncryption"),
         anchors=_TRAINING_JOB_ANCHORS_TRANSIT,
+    ),
+    Control(
+        slug="training.remote_debug",
+        title="Training containers take no interactive remote-debug sessions",
+        requirement=equals(False),
+        targets=at(
+            ("CreateTrainingJob", "UpdateTrainingJob"),
+            "RemoteDebugConfig.EnableRemoteDebug",
+            within="RemoteDebugConfig",
+            inject=False,
+        ),
+        remedy="omit RemoteDebugConfig or set EnableRemoteDebug to False: remote debugging "
+        "opens a shell into the running container.",
     ),
     Control(
         slug="training.volume_kms",

@@ -17,6 +17,8 @@ if TYPE_CHECKING:
 __all__ = ["RequestRecorder", "SentRequest"]
 
 _HANDLER_ID = "safeai.testing.recorder"
+#: Headers that carry credentials: recorded as "***" so that test output never shows them.
+_SECRET_HEADERS = frozenset({"authorization", "x-amz-security-token"})
 
 
 @dataclass(frozen=True)
@@ -47,6 +49,8 @@ class RequestRecorder:
     requests: list[SentRequest] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _original: Any = field(default=None, repr=False)
+    _wrapper: Any = field(default=None, repr=False)
+    _active: bool = field(default=False, repr=False)
     _clients: list[Any] = field(default_factory=list, repr=False)
 
     def sent(self, operation: str) -> list[SentRequest]:
@@ -70,10 +74,14 @@ class RequestRecorder:
 
         def create_client(session: Any, *args: Any, **kwargs: Any) -> Any:
             client = original(session, *args, **kwargs)
-            recorder._watch(client)
+            if recorder._active:
+                recorder._watch(client)
             return client
 
+        create_client.__wrapped__ = original  # type: ignore[attr-defined]
         botocore.session.Session.create_client = create_client  # type: ignore[assignment]
+        self._wrapper = create_client
+        self._active = True
         for obj in gc.get_objects():
             if isinstance(obj, BaseClient):
                 self._watch(obj)
@@ -87,7 +95,10 @@ class RequestRecorder:
     ) -> None:
         import botocore.session
 
-        botocore.session.Session.create_client = self._original  # type: ignore[method-assign]
+        self._active = False
+        # Restore only our own wrapper: whatever was wrapped around it since (a guard) stays.
+        if botocore.session.Session.create_client is self._wrapper:
+            botocore.session.Session.create_client = self._original  # type: ignore[method-assign]
         for client in self._clients:
             client.meta.events.unregister("before-send", unique_id=_HANDLER_ID)
         self._clients.clear()
@@ -113,7 +124,10 @@ class RequestRecorder:
                 SentRequest(
                     service=service,
                     operation=operation,
-                    headers={k: str(v) for k, v in request.headers.items()},
+                    headers={
+                        k: "***" if k.lower() in _SECRET_HEADERS else str(v)
+                        for k, v in request.headers.items()
+                    },
                     body=body,
                 )
             )

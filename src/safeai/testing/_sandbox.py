@@ -129,7 +129,11 @@ class Sandbox:
             self._saved[name] = os.environ.get(name)
             os.environ[name] = value
         # moto keeps one account per process, shared by every server in it: start clean.
-        self.reset()
+        try:
+            self.reset()
+        except BaseException:
+            self.stop()  # never leave the process pointed at a half-built sandbox
+            raise
 
     def stop(self) -> None:
         """Stop the server and restore the environment."""
