@@ -29,7 +29,15 @@ __all__ = [
 REFERENCE_TTL_SECONDS = 300.0
 _PIPELINE_DEFINITION_LIMIT = 1_048_576
 
-REFERENCING_OPERATIONS = frozenset({"CreateEndpoint", "UpdateEndpoint", "CreateTransformJob"})
+REFERENCING_OPERATIONS = frozenset(
+    {
+        "CreateEndpoint",
+        "UpdateEndpoint",
+        "CreateTransformJob",
+        "CreateInferenceComponent",
+        "UpdateInferenceComponent",
+    }
+)
 
 _cache: dict[tuple[object, ...], tuple[float, Mapping[str, Any]]] = {}
 _lock = threading.Lock()
@@ -83,6 +91,10 @@ def check_references(
     """What is wrong with the resources ``operation`` names, as violations of ``operation``."""
     if operation == "CreateTransformJob":
         return _check_model(client, operation, params.get("ModelName"), "ModelName", policy)
+    if operation in ("CreateInferenceComponent", "UpdateInferenceComponent"):
+        specification = params.get("Specification")
+        model = specification.get("ModelName") if isinstance(specification, Mapping) else None
+        return _check_model(client, operation, model, "Specification.ModelName", policy)
     name = params.get("EndpointConfigName")
     if not isinstance(name, str):
         return []

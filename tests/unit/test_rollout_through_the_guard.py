@@ -187,3 +187,26 @@ def test_every_tagged_operation_is_in_the_catalogue() -> None:
     }
     assert "CreateTrainingJob" in tagged
     assert "CreateEndpoint" in tagged
+
+
+def test_an_inference_component_is_checked_through_the_model_it_names() -> None:
+    wire = Wire()  # answers DescribeModel with {}: a model with no VPC, role or isolation
+    with (
+        safeai.guarded(POLICY, client=wire.client),
+        pytest.raises(safeai.SecurityViolation) as refused,
+    ):
+        wire.call(
+            "CreateInferenceComponent",
+            {
+                "InferenceComponentName": "ic",
+                "EndpointName": "e",
+                "VariantName": "v",
+                "Specification": {
+                    "ModelName": "open-model",
+                    "ComputeResourceRequirements": {"MinMemoryRequiredInMb": 1024},
+                },
+            },
+        )
+    assert refused.value.control.startswith("model.")
+    assert refused.value.path.startswith("Specification.ModelName='open-model' -> ")
+    assert [op for op, _ in wire.sent] == ["DescribeModel"]

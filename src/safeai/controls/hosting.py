@@ -53,7 +53,9 @@ CONTROLS: tuple[Control, ...] = (
         slug="endpoint_config.storage_kms",
         title="Endpoint storage volumes are encrypted with the policy's KMS key",
         requirement=KMS,
-        targets=at(ENDPOINT_CONFIG, "KmsKeyId", instance_types="ProductionVariants[].InstanceType"),
+        # Unlike the training volume key, AWS accepts this key with NVMe instance types (it then
+        # just does not cover their hardware-encrypted local storage), so it is always required.
+        targets=at(ENDPOINT_CONFIG, "KmsKeyId"),
         remedy="omit KmsKeyId (safeai fills in the policy's key) or use the policy's or an "
         "allowed key.",
         anchors=Anchors(
