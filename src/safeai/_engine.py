@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator, Mapping, MutableMapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cache, lru_cache
 from typing import TYPE_CHECKING, Any
 
@@ -108,32 +108,48 @@ def _compiled(operation: str) -> tuple[_Compiled, ...]:
 
 @cache
 def touched_members(operation: str) -> frozenset[str]:
-    """The top-level request members the engine may change for ``operation``: a door need copy
-    only these before securing a request in place."""
+    """The top-level request members the engine may change *inside* for ``operation``: a door
+    securing a request in place need copy only these (a top-level field is replaced whole, which
+    leaves the caller's value alone)."""
     return frozenset(
-        (item.within or item.relative)[0].removesuffix("[]") for item in _compiled(operation)
+        (item.within or item.relative)[0].removesuffix("[]")
+        for item in _compiled(operation)
+        if item.within or len(item.relative) > 1 or item.control.requirement.kind == "tags"
     )
 
 
-@dataclass(slots=True)
 class _Run:
-    """The state of one enforcement: what was decided, what is wrong, what was injected."""
+    """The state of one enforcement: what was decided, what is wrong, what was injected.
 
-    policy: Policy
-    inject: bool
-    decisions: list[Decision] | None
-    waivers: Mapping[str, str] = field(init=False)
-    #: What enforce refuses; in warn mode what was let through goes to ``warned`` instead.
-    problems: list[_Problem] = field(default_factory=list)
-    warned: list[_Problem] = field(default_factory=list)
-    injected: int = 0
+    A plain slotted class, not a dataclass: one is built for every guarded request.
+    """
 
-    def __post_init__(self) -> None:
-        self.waivers = active_waivers(self.policy)
+    __slots__ = (
+        "decisions",
+        "inject",
+        "injected",
+        "policy",
+        "problems",
+        "reports",
+        "waivers",
+        "warned",
+    )
+
+    def __init__(self, policy: Policy, *, inject: bool, decisions: list[Decision] | None) -> None:
+        self.policy = policy
+        self.inject = inject
+        self.decisions = decisions
+        self.waivers = active_waivers(policy)
+        #: What enforce refuses; in warn mode what was let through goes to ``warned`` instead.
+        self.problems: list[_Problem] = []
+        self.warned: list[_Problem] = []
+        self.injected = 0
+        #: Whether any control may be in report mode (most policies: none).
+        self.reports = inject and (policy.mode == "report" or "report" in policy.modes.values())
 
     def reporting(self, control: Control) -> bool:
         """Whether ``control`` only records what enforce would do (report mode)."""
-        return self.inject and self.policy.mode_of(control.slug) == "report"
+        return self.reports and self.policy.mode_of(control.slug) == "report"
 
     def problem(self, problem: _Problem) -> None:
         """Route a violation by its control's mode. ``evaluate`` (no injection) always
@@ -299,11 +315,14 @@ def copy_structure(value: Any) -> Any:
     """Copy the structures of a request as plain dicts and lists, sharing everything else
     (streams, bytes). botocore accepts any mapping for a structure and a tuple for a list and
     sends them alike, so the engine must see them alike: as dicts and lists."""
-    if isinstance(value, Mapping):
+    if isinstance(value, dict | Mapping):
         return {key: copy_structure(item) for key, item in value.items()}
-    if isinstance(value, list | tuple):
+    if isinstance(value, _SEQUENCES):
         return [copy_structure(item) for item in value]
     return value
+
+
+_SEQUENCES = (list, tuple)
 
 
 def _violation(operation: str, problems: list[_Problem], policy: Policy) -> SecurityViolation:
@@ -333,16 +352,21 @@ def _violation(operation: str, problems: list[_Problem], policy: Policy) -> Secu
 
 def _secure(operation: str, params: MutableMapping[str, Any], run: _Run, *, prefix: str) -> None:
     top_level = (("", params),)
+    tagging = run.inject and bool(run.policy.tags or run.policy.required_tag_keys)
     for item in _compiled(operation):
         control = item.control
+        kind = control.requirement.kind
+        if kind == "tags" and not tagging:  # Describe answers carry no tags either
+            continue
         places = _paths.containers(params, item.within) if item.within else top_level
         for where, container in places:
-            if _is_expression(container):
+            # Only pipeline steps (a non-empty prefix) hold expressions.
+            if prefix and _is_expression(container):
                 # A pipeline parameter or function where a structure belongs: its value at run
                 # time is unknown now, and filling fields into it would corrupt it.
                 run.problem(_Problem(control, _paths.join(prefix, where), dict(container)))
                 continue
-            if control.slug in run.waivers:
+            if run.waivers and control.slug in run.waivers:
                 run.decide(
                     control, _path(prefix, where, item), "waived", reason=run.waivers[control.slug]
                 )
@@ -356,12 +380,10 @@ def _secure(operation: str, params: MutableMapping[str, Any], run: _Run, *, pref
                     reason=f"Policy.{flag} is False",
                 )
                 continue
-            kind = control.requirement.kind
             if kind == "steps":
                 _secure_pipeline(container, item, run, prefix=_path(prefix, where, item))
             elif kind == "tags":
-                if run.inject:  # Describe answers carry no tags: nothing to evaluate
-                    _apply_tags(item, container, _path(prefix, where, item), run)
+                _apply_tags(item, container, _path(prefix, where, item), run)
             else:
                 _apply(item, container, prefix, where, run)
     if operation in _TAG_CHANGES:
@@ -380,8 +402,6 @@ def handled_operations() -> frozenset[str]:
 
 def _apply_tags(item: _Compiled, container: MutableMapping[str, Any], path: str, run: _Run) -> None:
     policy, control = run.policy, item.control
-    if not policy.tags and not policy.required_tag_keys:
-        return
     tags = container.get("Tags", [])
     if not isinstance(tags, list) or not all(
         isinstance(tag, Mapping) and isinstance(tag.get("Key"), str) for tag in tags
@@ -456,7 +476,12 @@ def _apply(
 ) -> None:
     control = item.control
     recording = run.decisions is not None
-    value, depth = _paths.lookup(container, item.relative)
+    relative = item.relative
+    if len(relative) == 1:  # most fields sit right in their container: skip the walk
+        value: object = container.get(relative[0], _paths.MISSING)
+        depth = 1
+    else:
+        value, depth = _paths.lookup(container, relative)
     if value is _paths.MISSING:
         if not item.target.inject:
             return
@@ -473,10 +498,13 @@ def _apply(
         if injected is None:
             run.problem(_Problem(control, _path(prefix, where, item), value))
             return
-        if run.reporting(control):
+        if run.reports and run.reporting(control):
             run.decide(control, _path(prefix, where, item), "would_inject", value=injected)
             return
-        _paths.put(container, item.relative, injected)
+        if len(relative) == 1:
+            container[relative[0]] = injected
+        else:
+            _paths.put(container, relative, injected)
         run.injected += 1
         if recording:
             run.decide(control, _path(prefix, where, item), "injected", value=injected)

@@ -319,7 +319,9 @@ def _secure_request(
     decisions: list[Decision] | None = [] if _audit.logger.isEnabledFor(logging.INFO) else None
     let_through: list[SecurityViolation] = []
     try:
-        let_through += _route(_client_checks(client, operation, context, policy), policy, decisions)
+        found = _client_checks(client, operation, context, policy)
+        if found:
+            let_through += _route(found, policy, decisions)
         # ``params`` is botocore's own dict for this call, but the structures in it are the
         # caller's: copy the ones the engine may change, so the caller's stay as they were.
         # A refusal aborts the call, so a half-secured ``params`` is never sent.

@@ -9,6 +9,7 @@ segments, because the engine splits each catalogue path once, not on every reque
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, MutableMapping, Sequence
+from functools import cache
 from typing import Any, Final
 
 __all__ = ["MISSING", "containers", "join", "lookup", "put", "split", "values"]
@@ -36,7 +37,7 @@ def join(prefix: str, name: str) -> str:
 
 
 def containers(
-    params: MutableMapping[str, Any], within: Sequence[str]
+    params: MutableMapping[str, Any], within: tuple[str, ...]
 ) -> Iterator[tuple[str, MutableMapping[str, Any]]]:
     """Every structure reached by the ``within`` segments in ``params``, with its concrete path.
 
@@ -47,14 +48,19 @@ def containers(
     if not within:
         yield "", params
         return
-    if not any(segment.endswith("[]") for segment in within):
+    if not _has_list_step(within):  # one place at most: walk straight to it
         node: object = params
         for name in within:
-            node = node.get(name) if isinstance(node, Mapping) else None
+            node = node.get(name) if isinstance(node, MutableMapping) else None
         if isinstance(node, MutableMapping) and node:
             yield ".".join(within), node
         return
     yield from _descend(params, within, 0, "")
+
+
+@cache
+def _has_list_step(segments: tuple[str, ...]) -> bool:
+    return any(segment.endswith("[]") for segment in segments)
 
 
 def _descend(
