@@ -336,18 +336,7 @@ def _violation(operation: str, problems: list[_Problem], policy: Policy) -> Secu
             remedy=problem.control.remedy,
         )
 
-    first, *rest = (build(problem) for problem in problems)
-    if not rest:
-        return first
-    return SecurityViolation(
-        control=first.control,
-        operation=first.operation,
-        path=first.path,
-        found=first.found,
-        expected=first.expected,
-        remedy=first.remedy,
-        additional=rest,
-    )
+    return SecurityViolation.combined([build(problem) for problem in problems])
 
 
 def _secure(operation: str, params: MutableMapping[str, Any], run: _Run, *, prefix: str) -> None:

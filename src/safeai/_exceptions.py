@@ -105,6 +105,21 @@ class SecurityViolation(SafeAIError):
         lines.append("  nothing was sent.")
         return "\n".join(lines)
 
+    @classmethod
+    def combined(cls, violations: Sequence[SecurityViolation]) -> SecurityViolation:
+        """One refusal for several violations: the first, with the others as ``additional``."""
+        first, *rest = violations
+        return cls(
+            control=first.control,
+            operation=first.operation,
+            path=first.path,
+            found=first.found,
+            expected=first.expected,
+            remedy=first.remedy,
+            additional=rest,
+            waivable=first.waivable,
+        )
+
     def __reduce__(self) -> tuple[object, ...]:
         return (_rebuild_violation, (self.__dict__.copy(),))
 

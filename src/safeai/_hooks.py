@@ -464,17 +464,7 @@ def _route(
     those in warn mode, to be warned about."""
     refused = [v for v in violations if policy.mode_of(v.control) == "enforce"]
     if refused:
-        first, *rest = refused
-        raise SecurityViolation(
-            control=first.control,
-            operation=first.operation,
-            path=first.path,
-            found=first.found,
-            expected=first.expected,
-            remedy=first.remedy,
-            additional=rest,
-            waivable=first.waivable,
-        )
+        raise SecurityViolation.combined(refused)
     for violation in violations:
         if decisions is not None:
             outcome: Outcome = (

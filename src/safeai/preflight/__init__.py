@@ -115,16 +115,7 @@ def verify(
         else:
             decisions.append(result)
     if violations:
-        first, *rest = violations
-        raise SecurityViolation(
-            control=first.control,
-            operation=first.operation,
-            path=first.path,
-            found=first.found,
-            expected=first.expected,
-            remedy=first.remedy,
-            additional=rest,
-        )
+        raise SecurityViolation.combined(violations)
     return decisions
 
 

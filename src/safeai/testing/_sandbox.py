@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from .._exceptions import SafeAIError
-from .._policy import Policy
+from .._policy import DEFAULT_VPC_ENDPOINTS, Policy
 
 if TYPE_CHECKING:
     from types import TracebackType
@@ -22,15 +22,7 @@ __all__ = ["Baseline", "Sandbox"]
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
 #: Interface endpoints a private SageMaker VPC needs (PrivateLink), by service suffix.
-INTERFACE_ENDPOINTS = (
-    "sagemaker.api",
-    "sagemaker.runtime",
-    "sts",
-    "logs",
-    "ecr.api",
-    "ecr.dkr",
-    "kms",
-)
+INTERFACE_ENDPOINTS = DEFAULT_VPC_ENDPOINTS
 _ENVIRONMENT = {
     "AWS_ACCESS_KEY_ID": "testing",
     "AWS_SECRET_ACCESS_KEY": "testing",
