@@ -11,7 +11,7 @@ nox.options.sessions = ["lint", "typecheck", "tests", "examples", "sdk"]
 nox.options.reuse_existing_virtualenvs = True
 
 ROOT = Path(__file__).parent
-TEST_DEPENDENCIES = ("pytest>=8", "hypothesis>=6.100")
+TEST_DEPENDENCIES = ("pytest>=8", "hypothesis>=6.100", "ipython>=8")
 STUBS = ("boto3-stubs[sagemaker,s3,sts,iam,kms,ec2]>=1.40", "botocore-stubs>=1.40")
 SDK_MAJORS = {"v2": "sagemaker>=2.200,<3", "v3": "sagemaker>=3,<4"}
 

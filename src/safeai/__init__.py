@@ -64,6 +64,9 @@ _HOMES = {
     "scp": "_scp",
     "SecureSession": "_session",
     "waive": "_waivers",
+    # IPython looks these up on the module that `%load_ext safeai` names.
+    "load_ipython_extension": "ipython",
+    "unload_ipython_extension": "ipython",
 }
 
 

@@ -56,6 +56,11 @@ class Decision:
     value: object = None
     reason: str | None = None
 
+    def _repr_html_(self) -> str:
+        from ._display import decisions_html
+
+        return decisions_html([self])
+
     def as_dict(self) -> dict[str, object]:
         """A JSON-ready form, as written to the audit log."""
         record: dict[str, object] = {

@@ -1,0 +1,153 @@
+"""The notebook door: ``%load_ext safeai`` and ``%safeai status``.
+
+Loading the extension reads the policy (``safeai.Policy.load()``), switches the process-wide
+guard on, and prints one line. ``%safeai status`` shows the policy, what is guarded, the
+waivers and the last decisions, as HTML in Jupyter and as text elsewhere. Needs IPython
+(``pip install 'safeai[notebook]'``); nothing here is imported by ``import safeai``.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Any
+
+from ._display import decisions_html
+from ._engine import Decision
+from ._hooks import GuardHandle, active_handles, guard, unguard
+from ._policy import Policy
+
+__all__ = ["Status", "load_ipython_extension", "unload_ipython_extension"]
+
+_RECENT = 20
+
+
+class _Recent(logging.Handler):
+    """Keeps the last audit records of this kernel, for ``%safeai status``."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.INFO)
+        self.records: deque[dict[str, Any]] = deque(maxlen=_RECENT)
+
+    def emit(self, record: logging.LogRecord) -> None:
+        data = getattr(record, "safeai", None)
+        if isinstance(data, dict) and data.get("event") == "request":
+            self.records.append(data)
+
+
+@dataclass
+class _Kernel:
+    handle: GuardHandle | None = None
+    recent: _Recent = field(default_factory=_Recent)
+    level: int = logging.NOTSET
+
+
+_kernel = _Kernel()
+
+
+def load_ipython_extension(ipython: Any) -> None:
+    """``%load_ext safeai``: load the policy, guard the process, print a one-line status."""
+    if _kernel.handle is not None and _kernel.handle.active:
+        print(_one_line(_kernel.handle.policy, already=True))
+        return
+    policy = Policy.load()
+    audit = logging.getLogger("safeai.audit")
+    _kernel.level = audit.level
+    if not audit.isEnabledFor(logging.INFO):
+        audit.setLevel(logging.INFO)
+    audit.addHandler(_kernel.recent)
+    _kernel.handle = guard(policy)
+    ipython.register_magic_function(_magic, magic_kind="line", magic_name="safeai")
+    print(_one_line(policy, already=False))
+
+
+def unload_ipython_extension(ipython: Any) -> None:
+    """``%unload_ext safeai``: switch the guard this extension started off again."""
+    if _kernel.handle is not None:
+        unguard(_kernel.handle)
+        _kernel.handle = None
+    audit = logging.getLogger("safeai.audit")
+    audit.removeHandler(_kernel.recent)
+    audit.setLevel(_kernel.level)
+
+
+def _one_line(policy: Policy, *, already: bool) -> str:
+    verb = "already guarding" if already else "guarding"
+    region = policy.effective_region or "any region"
+    return (
+        f"safeai: {verb} every SageMaker client in this kernel (mode {policy.mode}, {region}, "
+        f"role {policy.execution_role_arn or 'unset'}); %safeai status for details"
+    )
+
+
+def _magic(line: str) -> Status:
+    command = line.strip() or "status"
+    if command != "status":
+        raise ValueError(f"%safeai {command}: unknown; try %safeai status")
+    return Status(
+        policy=_kernel.handle.policy if _kernel.handle else None,
+        guards=active_handles(),
+        recent=list(_kernel.recent.records),
+    )
+
+
+@dataclass(frozen=True)
+class Status:
+    """What ``%safeai status`` shows: the policy, the guards in force, the last requests."""
+
+    policy: Policy | None
+    guards: list[GuardHandle]
+    recent: list[dict[str, Any]]
+
+    def _rows(self) -> list[tuple[str, str]]:
+        policy = self.policy
+        if policy is None:
+            return [("guard", "off: %load_ext safeai switches it on")]
+        return [
+            ("mode", policy.mode + "".join(f", {s}={m}" for s, m in policy.modes.items())),
+            ("execution role", policy.execution_role_arn or "unset"),
+            ("KMS key", policy.kms_key_id or "unset"),
+            ("subnets", ", ".join(policy.subnets) or "unset"),
+            ("security groups", ", ".join(policy.security_group_ids) or "unset"),
+            ("preflight", "on" if policy.preflight else "off"),
+            ("tags", ", ".join(f"{k}={v}" for k, v in policy.tags.items()) or "none"),
+            ("waivers", "; ".join(f"{s}: {r}" for s, r in policy.waivers.items()) or "none"),
+            ("guards", ", ".join(f"{g.scope} ({g.policy.mode})" for g in self.guards) or "none"),
+        ]
+
+    def _requests(self) -> list[tuple[str, str, str, list[Decision]]]:
+        return [
+            (
+                str(record.get("operation")),
+                str(record.get("resource") or ""),
+                str(record.get("outcome")),
+                [
+                    Decision(d["control"], d["path"], d["outcome"], d.get("value"), d.get("reason"))
+                    for d in record.get("decisions", [])
+                ],
+            )
+            for record in self.recent
+        ]
+
+    def __repr__(self) -> str:
+        width = max(len(name) for name, _ in self._rows())
+        lines = [f"{name:<{width}}  {value}" for name, value in self._rows()]
+        for operation, resource, outcome, decisions in self._requests():
+            lines.append(f"{outcome:<9} {operation} {resource}")
+            lines += [f"    {d.outcome:<12} {d.control:<36} {d.path}" for d in decisions]
+        return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        rows = "".join(
+            f"<tr><th style='text-align:left'>{html.escape(name)}</th>"
+            f"<td style='text-align:left'>{html.escape(value)}</td></tr>"
+            for name, value in self._rows()
+        )
+        requests = "".join(
+            f"<h4>{html.escape(outcome)}: {html.escape(operation)} {html.escape(resource)}</h4>"
+            + decisions_html(decisions)
+            for operation, resource, outcome, decisions in self._requests()
+        )
+        return f"<h3>safeai</h3><table>{rows}</table>{requests}"
