@@ -41,8 +41,8 @@ def tests(session: nox.Session) -> None:
 @nox.session
 def examples(session: nox.Session) -> None:
     """Every example under examples/ and `safeai demo`, against the offline sandbox."""
-    session.install(".[sandbox]")
-    for script in sorted((ROOT / "examples").glob("*.py")):
+    session.install(".[sandbox,notebook]")
+    for script in sorted([*ROOT.glob("examples/*.py"), *ROOT.glob("examples/*.ipynb")]):
         session.run("python", "-m", "safeai.testing", str(script.relative_to(ROOT)))
     session.run("safeai", "demo")
 

@@ -1,8 +1,9 @@
-"""Run a script against the sandbox: ``python -m safeai.testing SCRIPT [ARGS...]``.
+"""Run a script or a notebook against the sandbox: ``python -m safeai.testing FILE [ARGS...]``.
 
-The script sees an AWS environment pointing at the sandbox and ``SAFEAI_*`` variables for the
-baseline's policy, so ``safeai.Policy.load()`` works unchanged. This is how the examples run in
-CI.
+The code sees an AWS environment pointing at the sandbox and ``SAFEAI_*`` variables for the
+baseline's policy, so ``safeai.Policy.load()`` works unchanged. A ``.ipynb`` file is executed
+cell by cell in a kernel (``nbclient``, from ``safeai[notebook]``) that inherits that
+environment; a cell that raises fails the run. This is how the examples run in CI.
 """
 
 from __future__ import annotations
@@ -32,7 +33,10 @@ def main(argv: list[str]) -> int:
         os.environ.update(variables)
         sys.argv = [script, *arguments]
         try:
-            runpy.run_path(script, run_name="__main__")
+            if script.endswith(".ipynb"):
+                _run_notebook(script)
+            else:
+                runpy.run_path(script, run_name="__main__")
         finally:
             for name, value in saved.items():
                 if value is None:
@@ -40,6 +44,22 @@ def main(argv: list[str]) -> int:
                 else:
                     os.environ[name] = value
     return 0
+
+
+def _run_notebook(path: str) -> None:
+    try:
+        import nbformat
+        from nbclient import NotebookClient
+    except ImportError as error:
+        raise SystemExit(
+            "running a notebook needs nbclient: pip install 'safeai[notebook]'"
+        ) from error
+    notebook = nbformat.read(path, as_version=4)  # type: ignore[no-untyped-call]
+    NotebookClient(notebook, timeout=300).execute()
+    for cell in notebook.cells:
+        for output in cell.get("outputs", []):
+            if output.get("output_type") == "stream":
+                print(output.get("text", ""), end="")
 
 
 if __name__ == "__main__":
