@@ -27,7 +27,7 @@ def lint(session: nox.Session) -> None:
 @nox.session
 def typecheck(session: nox.Session) -> None:
     """mypy --strict over the library, tests, benchmarks and examples."""
-    session.install(".[sandbox]", "mypy>=1.13", *STUBS, *TEST_DEPENDENCIES, "nox")
+    session.install(".[sandbox,notebook]", "mypy>=1.13", *STUBS, *TEST_DEPENDENCIES, "nox")
     session.run("mypy")
 
 
