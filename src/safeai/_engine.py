@@ -551,7 +551,17 @@ _INSTANCE_STORAGE_REASON = (
 def _has_instance_storage(container: Mapping[str, Any], instance_types: tuple[str, ...]) -> bool:
     if len(instance_types) == 1:
         single = container.get(instance_types[0])
-        return isinstance(single, str) and _is_instance_store_type(single)
+        if isinstance(single, str):
+            return _is_instance_store_type(single)
+        # A heterogeneous cluster names its types per instance group instead; one volume key
+        # covers them all, so AWS refuses it when any group has local storage.
+        groups = container.get("InstanceGroups")
+        return isinstance(groups, list) and any(
+            isinstance(group, Mapping)
+            and isinstance(group.get(instance_types[0]), str)
+            and _is_instance_store_type(group[instance_types[0]])
+            for group in groups
+        )
     return any(
         isinstance(instance_type, str) and _is_instance_store_type(instance_type)
         for instance_type in _paths.values(container, instance_types)

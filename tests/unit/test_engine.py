@@ -465,3 +465,19 @@ def test_a_pipeline_expression_where_a_structure_belongs_is_refused_not_filled()
     assert refused.value.control == "training.output_kms"
     assert refused.value.path == "PipelineDefinition:Steps[T].Arguments.OutputDataConfig"
     assert refused.value.found == {"Get": "Steps.Prepare.Output"}
+
+
+def test_no_volume_key_for_a_heterogeneous_cluster_with_a_local_storage_group() -> None:
+    groups = [
+        {"InstanceGroupName": "cpu", "InstanceType": "ml.m5.xlarge", "InstanceCount": 1},
+        {"InstanceGroupName": "gpu", "InstanceType": "ml.p4d.24xlarge", "InstanceCount": 1},
+    ]
+    secured, _ = safeai.enforce(
+        "CreateTrainingJob", {"ResourceConfig": {"InstanceGroups": groups}}, POLICY
+    )
+    assert "VolumeKmsKeyId" not in secured["ResourceConfig"]
+    ebs_only = [groups[0]]
+    secured, _ = safeai.enforce(
+        "CreateTrainingJob", {"ResourceConfig": {"InstanceGroups": ebs_only}}, POLICY
+    )
+    assert secured["ResourceConfig"]["VolumeKmsKeyId"] == KEY
