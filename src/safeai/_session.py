@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import copy
 import os
 from typing import TYPE_CHECKING, Any
 
-from ._exceptions import PolicyError
+from ._exceptions import PolicyError, SafeAIError
 from ._hooks import GuardHandle, guard, unguard
 from ._policy import _ROLE_ARN, Policy
 
@@ -95,6 +96,34 @@ class SecureSession:
         session: Any = self.boto_session
         return session.resource(service_name, **kwargs)
 
+    def sagemaker_session(self, *, telemetry: bool = False, **options: Any) -> Any:
+        """A SageMaker Python SDK session on this guarded boto3 session, for the installed SDK
+        major version: ``sagemaker.session.Session`` (v2) or
+        ``sagemaker.core.helper.session_helper.Session`` (v3). ``options`` go to its constructor.
+
+        The SDK's telemetry is an unsigned HTTPS request outside boto3 (it fails in a private
+        network, and it carries failure messages out); unless ``telemetry=True`` it is switched
+        off with the SDK's own setting, ``SageMaker.PythonSDK.Modules.TelemetryOptOut``, added to
+        whatever configuration the SDK loaded.
+        """
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            major = int(version("sagemaker").split(".")[0])
+        except PackageNotFoundError as error:
+            raise SafeAIError(
+                "sagemaker_session() needs the SageMaker Python SDK: "
+                "pip install 'safeai[sagemaker]'"
+            ) from error
+        if major >= 3:
+            from sagemaker.core.helper.session_helper import Session
+        else:
+            from sagemaker.session import Session
+        session = Session(boto_session=self.boto_session, **options)
+        if not telemetry:
+            session.sagemaker_config = _without_telemetry(session.sagemaker_config)
+        return session
+
     def close(self) -> None:
         """Stop guarding this session's clients. The session stays usable but unguarded, so
         drop it too; prefer ``with SecureSession(...) as session:``."""
@@ -109,6 +138,15 @@ class SecureSession:
     def __repr__(self) -> str:
         how = f"role_arn={self.role_arn!r}" if self.role_arn else "ambient credentials"
         return f"<safeai.SecureSession {how} region={self.region_name!r}>"
+
+
+def _without_telemetry(config: Any) -> dict[str, Any]:
+    """The SDK configuration with ``TelemetryOptOut`` set, leaving the caller's copy alone."""
+    merged: dict[str, Any] = copy.deepcopy(dict(config or {}))
+    merged.setdefault("SchemaVersion", "1.0")
+    modules = merged.setdefault("SageMaker", {}).setdefault("PythonSDK", {})
+    modules.setdefault("Modules", {})["TelemetryOptOut"] = True
+    return merged
 
 
 def _use_assumed_role(

@@ -350,3 +350,15 @@ def test_policy_tags_are_sent_and_protected(
         [{"Key": "team", "Value": "fraud"}]
     ]
     assert recorder.sent("DeleteTags") == []
+
+
+def test_sagemaker_session_says_how_to_install_the_sdk(policy: safeai.Policy) -> None:
+    from importlib.util import find_spec
+
+    if find_spec("sagemaker") is not None:
+        pytest.skip("the SageMaker SDK is installed: the sdk session tests cover it")
+    with (
+        safeai.SecureSession(policy) as secure,
+        pytest.raises(safeai.SafeAIError, match=r"pip install 'safeai\[sagemaker\]'"),
+    ):
+        secure.sagemaker_session()

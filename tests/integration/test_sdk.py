@@ -139,3 +139,57 @@ def test_v3_model_trainer_train_is_secured(
         )
         trainer.train(wait=False)
     assert_secured(recorder.last("CreateTrainingJob").json(), policy)
+
+
+def _telemetry_opted_out(session: Any) -> bool:
+    modules = session.sagemaker_config["SageMaker"]["PythonSDK"]["Modules"]
+    return modules["TelemetryOptOut"] is True
+
+
+@v2_only
+def test_v2_estimator_on_a_secure_session_is_secured_without_telemetry(
+    sandbox: Sandbox, policy: safeai.Policy, recorder: RequestRecorder
+) -> None:
+    from sagemaker.estimator import Estimator
+
+    baseline = sandbox.baseline
+    assert baseline is not None
+    with safeai.SecureSession(policy) as secure:
+        session = secure.sagemaker_session()
+        assert _telemetry_opted_out(session)
+        Estimator(
+            image_uri=IMAGE,
+            role=policy.execution_role_arn,
+            instance_count=1,
+            instance_type="ml.m5.xlarge",
+            output_path=f"s3://{baseline.bucket}/models/",
+            sagemaker_session=session,
+        ).fit({"train": baseline.training_data_uri}, wait=False)
+    assert_secured(recorder.last("CreateTrainingJob").json(), policy)
+
+
+@v3_only
+def test_v3_model_trainer_on_a_secure_session_is_secured_without_telemetry(
+    sandbox: Sandbox, policy: safeai.Policy, recorder: RequestRecorder
+) -> None:
+    from sagemaker.train import ModelTrainer
+
+    try:
+        from sagemaker.core.training.configs import Compute, OutputDataConfig
+    except ImportError:  # releases before the configs moved into sagemaker-core
+        from sagemaker.train.configs import Compute, OutputDataConfig
+
+    baseline = sandbox.baseline
+    assert baseline is not None
+    with safeai.SecureSession(policy) as secure:
+        session = secure.sagemaker_session()
+        assert _telemetry_opted_out(session)
+        ModelTrainer(
+            training_image=IMAGE,
+            role=policy.execution_role_arn,
+            compute=Compute(instance_type="ml.m5.xlarge", instance_count=1),
+            output_data_config=OutputDataConfig(s3_output_path=f"s3://{baseline.bucket}/models/"),
+            base_job_name="secure-session",
+            sagemaker_session=session,
+        ).train(wait=False)
+    assert_secured(recorder.last("CreateTrainingJob").json(), policy)
