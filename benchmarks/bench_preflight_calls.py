@@ -123,8 +123,12 @@ def main(argv: list[str] | None = None) -> int:
 
         preflight.clear_caches()
         counts: dict[str, Counter[str]] = {}
-        counts["account_cold"] = _counted(lambda: preflight.caller_account(clients("sagemaker")))
-        counts["account_warm"] = _counted(lambda: preflight.caller_account(clients("sagemaker")))
+        counts["account_cold"] = _counted(
+            lambda: preflight.caller_account(clients("sagemaker"), lambda: clients("sts"))
+        )
+        counts["account_warm"] = _counted(
+            lambda: preflight.caller_account(clients("sagemaker"), lambda: clients("sts"))
+        )
         counts["cold"] = cold = _counted(training_check)
         decisions = training_check()
         counts["warm"] = _counted(training_check)

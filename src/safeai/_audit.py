@@ -9,10 +9,11 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
+from collections import deque
 from collections.abc import Mapping
 from typing import Any
 
-__all__ = ["REDACTED", "emit", "logger", "redact"]
+__all__ = ["REDACTED", "Collector", "emit", "logger", "redact"]
 
 logger = logging.getLogger("safeai.audit")
 
@@ -61,3 +62,39 @@ def emit(record: dict[str, Any]) -> None:
     if record.get("resource"):
         summary += f" {record['resource']}"
     logger.info(summary, extra={"safeai": record})
+
+
+class Collector(logging.Handler):
+    """Keeps the request records of the ``safeai.audit`` log (the last ``keep`` of them).
+
+    As a context manager it attaches itself and lets INFO records through for the block.
+    """
+
+    def __init__(self, keep: int | None = None) -> None:
+        super().__init__(logging.INFO)
+        self.records: deque[dict[str, Any]] = deque(maxlen=keep)
+        self._level = logging.NOTSET
+
+    def attach(self) -> None:
+        """Start collecting, with the audit logger let through at INFO."""
+        self._level = logger.level
+        if not logger.isEnabledFor(logging.INFO):
+            logger.setLevel(logging.INFO)
+        logger.addHandler(self)
+
+    def detach(self) -> None:
+        """Stop collecting and give the audit logger its level back."""
+        logger.removeHandler(self)
+        logger.setLevel(self._level)
+
+    def __enter__(self) -> Collector:
+        self.attach()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.detach()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        data = getattr(record, "safeai", None)
+        if isinstance(data, dict) and data.get("event") == "request":
+            self.records.append(data)

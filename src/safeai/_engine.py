@@ -61,6 +61,17 @@ class Decision:
 
         return decisions_html([self])
 
+    @classmethod
+    def from_dict(cls, record: Mapping[str, Any]) -> Decision:
+        """The decision an audit record holds (the inverse of :meth:`as_dict`)."""
+        return cls(
+            record["control"],
+            record["path"],
+            record["outcome"],
+            record.get("value"),
+            record.get("reason"),
+        )
+
     def as_dict(self) -> dict[str, object]:
         """A JSON-ready form, as written to the audit log."""
         record: dict[str, object] = {
@@ -93,7 +104,7 @@ class _Compiled:
     within: tuple[str, ...]
     relative: tuple[str, ...]
     relative_path: str
-    instance_types: tuple[str, ...]
+    instance_types: tuple[tuple[str, ...], ...]
 
 
 @cache
@@ -105,7 +116,7 @@ def _compiled(operation: str) -> tuple[_Compiled, ...]:
             _paths.split(target.within),
             _paths.split(target.relative_path),
             target.relative_path,
-            _paths.split(target.instance_types or ""),
+            tuple(_paths.split(path) for path in target.instance_types),
         )
         for control, target in for_operation(operation)
     )
@@ -548,24 +559,20 @@ _INSTANCE_STORAGE_REASON = (
 )
 
 
-def _has_instance_storage(container: Mapping[str, Any], instance_types: tuple[str, ...]) -> bool:
-    if len(instance_types) == 1:
-        single = container.get(instance_types[0])
-        if isinstance(single, str):
-            return _is_instance_store_type(single)
-        # A heterogeneous cluster names its types per instance group instead; one volume key
-        # covers them all, so AWS refuses it when any group has local storage.
-        groups = container.get("InstanceGroups")
-        return isinstance(groups, list) and any(
-            isinstance(group, Mapping)
-            and isinstance(group.get(instance_types[0]), str)
-            and _is_instance_store_type(group[instance_types[0]])
-            for group in groups
-        )
-    return any(
-        isinstance(instance_type, str) and _is_instance_store_type(instance_type)
-        for instance_type in _paths.values(container, instance_types)
-    )
+def _has_instance_storage(
+    container: Mapping[str, Any], instance_types: tuple[tuple[str, ...], ...]
+) -> bool:
+    for path in instance_types:
+        if len(path) == 1:  # most: one type right in the container
+            found = container.get(path[0])
+            if isinstance(found, str) and _is_instance_store_type(found):
+                return True
+        elif any(
+            isinstance(found, str) and _is_instance_store_type(found)
+            for found in _paths.values(container, path)
+        ):
+            return True
+    return False
 
 
 @lru_cache(maxsize=256)

@@ -319,7 +319,7 @@ def _secure_request(
     decisions: list[Decision] | None = [] if _audit.logger.isEnabledFor(logging.INFO) else None
     let_through: list[SecurityViolation] = []
     try:
-        found = _client_checks(client, operation, context, policy)
+        found = _client_checks(client, state, operation, context, policy)
         if found:
             let_through += _route(found, policy, decisions)
         # ``params`` is botocore's own dict for this call, but the structures in it are the
@@ -448,12 +448,16 @@ def _sibling(client: BaseClient, state: _ClientState, service: str) -> Any:
 
 
 def _client_checks(
-    client: BaseClient, operation: str, context: dict[str, Any], policy: Policy
+    client: BaseClient,
+    state: _ClientState,
+    operation: str,
+    context: dict[str, Any],
+    policy: Policy,
 ) -> list[SecurityViolation]:
     """The checks on the client itself, before its request: its region and account."""
     found = _check_region(operation, context.get("client_region"), policy)
     if policy.preflight and policy.account_id:
-        found += _check_account(client, operation, policy.account_id)
+        found += _check_account(client, state, operation, policy.account_id)
     return found
 
 
@@ -500,8 +504,10 @@ def _check_region(operation: str, client_region: object, policy: Policy) -> list
     ]
 
 
-def _check_account(client: BaseClient, operation: str, expected: str) -> list[SecurityViolation]:
-    found = caller_account(client)
+def _check_account(
+    client: BaseClient, state: _ClientState, operation: str, expected: str
+) -> list[SecurityViolation]:
+    found = caller_account(client, lambda: _sibling(client, state, "sts"))
     if found == expected:
         return []
     return [

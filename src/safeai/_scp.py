@@ -220,7 +220,7 @@ def _absence_is_weaker(target: Target) -> bool:
     """
     return (
         target.inject
-        and target.instance_types is None
+        and not target.instance_types
         and _always_present(target.operation, target.within)
     )
 

@@ -9,11 +9,10 @@ waivers and the last decisions, as HTML in Jupyter and as text elsewhere. Needs 
 from __future__ import annotations
 
 import html
-import logging
-from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
+from ._audit import Collector
 from ._display import decisions_html
 from ._engine import Decision
 from ._hooks import GuardHandle, active_handles, guard, unguard
@@ -24,24 +23,10 @@ __all__ = ["Status", "load_ipython_extension", "unload_ipython_extension"]
 _RECENT = 20
 
 
-class _Recent(logging.Handler):
-    """Keeps the last audit records of this kernel, for ``%safeai status``."""
-
-    def __init__(self) -> None:
-        super().__init__(logging.INFO)
-        self.records: deque[dict[str, Any]] = deque(maxlen=_RECENT)
-
-    def emit(self, record: logging.LogRecord) -> None:
-        data = getattr(record, "safeai", None)
-        if isinstance(data, dict) and data.get("event") == "request":
-            self.records.append(data)
-
-
 @dataclass
 class _Kernel:
     handle: GuardHandle | None = None
-    recent: _Recent = field(default_factory=_Recent)
-    level: int = logging.NOTSET
+    recent: Collector = field(default_factory=lambda: Collector(keep=_RECENT))
 
 
 _kernel = _Kernel()
@@ -53,11 +38,7 @@ def load_ipython_extension(ipython: Any) -> None:
         print(_one_line(_kernel.handle.policy, already=True))
         return
     policy = Policy.load()
-    audit = logging.getLogger("safeai.audit")
-    _kernel.level = audit.level
-    if not audit.isEnabledFor(logging.INFO):
-        audit.setLevel(logging.INFO)
-    audit.addHandler(_kernel.recent)
+    _kernel.recent.attach()
     _kernel.handle = guard(policy)
     ipython.register_magic_function(_magic, magic_kind="line", magic_name="safeai")
     print(_one_line(policy, already=False))
@@ -68,9 +49,7 @@ def unload_ipython_extension(ipython: Any) -> None:
     if _kernel.handle is not None:
         unguard(_kernel.handle)
         _kernel.handle = None
-    audit = logging.getLogger("safeai.audit")
-    audit.removeHandler(_kernel.recent)
-    audit.setLevel(_kernel.level)
+    _kernel.recent.detach()
 
 
 def _one_line(policy: Policy, *, already: bool) -> str:
@@ -123,10 +102,7 @@ class Status:
                 str(record.get("operation")),
                 str(record.get("resource") or ""),
                 str(record.get("outcome")),
-                [
-                    Decision(d["control"], d["path"], d["outcome"], d.get("value"), d.get("reason"))
-                    for d in record.get("decisions", [])
-                ],
+                [Decision.from_dict(d) for d in record.get("decisions", [])],
             )
             for record in self.recent
         ]

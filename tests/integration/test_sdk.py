@@ -36,28 +36,48 @@ def assert_secured(body: dict[str, Any], policy: safeai.Policy) -> None:
 
 
 def _fit_v2_estimator(sandbox: Sandbox, policy: safeai.Policy, **options: Any) -> None:
-    """``Estimator(...).fit(...)`` as a user writes it, under a process-wide guard."""
+    """``Estimator(...).fit(...)`` as a user writes it; the caller decides how it is guarded."""
     from sagemaker.estimator import Estimator
 
     baseline = sandbox.baseline
     assert baseline is not None
-    with safeai.guarded(policy):
-        estimator = Estimator(
-            image_uri=IMAGE,
-            role=policy.execution_role_arn,
-            instance_count=1,
-            instance_type="ml.m5.xlarge",
-            output_path=f"s3://{baseline.bucket}/models/",
-            **options,
-        )
-        estimator.fit({"train": baseline.training_data_uri}, wait=False)
+    Estimator(
+        image_uri=IMAGE,
+        role=policy.execution_role_arn,
+        instance_count=1,
+        instance_type="ml.m5.xlarge",
+        output_path=f"s3://{baseline.bucket}/models/",
+        **options,
+    ).fit({"train": baseline.training_data_uri}, wait=False)
+
+
+def _train_v3(sandbox: Sandbox, policy: safeai.Policy, **options: Any) -> None:
+    """``ModelTrainer(...).train()`` as a user writes it; the caller decides how it is guarded."""
+    from sagemaker.train import ModelTrainer
+
+    try:
+        from sagemaker.core.training.configs import Compute, OutputDataConfig
+    except ImportError:  # releases before the configs moved into sagemaker-core
+        from sagemaker.train.configs import Compute, OutputDataConfig
+
+    baseline = sandbox.baseline
+    assert baseline is not None
+    ModelTrainer(
+        training_image=IMAGE,
+        role=policy.execution_role_arn,
+        compute=Compute(instance_type="ml.m5.xlarge", instance_count=1),
+        output_data_config=OutputDataConfig(s3_output_path=f"s3://{baseline.bucket}/models/"),
+        base_job_name="trainer",
+        **options,
+    ).train(wait=False)
 
 
 @v2_only
 def test_v2_estimator_fit_is_secured(
     sandbox: Sandbox, policy: safeai.Policy, recorder: RequestRecorder
 ) -> None:
-    _fit_v2_estimator(sandbox, policy)
+    with safeai.guarded(policy):
+        _fit_v2_estimator(sandbox, policy)
     assert_secured(recorder.last("CreateTrainingJob").json(), policy)
 
 
@@ -65,7 +85,7 @@ def test_v2_estimator_fit_is_secured(
 def test_v2_estimator_asking_for_another_key_is_refused(
     sandbox: Sandbox, policy: safeai.Policy, recorder: RequestRecorder
 ) -> None:
-    with pytest.raises(safeai.SecurityViolation) as refused:
+    with safeai.guarded(policy), pytest.raises(safeai.SecurityViolation) as refused:
         _fit_v2_estimator(sandbox, policy, output_kms_key="alias/aws/s3")
     assert refused.value.control == "training.output_kms"
     assert recorder.sent("CreateTrainingJob") == []
@@ -120,24 +140,8 @@ def test_v3_core_client_cached_before_the_guard_is_secured(
 def test_v3_model_trainer_train_is_secured(
     sandbox: Sandbox, policy: safeai.Policy, recorder: RequestRecorder
 ) -> None:
-    from sagemaker.train import ModelTrainer
-
-    try:
-        from sagemaker.core.training.configs import Compute, OutputDataConfig
-    except ImportError:  # releases before the configs moved into sagemaker-core
-        from sagemaker.train.configs import Compute, OutputDataConfig
-
-    baseline = sandbox.baseline
-    assert baseline is not None
     with safeai.guarded(policy):
-        trainer = ModelTrainer(
-            training_image=IMAGE,
-            role=policy.execution_role_arn,
-            compute=Compute(instance_type="ml.m5.xlarge", instance_count=1),
-            output_data_config=OutputDataConfig(s3_output_path=f"s3://{baseline.bucket}/models/"),
-            base_job_name="trainer",
-        )
-        trainer.train(wait=False)
+        _train_v3(sandbox, policy)
     assert_secured(recorder.last("CreateTrainingJob").json(), policy)
 
 
@@ -150,21 +154,10 @@ def _telemetry_opted_out(session: Any) -> bool:
 def test_v2_estimator_on_a_secure_session_is_secured_without_telemetry(
     sandbox: Sandbox, policy: safeai.Policy, recorder: RequestRecorder
 ) -> None:
-    from sagemaker.estimator import Estimator
-
-    baseline = sandbox.baseline
-    assert baseline is not None
     with safeai.SecureSession(policy) as secure:
         session = secure.sagemaker_session()
         assert _telemetry_opted_out(session)
-        Estimator(
-            image_uri=IMAGE,
-            role=policy.execution_role_arn,
-            instance_count=1,
-            instance_type="ml.m5.xlarge",
-            output_path=f"s3://{baseline.bucket}/models/",
-            sagemaker_session=session,
-        ).fit({"train": baseline.training_data_uri}, wait=False)
+        _fit_v2_estimator(sandbox, policy, sagemaker_session=session)
     assert_secured(recorder.last("CreateTrainingJob").json(), policy)
 
 
@@ -172,24 +165,8 @@ def test_v2_estimator_on_a_secure_session_is_secured_without_telemetry(
 def test_v3_model_trainer_on_a_secure_session_is_secured_without_telemetry(
     sandbox: Sandbox, policy: safeai.Policy, recorder: RequestRecorder
 ) -> None:
-    from sagemaker.train import ModelTrainer
-
-    try:
-        from sagemaker.core.training.configs import Compute, OutputDataConfig
-    except ImportError:  # releases before the configs moved into sagemaker-core
-        from sagemaker.train.configs import Compute, OutputDataConfig
-
-    baseline = sandbox.baseline
-    assert baseline is not None
     with safeai.SecureSession(policy) as secure:
         session = secure.sagemaker_session()
         assert _telemetry_opted_out(session)
-        ModelTrainer(
-            training_image=IMAGE,
-            role=policy.execution_role_arn,
-            compute=Compute(instance_type="ml.m5.xlarge", instance_count=1),
-            output_data_config=OutputDataConfig(s3_output_path=f"s3://{baseline.bucket}/models/"),
-            base_job_name="secure-session",
-            sagemaker_session=session,
-        ).train(wait=False)
+        _train_v3(sandbox, policy, sagemaker_session=session)
     assert_secured(recorder.last("CreateTrainingJob").json(), policy)

@@ -150,13 +150,14 @@ def _target_problems(control: Control) -> list[str]:
         container = resolve(request, target.within)
         if container is None or container.type_name != "structure":
             problems.append(f"{where}: within {target.within!r} is not a structure")
-        elif target.instance_types is not None:
-            instance_type = resolve(container, target.instance_types)
-            if instance_type is None or instance_type.type_name != "string":
-                problems.append(
-                    f"{where}: instance_types {target.instance_types!r} is not a string "
-                    f"field of {container.name}"
-                )
+        else:
+            for path in target.instance_types:
+                instance_type = resolve(container, path)
+                if instance_type is None or instance_type.type_name != "string":
+                    problems.append(
+                        f"{where}: instance_types {path!r} is not a string field of "
+                        f"{container.name}"
+                    )
         problems.extend(_requirement_problems(control, field, where))
     return problems
 

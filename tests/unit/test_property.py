@@ -259,12 +259,7 @@ def _values(node: Any, path: str) -> list[Any]:
 
 
 def _instance_store(container: Mapping[str, Any], target: Target) -> bool:
-    if target.instance_types is None:
-        return False
-    types = list(_values(container, target.instance_types))
-    if not any(isinstance(found, str) for found in types):
-        # A heterogeneous cluster names its instance types per group (one volume key for all).
-        types = list(_values(container, f"InstanceGroups[].{target.instance_types}"))
+    types = [found for path in target.instance_types for found in _values(container, path)]
     for instance_type in types:
         parts = instance_type.split(".") if isinstance(instance_type, str) else []
         if len(parts) == 3 and parts[0] == "ml" and parts[1] in INSTANCE_STORE_FAMILIES:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import gc
 import json
-import logging
 import os
 import time
 from typing import Any, TextIO
 
+from .._audit import Collector
 from .._engine import Decision
 from .._exceptions import SafeAIError, SecurityViolation
 
@@ -142,8 +142,10 @@ def _walkthrough(printer: _Printer, sandbox: Any, startup_seconds: float) -> Non
         capture = _DecisionCapture(decisions)
         with capture:
             sagemaker.create_training_job(**_TRAINING_REQUEST)
-        printer.line("   sent, with safeai filling in:", style="ok")
-        printer.decisions(decisions)
+        printer.line(
+            "   sent, with safeai filling in (section 8 shows the checks in AWS):", style="ok"
+        )
+        printer.decisions([d for d in decisions if not _is_preflight(d)])
         described = sagemaker.describe_training_job(TrainingJobName="churn-xgboost")
         printer.line(
             f"   AWS now reports: EnableNetworkIsolation={described['EnableNetworkIsolation']}, "
@@ -245,7 +247,7 @@ def _rollout(printer: _Printer, policy: Any) -> None:
                 sent = False
         counts: dict[str, int] = {}
         for decision in decisions:
-            if decision.control.split(".")[0] not in _PREFLIGHT:  # section 8 shows those
+            if not _is_preflight(decision):  # section 8 shows those
                 counts[decision.outcome] = counts.get(decision.outcome, 0) + 1
         summary = ", ".join(f"{n} {outcome}" for outcome, n in sorted(counts.items()))
         verdict = "sent" if sent else "refused, nothing sent"
@@ -268,7 +270,7 @@ def _preflight(printer: _Printer, policy: Any) -> None:
     gc.collect()
     with safeai.guarded(policy), _DecisionCapture(decisions):
         boto3.client("sagemaker").create_training_job(**launch)
-    checked = sorted({d.control for d in decisions if d.control.split(".")[0] in _PREFLIGHT})
+    checked = sorted({d.control for d in decisions if _is_preflight(d)})
     printer.line(f"   the baseline passes: {', '.join(checked)}", style="ok")
     ec2 = boto3.client("ec2")
     vpc = ec2.describe_subnets(SubnetIds=[policy.subnets[0]])["Subnets"][0]["VpcId"]
@@ -301,7 +303,9 @@ def _preflight(printer: _Printer, policy: Any) -> None:
             printer.line(f"            found {violation.found}", style="bad")
 
 
-_PREFLIGHT = ("role", "kms", "network")
+def _is_preflight(decision: Decision) -> bool:
+    """A preflight check in AWS, rather than a field the engine filled in or checked."""
+    return decision.control.split(".")[0] in ("role", "kms", "network")
 
 
 def _create_legacy_endpoint_config(role_arn: str) -> None:
@@ -330,33 +334,22 @@ def _create_legacy_endpoint_config(role_arn: str) -> None:
     gc.collect()
 
 
-class _DecisionCapture(logging.Handler):
+class _DecisionCapture:
     """Collects the decisions of guarded calls from the ``safeai.audit`` log, as any
     structured log handler would."""
 
     def __init__(self, into: list[Decision]) -> None:
-        super().__init__(logging.INFO)
         self._into = into
-        self._logger = logging.getLogger("safeai.audit")
-        self._level = self._logger.level
+        self._collector = Collector()
 
     def __enter__(self) -> None:
-        self._logger.addHandler(self)
-        self._logger.setLevel(logging.INFO)
+        self._collector.records.clear()
+        self._collector.attach()
 
     def __exit__(self, *exc: object) -> None:
-        self._logger.removeHandler(self)
-        self._logger.setLevel(self._level)
-
-    def emit(self, record: logging.LogRecord) -> None:
-        data = getattr(record, "safeai", {})
+        self._collector.detach()
         self._into.extend(
-            Decision(
-                control=item["control"],
-                path=item["path"],
-                outcome=item["outcome"],
-                value=item.get("value"),
-                reason=item.get("reason"),
-            )
-            for item in data.get("decisions", [])
+            Decision.from_dict(item)
+            for record in self._collector.records
+            for item in record.get("decisions", [])
         )

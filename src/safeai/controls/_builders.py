@@ -45,7 +45,7 @@ def at(
     prefix: str = "",
     within: str = "",
     inject: bool = True,
-    instance_types: str | None = None,
+    instance_types: tuple[str, ...] = (),
 ) -> tuple[Target, ...]:
     """The same field (below ``prefix``) in several operations.
 

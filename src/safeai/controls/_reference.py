@@ -168,11 +168,10 @@ def _notes(target: Target, requirement: Requirement) -> str:
     if target.within:
         notes.append(f"applies where `{target.within}` is present")
     if target.instance_types:
-        where = _join(target.within, target.instance_types)
+        where = " or ".join(f"`{_join(target.within, path)}`" for path in target.instance_types)
         notes.append(
-            "not injected when an instance type at "
-            f"`{where}` has local NVMe instance storage (encrypted in hardware; AWS refuses a "
-            "volume key for it)"
+            f"not injected when an instance type at {where} has local NVMe instance storage "
+            "(encrypted in hardware; AWS refuses a volume key for it)"
         )
     return "; ".join(notes)
 

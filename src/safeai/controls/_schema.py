@@ -50,7 +50,7 @@ class Target:
     for the control to apply (``""`` for the top level); below it the engine creates what is
     missing. ``inject=False`` makes the target check-only: a value present must comply, an absent
     one is left alone (used on updates, where an absent field means "unchanged").
-    ``instance_types`` is a path, relative to the ``within`` container, to the instance type(s)
+    ``instance_types`` are paths, relative to the ``within`` container, to the instance type(s)
     whose local NVMe storage SageMaker encrypts in hardware and for which AWS refuses a volume key.
     """
 
@@ -58,7 +58,7 @@ class Target:
     path: str
     within: str = ""
     inject: bool = True
-    instance_types: str | None = None
+    instance_types: tuple[str, ...] = ()
 
     @property
     def relative_path(self) -> str:

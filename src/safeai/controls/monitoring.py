@@ -102,13 +102,13 @@ CONTROLS: tuple[Control, ...] = (
             "MonitoringResources.ClusterConfig.VolumeKmsKeyId",
             prefix=_INLINE,
             within="MonitoringResources.ClusterConfig",
-            instance_types="InstanceType",
+            instance_types=("InstanceType",),
         )
         + at(
             _DEFINITION_OPS,
             "JobResources.ClusterConfig.VolumeKmsKeyId",
             within="JobResources.ClusterConfig",
-            instance_types="InstanceType",
+            instance_types=("InstanceType",),
         ),
         remedy="omit ClusterConfig.VolumeKmsKeyId or use the policy's or an allowed key.",
         anchors=Anchors(

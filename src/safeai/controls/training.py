@@ -22,6 +22,12 @@ LABEL = ("CreateLabelingJob",)
 CLUSTER = ("CreateCluster", "UpdateCluster")
 
 _TUNING_DEFINITIONS = ("TrainingJobDefinition", "TrainingJobDefinitions[]")
+#: Where a cluster configuration names its instance types: one type, or one per instance group
+#: of a heterogeneous cluster (one volume key covers every group).
+_CLUSTER_TYPES = {
+    "ResourceConfig": ("InstanceType", "InstanceGroups[].InstanceType"),
+    "HyperParameterTuningResourceConfig": ("InstanceType", "InstanceConfigs[].InstanceType"),
+}
 
 _TRAINING_JOB_ANCHORS_VPC = Anchors(
     prowler=("sagemaker_training_jobs_vpc_settings_configured",),
@@ -116,7 +122,7 @@ CONTROLS: tuple[Control, ...] = (
             TRAIN,
             "ResourceConfig.VolumeKmsKeyId",
             within="ResourceConfig",
-            instance_types="InstanceType",
+            instance_types=_CLUSTER_TYPES["ResourceConfig"],
         ),
         remedy=_KMS_REMEDY.format(field="ResourceConfig.VolumeKmsKeyId"),
         anchors=_TRAINING_JOB_ANCHORS_VOLUME,
@@ -171,7 +177,7 @@ CONTROLS: tuple[Control, ...] = (
             PROCESS,
             "ProcessingResources.ClusterConfig.VolumeKmsKeyId",
             within="ProcessingResources.ClusterConfig",
-            instance_types="InstanceType",
+            instance_types=("InstanceType",),
         ),
         remedy=_KMS_REMEDY.format(field="ProcessingResources.ClusterConfig.VolumeKmsKeyId"),
         anchors=_VOLUME_KEY,
@@ -209,7 +215,7 @@ CONTROLS: tuple[Control, ...] = (
             TRANSFORM,
             "TransformResources.VolumeKmsKeyId",
             within="TransformResources",
-            instance_types="InstanceType",
+            instance_types=("InstanceType",),
         ),
         remedy=_KMS_REMEDY.format(field="TransformResources.VolumeKmsKeyId"),
         anchors=_VOLUME_KEY,
@@ -283,7 +289,7 @@ CONTROLS: tuple[Control, ...] = (
                     f"{config}.VolumeKmsKeyId",
                     prefix=p,
                     within=config,
-                    instance_types="InstanceType",
+                    instance_types=_CLUSTER_TYPES[config],
                 )
                 for p in _TUNING_DEFINITIONS
                 for config in ("ResourceConfig", "HyperParameterTuningResourceConfig")

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .._exceptions import PreflightError
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 __all__ = ["caller_account", "clear_caches"]
 
@@ -21,11 +24,12 @@ def clear_caches() -> None:
         _accounts.clear()
 
 
-def caller_account(client: Any) -> str:
+def caller_account(client: Any, sts: Callable[[], Any]) -> str:
     """The account id of the credentials ``client`` signs with.
 
-    Uses the account botocore already knows when the credentials carry one; otherwise asks STS
-    once per access key. Raises :class:`safeai.PreflightError` when that cannot be answered.
+    Uses the account botocore already knows when the credentials carry one; otherwise asks
+    ``sts()`` (an STS client with the same credentials) once per access key. Raises
+    :class:`safeai.PreflightError` when that cannot be answered.
     """
     # botocore exposes a client's credentials only through this private accessor.
     credentials = client._get_credentials()
@@ -34,32 +38,15 @@ def caller_account(client: Any) -> str:
     known = getattr(credentials, "account_id", None)
     if known:
         return str(known)
-    frozen = credentials.get_frozen_credentials()
+    access_key = credentials.get_frozen_credentials().access_key
     with _lock:
-        cached = _accounts.get(frozen.access_key)
+        cached = _accounts.get(access_key)
     if cached is not None:
         return cached
-    account = _ask_sts(frozen, client.meta.region_name)
-    with _lock:
-        _accounts[frozen.access_key] = account
-        while len(_accounts) > _MAX_ENTRIES:
-            _accounts.popitem(last=False)
-    return account
-
-
-def _ask_sts(frozen: Any, region: str | None) -> str:
-    import botocore.session
     from botocore.exceptions import BotoCoreError, ClientError
 
-    sts: Any = botocore.session.Session().create_client(
-        "sts",
-        region_name=region,
-        aws_access_key_id=frozen.access_key,
-        aws_secret_access_key=frozen.secret_key,
-        aws_session_token=frozen.token,
-    )
     try:
-        return str(sts.get_caller_identity()["Account"])
+        account = str(sts().get_caller_identity()["Account"])
     except (BotoCoreError, ClientError) as error:
         raise PreflightError(
             f"cannot tell which account the client's credentials belong to ({error}); the "
@@ -67,3 +54,8 @@ def _ask_sts(frozen: Any, region: str | None) -> str:
             "to skip the checks that call AWS",
             control="client.account",
         ) from error
+    with _lock:
+        _accounts[access_key] = account
+        while len(_accounts) > _MAX_ENTRIES:
+            _accounts.popitem(last=False)
+    return account
