@@ -61,9 +61,11 @@ def _describe(
         hit = _cache.get(key)
     if hit is not None and now - hit[0] < REFERENCE_TTL_SECONDS:
         return hit[1]
+    from botocore.exceptions import BotoCoreError, ClientError
+
     try:
         document = call()
-    except Exception as error:
+    except (BotoCoreError, ClientError) as error:  # anything else is a bug: it propagates
         raise PreflightError(
             f"cannot read {kind} {name!r} to check it ({error}); the request was refused",
             resource=name,
@@ -140,6 +142,8 @@ def inline_pipeline_definition(
         return
     bucket, key = location.get("Bucket"), location.get("ObjectKey")
     where = f"s3://{bucket}/{key}"
+    from botocore.exceptions import BotoCoreError, ClientError
+
     try:
         body = read_s3(str(bucket), str(key), location.get("VersionId"))
         json.loads(body)
@@ -148,7 +152,7 @@ def inline_pipeline_definition(
             f"the pipeline definition at {where} is not valid JSON ({error})",
             control="pipeline.steps",
         ) from error
-    except Exception as error:
+    except (BotoCoreError, ClientError) as error:
         raise PreflightError(
             f"cannot read the pipeline definition at {where} ({error}); the request was refused",
             control="pipeline.steps",
