@@ -567,7 +567,7 @@ def _has_instance_storage(
             found = container.get(path[0])
             if isinstance(found, str) and _is_instance_store_type(found):
                 return True
-        elif any(
+        elif path[0].removesuffix("[]") in container and any(
             isinstance(found, str) and _is_instance_store_type(found)
             for found in _paths.values(container, path)
         ):
