@@ -30,9 +30,14 @@ _FREE_FORM = frozenset(
         "ContainerConfig",
         "CustomAttributes",
         "PipelineParameters",
+        # S3 user-defined object metadata.
+        "Metadata",
     }
 )
-_SECRET_NAME = re.compile(r"secret|password|passwd|token|credential|privatekey", re.IGNORECASE)
+#: Members whose values are secrets: SSE-C keys and their digests, MFA serial and code.
+_SECRET_NAME = re.compile(
+    r"secret|password|passwd|token|credential|privatekey|customerkey|^mfa$", re.IGNORECASE
+)
 _LARGE_DOCUMENTS = frozenset({"PipelineDefinition"})
 
 

@@ -35,6 +35,7 @@ __all__ = [
     "enforce",
     "evaluate",
     "handled_operations",
+    "is_tls_deny",
     "named_resources",
     "secure_in_place",
     "touched_members",
@@ -130,8 +131,12 @@ def touched_members(operation: str) -> frozenset[str]:
     return frozenset(
         (item.within or item.relative)[0].removesuffix("[]")
         for item in _compiled(operation)
-        if item.within or len(item.relative) > 1 or item.control.requirement.kind == "tags"
+        if item.within or len(item.relative) > 1 or item.control.requirement.kind in _NESTED_KINDS
     )
+
+
+#: Requirement kinds whose handlers change structures inside their field, not the field itself.
+_NESTED_KINDS = frozenset({"tags", "bucket_encryption"})
 
 
 class _Run:
@@ -385,14 +390,315 @@ def _secure(operation: str, params: MutableMapping[str, Any], run: _Run, *, pref
                     reason=f"Policy.{flag} is False",
                 )
                 continue
-            if kind == "steps":
+            if item.target.forbidden:
+                found = container.get(item.relative_path, _paths.MISSING)
+                expected = f"no {operation} request: it removes what {control.slug} requires"
+                run.problem(_Problem(control, _path(prefix, where, item), found, expected))
+            elif kind == "steps":
                 _secure_pipeline(container, item, run, prefix=_path(prefix, where, item))
             elif kind == "tags":
                 _apply_tags(item, container, _path(prefix, where, item), run)
-            else:
+            elif kind in _S3_KINDS:
+                _S3_KINDS[kind](item, container, _paths.join(prefix, where), run)
+            elif kind != "baseline":  # the guard applies the baseline once the bucket exists
                 _apply(item, container, prefix, where, run)
     if operation in _TAG_CHANGES:
         _check_tag_changes(operation, params, run)
+
+
+# -- S3 ----------------------------------------------------------------------------------------
+
+_KMS_ALGORITHMS = ("aws:kms", "aws:kms:dsse")
+_SSE_EXPECTED = "'aws:kms' (SSE-KMS; 'aws:kms:dsse' is accepted too)"
+_SSE_C = (
+    "no SSE-C: a key the caller holds is one AWS cannot audit, rotate or revoke; use SSE-KMS "
+    "under the policy's key"
+)
+
+
+def _kms_key_ok(value: object, policy: Policy) -> bool:
+    return isinstance(value, str) and any(
+        _same_key(value, key, policy) for key in policy.kms_key_ids
+    )
+
+
+def _fill(
+    item: _Compiled,
+    container: MutableMapping[str, Any],
+    path: str,
+    fill: dict[str, Any],
+    run: _Run,
+) -> None:
+    """Add the members ``fill`` names to ``container`` (or report them, in report mode). On an
+    existing resource (``evaluate``), their absence is a finding."""
+    control = item.control
+    if not run.inject:
+        run.problem(_Problem(control, path, _paths.MISSING, f"{fill!r} or its equivalent"))
+        return
+    if run.reporting(control):
+        run.decide(control, path, "would_inject", value=fill)
+        return
+    container.update(fill)
+    run.injected += 1
+    run.decide(control, path, "injected", value=fill)
+
+
+def _apply_sse(item: _Compiled, container: MutableMapping[str, Any], where: str, run: _Run) -> None:
+    """An object write: SSE-KMS under the policy's key, with an S3 Bucket Key."""
+    control, policy = item.control, run.policy
+    for member in ("SSECustomerAlgorithm", "SSECustomerKey"):
+        if member in container:
+            found = container[member] if member == "SSECustomerAlgorithm" else "<SSE-C key>"
+            run.problem(_Problem(control, _paths.join(where, member), found, _SSE_C))
+            return
+    algorithm = container.get("ServerSideEncryption", _paths.MISSING)
+    if algorithm is not _paths.MISSING and algorithm not in _KMS_ALGORITHMS:
+        path = _paths.join(where, "ServerSideEncryption")
+        run.problem(_Problem(control, path, algorithm, _SSE_EXPECTED))
+        return
+    key = container.get("SSEKMSKeyId", _paths.MISSING)
+    if key is not _paths.MISSING and not _kms_key_ok(key, policy):
+        key_path = _paths.join(where, "SSEKMSKeyId")
+        run.problem(_Problem(control, key_path, key, _describe_kms(policy)))
+        return
+    fill: dict[str, Any] = {}
+    if algorithm is _paths.MISSING:
+        fill["ServerSideEncryption"] = "aws:kms"
+    if key is _paths.MISSING:
+        if policy.kms_key_id is None:
+            key_path = _paths.join(where, "SSEKMSKeyId")
+            run.problem(_Problem(control, key_path, key, _describe_kms(policy)))
+            return
+        # aws:kms without a key id would use the AWS managed aws/s3 key, which no key policy of
+        # the organisation governs.
+        fill["SSEKMSKeyId"] = policy.kms_key_id
+    if "BucketKeyEnabled" not in container and algorithm != "aws:kms:dsse":
+        # DSSE-KMS takes no Bucket Key; with SSE-KMS it cuts the KMS requests by orders of
+        # magnitude. An explicit False is the caller's cost decision and is left alone.
+        fill["BucketKeyEnabled"] = True
+    path = _paths.join(where, "ServerSideEncryption")
+    if fill:
+        _fill(item, container, path, fill, run)
+    else:
+        run.decide(control, path, "compliant", value=algorithm)
+
+
+def _describe_kms(policy: Policy) -> str:
+    return _one_of(policy.kms_key_ids, "Policy.kms_key_id")
+
+
+_DEFAULT = "ApplyServerSideEncryptionByDefault"
+
+
+def _apply_bucket_encryption(
+    item: _Compiled, container: MutableMapping[str, Any], where: str, run: _Run
+) -> None:
+    """``PutBucketEncryption``: every rule's default is SSE-KMS under the policy's key."""
+    control, policy = item.control, run.policy
+    path = _paths.join(where, item.relative_path)
+    config = container.get(item.relative_path)
+    rules = config.get("Rules") if isinstance(config, Mapping) else None
+    if not isinstance(rules, list) or not rules:
+        run.problem(_Problem(control, f"{path}.Rules", rules, "at least one encryption rule"))
+        return
+    for index, rule in enumerate(rules):
+        rule_path = f"{path}.Rules[{index}]"
+        if not isinstance(rule, MutableMapping):
+            run.problem(_Problem(control, rule_path, rule, "an encryption rule"))
+            continue
+        default_path = f"{rule_path}.{_DEFAULT}"
+        default = rule.get(_DEFAULT)
+        if default is None and run.inject:
+            # In report mode a scratch structure: what would be filled in is recorded only.
+            default = {} if run.reporting(control) else rule.setdefault(_DEFAULT, {})
+        if not isinstance(default, MutableMapping):
+            run.problem(_Problem(control, default_path, default, "an encryption default"))
+            continue
+        algorithm = default.get("SSEAlgorithm", _paths.MISSING)
+        key = default.get("KMSMasterKeyID", _paths.MISSING)
+        if algorithm is not _paths.MISSING and algorithm not in _KMS_ALGORITHMS:
+            run.problem(_Problem(control, f"{default_path}.SSEAlgorithm", algorithm, _SSE_EXPECTED))
+            continue
+        if key is not _paths.MISSING and not _kms_key_ok(key, policy):
+            run.problem(
+                _Problem(control, f"{default_path}.KMSMasterKeyID", key, _describe_kms(policy))
+            )
+            continue
+        if key is _paths.MISSING and policy.kms_key_id is None:
+            run.problem(
+                _Problem(control, f"{default_path}.KMSMasterKeyID", key, _describe_kms(policy))
+            )
+            continue
+        fill: dict[str, Any] = {}
+        if algorithm is _paths.MISSING:
+            fill["SSEAlgorithm"] = "aws:kms"
+        if key is _paths.MISSING:
+            fill["KMSMasterKeyID"] = policy.kms_key_id
+        if fill:
+            _fill(item, default, default_path, fill, run)
+        if run.inject and "BucketKeyEnabled" not in rule and algorithm != "aws:kms:dsse":
+            # A cost setting, not a security one: filled in, never a finding on its own.
+            _fill(item, rule, f"{rule_path}.BucketKeyEnabled", {"BucketKeyEnabled": True}, run)
+        if not fill:
+            run.decide(control, default_path, "compliant", value=dict(default))
+
+
+_PUBLIC_GROUPS = (
+    "acs.amazonaws.com/groups/global/allusers",
+    "acs.amazonaws.com/groups/global/authenticatedusers",
+)
+_PUBLIC_CANNED_ACLS = frozenset({"public-read", "public-read-write", "authenticated-read"})
+_GRANT_HEADERS = ("GrantFullControl", "GrantRead", "GrantReadACP", "GrantWrite", "GrantWriteACP")
+_PRIVATE_ACL = "a canned ACL or grant that opens nothing to AllUsers or AuthenticatedUsers"
+
+
+def _check_acl(item: _Compiled, container: MutableMapping[str, Any], where: str, run: _Run) -> None:
+    """Canned ACLs, grant headers and ACL documents: none may name everyone."""
+    control = item.control
+    clean = True
+    acl = container.get("ACL")
+    if acl in _PUBLIC_CANNED_ACLS:
+        run.problem(_Problem(control, _paths.join(where, "ACL"), acl, _PRIVATE_ACL))
+        clean = False
+    for header in _GRANT_HEADERS:
+        grant = container.get(header)
+        if isinstance(grant, str) and any(group in grant.lower() for group in _PUBLIC_GROUPS):
+            run.problem(_Problem(control, _paths.join(where, header), grant, _PRIVATE_ACL))
+            clean = False
+    document = container.get("AccessControlPolicy")
+    grants = document.get("Grants") if isinstance(document, Mapping) else None
+    for index, grant in enumerate(grants if isinstance(grants, list) else []):
+        grantee = grant.get("Grantee") if isinstance(grant, Mapping) else None
+        uri = grantee.get("URI") if isinstance(grantee, Mapping) else None
+        if isinstance(uri, str) and any(group in uri.lower() for group in _PUBLIC_GROUPS):
+            path = _paths.join(where, f"AccessControlPolicy.Grants[{index}].Grantee.URI")
+            run.problem(_Problem(control, path, uri, _PRIVATE_ACL))
+            clean = False
+    if clean and run.decisions is not None and ("ACL" in container or document is not None):
+        run.decide(control, _paths.join(where, "ACL"), "compliant", value=acl)
+
+
+#: Condition keys that confine a public principal to the organisation, an account, a network
+#: or a calling service. Their ``...IfExists`` forms confine nothing (an absent key passes).
+_RESTRICTING_KEYS = frozenset(
+    key.lower()
+    for key in (
+        "aws:SourceVpce",
+        "aws:SourceVpc",
+        "aws:SourceIp",
+        "aws:PrincipalOrgID",
+        "aws:PrincipalOrgPaths",
+        "aws:PrincipalAccount",
+        "aws:PrincipalArn",
+        "aws:SourceAccount",
+        "aws:SourceArn",
+        "aws:SourceOrgID",
+        "aws:userid",
+        "s3:DataAccessPointAccount",
+        "s3:DataAccessPointArn",
+    )
+)
+_TLS_DENY = (
+    "a statement denying every s3 action on the bucket and its objects when "
+    "aws:SecureTransport is false"
+)
+
+
+def _check_bucket_policy(
+    item: _Compiled, container: MutableMapping[str, Any], where: str, run: _Run
+) -> None:
+    control = item.control
+    path = _paths.join(where, item.relative_path)
+    raw = container.get(item.relative_path)
+    if raw is None:
+        return
+    try:
+        document = json.loads(raw, object_pairs_hook=_unique_keys) if isinstance(raw, str) else None
+    except (json.JSONDecodeError, _DuplicateKeyError):
+        document = None
+    statements = document.get("Statement") if isinstance(document, Mapping) else None
+    if isinstance(statements, Mapping):
+        statements = [statements]
+    if not isinstance(statements, list) or not all(isinstance(s, Mapping) for s in statements):
+        found = f"<{type(raw).__name__}, not a JSON policy with statements and no duplicate keys>"
+        run.problem(_Problem(control, path, found, "a JSON bucket policy"))
+        return
+    clean = True
+    if not any(is_tls_deny(statement) for statement in statements):
+        run.problem(_Problem(control, path, "<no TLS-only deny>", _TLS_DENY))
+        clean = False
+    for index, statement in enumerate(statements):
+        if statement.get("Effect") == "Allow" and _public(statement) and not _restricted(statement):
+            label = statement.get("Sid", index)
+            run.problem(
+                _Problem(
+                    control,
+                    f"{path}:Statement[{label}].Principal",
+                    statement.get("Principal", statement.get("NotPrincipal")),
+                    "a named principal, or '*' under a condition that restricts it "
+                    "(aws:SourceVpce, aws:PrincipalOrgID, aws:PrincipalAccount, ...)",
+                )
+            )
+            clean = False
+    if clean:
+        run.decide(control, path, "compliant", value="<bucket policy>")
+
+
+def _as_list(value: object) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def _public(statement: Mapping[str, Any]) -> bool:
+    """Whether a statement applies to anyone: Principal '*' (or AWS '*'), or any NotPrincipal."""
+    if "NotPrincipal" in statement:
+        return True
+    principal = statement.get("Principal")
+    if principal == "*":
+        return True
+    if isinstance(principal, Mapping):
+        return any("*" in _as_list(value) for value in principal.values())
+    return False
+
+
+def _restricted(statement: Mapping[str, Any]) -> bool:
+    condition = statement.get("Condition")
+    if not isinstance(condition, Mapping):
+        return False
+    for operator, block in condition.items():
+        if not isinstance(block, Mapping) or str(operator).endswith("IfExists"):
+            continue
+        for key, value in block.items():
+            if str(key).lower() in _RESTRICTING_KEYS and "*" not in _as_list(value):
+                return True
+    return False
+
+
+def is_tls_deny(statement: Mapping[str, Any]) -> bool:
+    """Whether ``statement`` denies everyone every S3 action over plain HTTP, on the bucket's
+    objects at least."""
+    if statement.get("Effect") != "Deny" or not _public(statement) or "NotAction" in statement:
+        return False
+    if not {"s3:*", "*"} & set(_as_list(statement.get("Action"))):
+        return False
+    if not any(
+        isinstance(resource, str) and resource.endswith("*")
+        for resource in _as_list(statement.get("Resource"))
+    ):
+        return False
+    condition = statement.get("Condition")
+    block = condition.get("Bool") if isinstance(condition, Mapping) else None
+    if not isinstance(block, Mapping):
+        return False
+    secure = {str(key).lower(): value for key, value in block.items()}.get("aws:securetransport")
+    return [str(value).lower() for value in _as_list(secure)] == ["false"]
+
+
+_S3_KINDS = {
+    "sse": _apply_sse,
+    "bucket_encryption": _apply_bucket_encryption,
+    "acl": _check_acl,
+    "bucket_policy": _check_bucket_policy,
+}
 
 
 # -- tags ----------------------------------------------------------------------------------------

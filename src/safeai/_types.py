@@ -5,7 +5,16 @@ from __future__ import annotations
 from collections.abc import MutableMapping
 from typing import Any, Literal
 
-__all__ = ["FieldPath", "Mode", "OperationName", "Outcome", "Params", "PiiMode"]
+__all__ = [
+    "BlockOrWarn",
+    "FieldPath",
+    "Mode",
+    "OperationName",
+    "Outcome",
+    "Params",
+    "PiiMode",
+    "PiiScanner",
+]
 
 #: A botocore operation name, e.g. ``"CreateTrainingJob"``.
 OperationName = str
@@ -20,5 +29,9 @@ Outcome = Literal[
     "injected", "compliant", "waived", "disabled", "warned", "would_inject", "would_refuse"
 ]
 PiiMode = Literal["block", "warn", "off"]
+#: Which scanner classifies S3 inputs: Amazon Macie, or safeai's offline scanner.
+PiiScanner = Literal["macie", "local"]
+#: What a finding of a check that is not about a request field does: refuse, or warn.
+BlockOrWarn = Literal["block", "warn"]
 #: How a control acts: refuse what is weaker, warn and send it, or only report.
 Mode = Literal["enforce", "warn", "report"]

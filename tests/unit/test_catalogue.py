@@ -1,4 +1,4 @@
-"""Conformance of the controls catalogue with botocore's SageMaker model.
+"""Conformance of the controls catalogue with botocore's service models.
 
 A control is data; the only thing that keeps the data honest is this test. Every control is
 checked once, against the same botocore model that boto3 uses to build the request: a typo in a
@@ -17,19 +17,20 @@ from typing import TYPE_CHECKING, Any
 import botocore.session
 import pytest
 
+from safeai._hooks import GUARDED_SERVICES as _GUARDED_SERVICES
 from safeai._policy import Policy
 from safeai.controls import CATALOGUE, OUT_OF_SCOPE, Control, OutOfScope
 
 if TYPE_CHECKING:
     from botocore.model import ServiceModel
 
-_SLUG = re.compile(r"^[a-z_]+\.[a-z0-9_]+$")
+_SLUG = re.compile(r"^[a-z][a-z0-9_]*\.[a-z0-9_]+$")
 _SEGMENT = re.compile(r"^(?P<name>[A-Za-z0-9_]+)(?P<steps>(?:\[\]|\{\})*)$")
 _ANCHOR_FORMATS: dict[str, re.Pattern[str]] = {
     "security_hub": re.compile(r"^(SageMaker|S3|IAM)\.\d+$"),
     "prowler": re.compile(r"^(sagemaker|s3|iam)_[a-z0-9_]+$"),
     "checkov": re.compile(r"^CKV2?_AWS_\d+$"),
-    "iam_condition_keys": re.compile(r"^(sagemaker|iam|s3|kms):[A-Za-z]+$"),
+    "iam_condition_keys": re.compile(r"^(sagemaker|iam|s3|kms):[A-Za-z-]+$"),
     "cdk_nag": re.compile(r"^AwsSolutions-[A-Z]+\d+$"),
 }
 #: The shape type each requirement kind needs at its field (``equals`` and ``vpc`` are checked
@@ -39,6 +40,10 @@ _KIND_TYPES = {
     "kms_key": "string",
     "subnet": "string",
     "steps": "string",
+    "bucket_policy": "string",
+    "sse": "string",
+    "acl": "string",
+    "bucket_encryption": "structure",
     "subnets": "list",
     "security_groups": "list",
 }
@@ -54,15 +59,15 @@ _BOOLEAN_POLICY_FIELDS = frozenset(
 
 
 @cache
-def _model() -> ServiceModel:
-    return botocore.session.get_session().get_service_model("sagemaker")
+def _model(service: str) -> ServiceModel:
+    return botocore.session.get_session().get_service_model(service)
 
 
-def _input_shape(operation: str) -> Any | None:
+def _input_shape(operation: str, service: str = "sagemaker") -> Any | None:
     """The request shape of ``operation``, or None when botocore does not know the operation."""
-    if operation not in _model().operation_names:
+    if operation not in _model(service).operation_names:
         return None
-    return _model().operation_model(operation).input_shape
+    return _model(service).operation_model(operation).input_shape
 
 
 def resolve(shape: Any | None, path: str, *, maps: bool = False) -> Any | None:
@@ -136,7 +141,7 @@ def _target_problems(control: Control) -> list[str]:
     problems: list[str] = []
     for target in control.targets:
         where = f"{target.operation} {target.path}"
-        request = _input_shape(target.operation)
+        request = _input_shape(target.operation, control.service)
         if request is None:
             # An operation newer than the installed botocore: such a client never sends it. CI
             # installs the newest botocore, where the target is checked.
@@ -158,7 +163,8 @@ def _target_problems(control: Control) -> list[str]:
                         f"{where}: instance_types {path!r} is not a string field of "
                         f"{container.name}"
                     )
-        problems.extend(_requirement_problems(control, field, where))
+        if not target.forbidden:
+            problems.extend(_requirement_problems(control, field, where))
     return problems
 
 
@@ -176,6 +182,8 @@ def test_control_conforms(control: Control) -> None:
         problems.append("the remedy is empty or does not end with a period")
     if bool(control.targets) == (control.requirement.kind == "preflight"):
         problems.append("request controls need targets; preflight controls have none")
+    if control.service not in _GUARDED_SERVICES:
+        problems.append(f"service {control.service!r} is not one the guard attaches to")
     if len(set(control.targets)) != len(control.targets):
         problems.append("a target is listed twice")
     flag = control.requirement.enabled_by
@@ -188,6 +196,18 @@ def test_control_conforms(control: Control) -> None:
             f"anchor {family} {id_!r} is malformed" for id_ in ids if not pattern.match(id_)
         )
     assert not problems, "\n".join(problems)
+
+
+def test_operation_names_are_unique_across_guarded_services() -> None:
+    """The catalogue indexes controls by operation name alone; the guard dispatches on it."""
+    seen: dict[str, str] = {}
+    clashes = []
+    for service in sorted(_GUARDED_SERVICES):
+        for operation in _model(service).operation_names:
+            if operation in seen:
+                clashes.append(f"{operation}: {seen[operation]} and {service}")
+            seen[operation] = service
+    assert not clashes, clashes
 
 
 def test_no_field_is_claimed_by_two_controls() -> None:
@@ -203,7 +223,7 @@ def test_no_field_is_claimed_by_two_controls() -> None:
 @pytest.mark.parametrize("entry", OUT_OF_SCOPE, ids=lambda entry: f"{entry.operation}:{entry.path}")
 def test_out_of_scope_entry_is_sound(entry: OutOfScope) -> None:
     """An entry names a real field, says why, and does not contradict the catalogue."""
-    request = _input_shape(entry.operation)
+    request = _input_shape(entry.operation, entry.service)
     if request is None:
         pytest.skip(f"{entry.operation} is newer than the installed botocore")
     if entry.path != "*":

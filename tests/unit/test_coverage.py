@@ -45,6 +45,23 @@ _SECURITY_RELEVANT = re.compile(
     r"AppNetworkAccess",
     re.IGNORECASE,
 )
+#: In S3: encryption, ACLs and grants, bucket policies, public access, ownership, versioning.
+#: (``BucketKeyEnabled`` is not among them: a Bucket Key saves KMS requests, it protects nothing.)
+_S3_SECURITY_RELEVANT = re.compile(
+    r"ServerSideEncryption|^SSE|KMS|Kms|^ACL$|^Grant|AccessControl|^Policy$|PublicAccessBlock|"
+    r"Ownership|VersioningConfiguration"
+)
+_S3_MUTATING_PREFIXES = (*_MUTATING_PREFIXES, "Copy", "Upload", "Restore", "Write", "Complete")
+#: What each service's walk looks for, and in which operations.
+_WALKS = {
+    "sagemaker": (_SECURITY_RELEVANT, _MUTATING_PREFIXES),
+    "s3": (_S3_SECURITY_RELEVANT, _S3_MUTATING_PREFIXES),
+}
+#: Requirement kinds that read the siblings of their field too (the members these match).
+_SIBLINGS = {
+    "sse": re.compile(r"^(SSECustomer|SSEKMS)"),
+    "acl": re.compile(r"^(Grant|AccessControlPolicy)"),
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,48 +78,66 @@ def nested(path: str, parent: str) -> bool:
     return path.startswith((f"{parent}.", f"{parent}[]", f"{parent}{{}}"))
 
 
-def _walk(shape: Any, prefix: str, ancestors: frozenset[str]) -> Iterator[tuple[str, Any]]:
+def _walk(
+    shape: Any, prefix: str, ancestors: frozenset[str], relevant: re.Pattern[str]
+) -> Iterator[tuple[str, Any]]:
     """Every security-relevant member below ``shape``, with its path.
 
     ``ancestors`` holds the structures on the way down, so a recursive shape is entered once per
     branch. A list element adds ``[]`` to the path and a map value ``{}``.
     """
     if shape.type_name == "list":
-        yield from _walk(shape.member, f"{prefix}[]", ancestors)
+        yield from _walk(shape.member, f"{prefix}[]", ancestors, relevant)
     elif shape.type_name == "map":
-        yield from _walk(shape.value, f"{prefix}{{}}", ancestors)
+        yield from _walk(shape.value, f"{prefix}{{}}", ancestors, relevant)
     elif shape.type_name == "structure" and shape.name not in ancestors:
         inside = ancestors | {shape.name}
         for name, member in shape.members.items():
             path = f"{prefix}.{name}" if prefix else name
-            if _SECURITY_RELEVANT.search(name):
+            if relevant.search(name):
                 yield path, member
-            yield from _walk(member, path, inside)
+            yield from _walk(member, path, inside, relevant)
 
 
 @cache
 def security_fields() -> tuple[Field, ...]:
-    """The security-relevant fields of every mutating SageMaker operation, in model order."""
-    model = botocore.session.get_session().get_service_model("sagemaker")
+    """The security-relevant fields of every mutating operation of the guarded services, in
+    model order."""
     found: list[Field] = []
-    for operation in model.operation_names:
-        if not operation.startswith(_MUTATING_PREFIXES):
-            continue
-        request = model.operation_model(operation).input_shape
-        if request is None:
-            continue
-        found.extend(
-            Field(operation, path, shape.type_name)
-            for path, shape in _walk(request, "", frozenset())
-        )
+    for service, (relevant, prefixes) in _WALKS.items():
+        model = botocore.session.get_session().get_service_model(service)
+        for operation in model.operation_names:
+            if not operation.startswith(prefixes):
+                continue
+            request = model.operation_model(operation).input_shape
+            if request is None:
+                continue
+            found.extend(
+                Field(operation, path, shape.type_name)
+                for path, shape in _walk(request, "", frozenset(), relevant)
+            )
     return tuple(found)
 
 
+def _kind(slug: str) -> Any:
+    return next(c for c in CATALOGUE if c.slug == slug).requirement
+
+
 def _governs_subtree(slug: str) -> bool:
-    requirement = next(c for c in CATALOGUE if c.slug == slug).requirement
-    return requirement.kind == "vpc" or (
+    requirement = _kind(slug)
+    return requirement.kind in ("vpc", "bucket_encryption") or (
         requirement.kind == "equals" and isinstance(requirement.value, dict)
     )
+
+
+def _governs_sibling(slug: str, target_path: str, field_path: str) -> bool:
+    """Whether the control at ``target_path`` reads ``field_path`` with it: a member beside it
+    (or below such a member) that its kind reads."""
+    sibling = _SIBLINGS.get(_kind(slug).kind)
+    parent = target_path.rpartition(".")[0]
+    if sibling is None or (parent != field_path.rpartition(".")[0] and parent):
+        return False
+    return bool(sibling.match(field_path.split(".")[len(parent.split(".")) if parent else 0]))
 
 
 def covered_fields() -> frozenset[Field]:
@@ -112,8 +147,10 @@ def covered_fields() -> frozenset[Field]:
     # Deepest first, so that rule 3 sees the verdict on every field below a structure.
     for field in sorted(security_fields(), key=lambda f: f.path.count("."), reverse=True):
         mine = [(slug, path) for slug, operation, path in targets if operation == field.operation]
-        if any(path == field.path for _, path in mine) or any(
-            nested(field.path, path) and _governs_subtree(slug) for slug, path in mine
+        if (
+            any(path == field.path for _, path in mine)
+            or any(nested(field.path, path) and _governs_subtree(slug) for slug, path in mine)
+            or any(_governs_sibling(slug, path, field.path) for slug, path in mine)
         ):
             covered.add(field)
             continue
@@ -122,7 +159,12 @@ def covered_fields() -> frozenset[Field]:
             for other in security_fields()
             if other.operation == field.operation and nested(other.path, field.path)
         ]
-        if field.type_name == "structure" and below and all(f in covered for f in below):
+        checked_inside = any(nested(path, field.path) for _, path in mine)
+        if (
+            field.type_name == "structure"
+            and (below or checked_inside)
+            and all(f in covered for f in below)
+        ):
             covered.add(field)
     return frozenset(covered)
 
@@ -167,4 +209,6 @@ def test_the_walk_finds_what_the_catalogue_covers() -> None:
     assert ("CreateTrainingJob", "VpcConfig.Subnets") in found
     assert ("CreateHyperParameterTuningJob", "TrainingJobDefinitions[].RoleArn") in found
     assert ("CreateNotebookInstance", "InstanceMetadataServiceConfiguration") in found
+    assert ("PutObject", "SSECustomerKey") in found
+    assert ("PutBucketAcl", "AccessControlPolicy.Grants[].Grantee") in found
     assert covered_fields(), "no field is covered: the catalogue or the walk is broken"

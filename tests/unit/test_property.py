@@ -77,7 +77,7 @@ INSTANCE_STORE_FAMILIES = frozenset(
 #: lives in the configuration it names, which the functional tests cover).
 COVERED = sorted(
     op
-    for op in guarded_operations() - PIPELINE_OPERATIONS
+    for op in guarded_operations("sagemaker") - PIPELINE_OPERATIONS
     if any(control.requirement.kind != "tags" for control, _ in for_operation(op))
 )
 EXAMPLES_PER_OPERATION = 50
@@ -525,7 +525,7 @@ def check_round_trip(stub: Stub, operation: str, request: dict[str, Any], varian
 # -- the properties -------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("operation", sorted(guarded_operations()))
+@pytest.mark.parametrize("operation", sorted(guarded_operations("sagemaker")))
 @settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
 def test_drawn_requests_pass_botocore_validation(operation: str, data: st.DataObject) -> None:

@@ -86,7 +86,9 @@ def reported() -> Iterator[Wire]:
 
 def _covered() -> list[str]:
     return sorted(
-        op for op in guarded_operations() if op not in ("CreatePipeline", "UpdatePipeline")
+        op
+        for op in guarded_operations("sagemaker")
+        if op not in ("CreatePipeline", "UpdatePipeline")
     )
 
 

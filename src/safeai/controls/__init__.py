@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from functools import cache
 
-from . import hosting, monitoring, notebooks, pipelines, preflight, tags, training
+from . import hosting, monitoring, notebooks, pii, pipelines, preflight, s3, tags, training
 from ._schema import Anchors, Control, Requirement, Target
 from ._scope import OUT_OF_SCOPE, OutOfScope
 
@@ -24,6 +24,7 @@ __all__ = [
     "by_slug",
     "for_operation",
     "guarded_operations",
+    "services",
 ]
 
 CATALOGUE: tuple[Control, ...] = (
@@ -34,6 +35,8 @@ CATALOGUE: tuple[Control, ...] = (
     + pipelines.CONTROLS
     + preflight.CONTROLS
     + tags.CONTROLS
+    + s3.CONTROLS
+    + pii.CONTROLS
 )
 
 
@@ -51,9 +54,28 @@ def for_operation(operation: str) -> tuple[tuple[Control, Target], ...]:
     return _index().get(operation, ())
 
 
-def guarded_operations() -> frozenset[str]:
-    """The operations at least one control applies to."""
-    return frozenset(_index())
+def guarded_operations(service: str | None = None) -> frozenset[str]:
+    """The operations at least one control applies to (of ``service`` only, when given).
+    Operation names are unique across the services safeai guards (the conformance tests
+    check it), so one index serves them all."""
+    if service is None:
+        return frozenset(_index())
+    return _operations_of(service)
+
+
+@cache
+def _operations_of(service: str) -> frozenset[str]:
+    return frozenset(
+        target.operation
+        for control in CATALOGUE
+        if control.service == service
+        for target in control.targets
+    )
+
+
+def services() -> frozenset[str]:
+    """The botocore services the catalogue has controls for."""
+    return frozenset(control.service for control in CATALOGUE)
 
 
 @cache

@@ -91,6 +91,13 @@ _FAMILIES: dict[str, tuple[str, str]] = {
         "The subnets and security groups guarded requests name, and their VPC's endpoints, "
         "read from EC2.",
     ),
+    "s3": (
+        "Amazon S3",
+        "Object writes (and so boto3's transfer manager, managed copies, the resource API and "
+        "presigned PUT URLs made by a guarded client) and the bucket settings a program can "
+        "weaken. A forbidden operation is refused whole unless its control is waived. See "
+        "[S3](s3.md).",
+    ),
 }
 
 _ANCHOR_LABELS: tuple[tuple[str, str], ...] = (
@@ -144,10 +151,42 @@ def _requirement(requirement: Requirement) -> str:
             "key in `Policy.required_tag_keys`; nothing when the policy sets neither. "
             "`AddTags` may not change and `DeleteTags` may not remove such a tag"
         )
+    elif kind == "sse":
+        text = (
+            "`ServerSideEncryption` `aws:kms` (or `aws:kms:dsse`) with `SSEKMSKeyId` "
+            "`Policy.kms_key_id` or an allowed key, filled in with `BucketKeyEnabled` when "
+            "absent; `AES256`, another key and SSE-C (`SSECustomerAlgorithm`) are refused"
+        )
+    elif kind == "bucket_encryption":
+        text = (
+            "at least one rule, every rule's `ApplyServerSideEncryptionByDefault` `aws:kms` "
+            "(or `aws:kms:dsse`) with `KMSMasterKeyID` `Policy.kms_key_id` or an allowed key "
+            "(filled in when absent, with `BucketKeyEnabled`)"
+        )
+    elif kind == "acl":
+        text = (
+            "no canned ACL `public-read`, `public-read-write` or `authenticated-read`, and no "
+            "`Grant*` header or `AccessControlPolicy` grant to the `AllUsers` or "
+            "`AuthenticatedUsers` groups"
+        )
+    elif kind == "bucket_policy":
+        text = (
+            "a JSON policy with a statement denying every `s3:*` action to `*` when "
+            "`aws:SecureTransport` is false, and no `Allow` to `*` (or with `NotPrincipal`) "
+            "without a condition on a restricting key (`aws:SourceVpce`, `aws:PrincipalOrgID`, "
+            "`aws:PrincipalAccount`, ...)"
+        )
+    elif kind == "baseline":
+        text = (
+            "once the bucket exists, the guard brings it to the secure baseline with "
+            "`safeai.s3.secure_bucket` (see [S3](s3.md#the-secure-baseline)); in report mode it "
+            "records what it would change"
+        )
     elif kind == "preflight":
         text = (
-            "checked against AWS by preflight on the role, key and network that guarded "
-            "requests name (see [preflight](preflight.md)), not on a request field"
+            "checked against AWS by preflight on what guarded requests name (the role, key and "
+            "network; the buckets a job reads), not on a request field (see "
+            "[preflight](preflight.md))"
         )
     else:
         text = (
@@ -161,7 +200,9 @@ def _requirement(requirement: Requirement) -> str:
 
 def _notes(target: Target, requirement: Requirement) -> str:
     notes: list[str] = []
-    if requirement.kind == "steps":
+    if target.forbidden:
+        notes.append("forbidden: every request is refused unless the control is waived")
+    elif requirement.kind == "steps":
         notes.append("each step's `Arguments` filled in and checked")
     elif not target.inject:
         notes.append("check-only: a value present must comply, an absent one is left alone")
@@ -229,8 +270,8 @@ def _out_of_scope(entries: Sequence[OutOfScope]) -> list[str]:
         "## Out of scope",
         "",
         "Security-relevant request fields that no control enforces, each with the reason. The "
-        "catalogue's coverage test walks botocore's SageMaker model and fails when such a field "
-        "is neither covered by a control nor listed here.",
+        "catalogue's coverage test walks botocore's SageMaker and S3 models and fails when such "
+        "a field is neither covered by a control nor listed here.",
         "",
     ]
     if not entries:

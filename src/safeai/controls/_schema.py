@@ -18,6 +18,11 @@ RequirementKind = Literal[
     "steps",
     "preflight",
     "tags",
+    "sse",
+    "bucket_encryption",
+    "acl",
+    "bucket_policy",
+    "baseline",
 ]
 
 
@@ -32,6 +37,14 @@ class Requirement:
     definition whose every step is secured as the request it stands for. ``preflight``: checked
     against AWS on what requests name (the role, the key, the network), not on a field.
     ``tags``: a ``[{"Key", "Value"}]`` list holding the policy's tags and required keys.
+    ``sse``: an S3 object write encrypted with SSE-KMS under the policy's key (the field is
+    ``ServerSideEncryption``; its siblings ``SSEKMSKeyId``, ``BucketKeyEnabled`` and the SSE-C
+    members are read and filled in with it). ``bucket_encryption``: a bucket's default
+    encryption, every rule SSE-KMS under the policy's key. ``acl``: no canned ACL or grant opens
+    a bucket or object to everyone or to every AWS account. ``bucket_policy``: a bucket policy
+    that keeps a deny of plain-HTTP access and allows a public principal only under a
+    restricting condition. ``baseline``: the bucket a request creates is brought to the secure
+    baseline once it exists (the guard does it after the call).
 
     ``enabled_by`` names a boolean policy field that switches the control off when False (for
     example ``network_isolation``).
@@ -52,6 +65,8 @@ class Target:
     one is left alone (used on updates, where an absent field means "unchanged").
     ``instance_types`` are paths, relative to the ``within`` container, to the instance type(s)
     whose local NVMe storage SageMaker encrypts in hardware and for which AWS refuses a volume key.
+    ``forbidden`` marks an operation that is itself the weakening (``DeleteBucketEncryption``):
+    every request of it is refused unless the control is waived; ``path`` names what it acts on.
     """
 
     operation: str
@@ -59,6 +74,7 @@ class Target:
     within: str = ""
     inject: bool = True
     instance_types: tuple[str, ...] = ()
+    forbidden: bool = False
 
     @property
     def relative_path(self) -> str:
@@ -79,7 +95,10 @@ class Anchors:
 
 @dataclass(frozen=True, slots=True)
 class Control:
-    """One security control: a stable slug, what it demands, where, and how to fix it."""
+    """One security control: a stable slug, what it demands, where, and how to fix it.
+
+    ``service`` is the botocore service name of the operations in ``targets``.
+    """
 
     slug: str
     title: str
@@ -87,6 +106,7 @@ class Control:
     targets: tuple[Target, ...]
     remedy: str
     anchors: Anchors = field(default_factory=Anchors)
+    service: str = "sagemaker"
 
     @property
     def resource(self) -> str:

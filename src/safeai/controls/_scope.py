@@ -1,10 +1,11 @@
 """Security-relevant request fields that no control covers, each with the reason.
 
-The coverage test walks botocore's SageMaker model: a role, KMS, VPC, isolation, in-transit,
-direct-internet, root-access or IMDS field that is neither covered by a control nor listed here
-fails CI, so a botocore release that adds such a field is noticed. An entry's ``path`` is the
-field's path, a structure above several fields, or ``"*"`` for an operation safeai does not
-secure at all; paths use ``[]`` for list elements, as the catalogue does.
+The coverage test walks botocore's SageMaker and S3 models: a role, KMS, VPC, isolation,
+in-transit, direct-internet, root-access or IMDS field (in S3: an encryption, ACL, grant, policy,
+public-access or ownership field) that is neither covered by a control nor listed here fails
+CI, so a botocore release that adds such a field is noticed. An entry's ``path`` is the field's
+path, a structure above several fields, or ``"*"`` for an operation safeai does not secure at
+all; paths use ``[]`` for list elements, as the catalogue does.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ class OutOfScope:
     operation: str
     path: str
     reason: str
+    service: str = "sagemaker"
 
 
 _DEFERRED = "not enforced in this release: it is listed so that the gap is visible"
@@ -63,7 +65,7 @@ _EMR_EXECUTION = (
     "workloads run outside SageMaker"
 )
 
-OUT_OF_SCOPE: tuple[OutOfScope, ...] = (
+_SAGEMAKER: tuple[OutOfScope, ...] = (
     # -- whole operations: nothing here runs a customer's container on training data ----------
     *_whole(
         ("CreateAIBenchmarkJob",),
@@ -279,3 +281,78 @@ OUT_OF_SCOPE: tuple[OutOfScope, ...] = (
         for operation in ("CreateInferenceRouter", "UpdateInferenceRouter")
     ),
 )
+
+
+_SSE_C_FOLLOW_UP = (
+    "the SSE-C key that reads or continues an object encrypted with SSE-C; no such object can be "
+    "written through the guard (s3.sse_kms refuses SSE-C on PutObject, CopyObject and "
+    "CreateMultipartUpload)"
+)
+_SSE_C_MEMBERS = ("SSECustomerAlgorithm", "SSECustomerKey", "SSECustomerKeyMD5")
+
+
+def _s3(operation: str, path: str, reason: str) -> OutOfScope:
+    return OutOfScope(operation, path, reason, service="s3")
+
+
+#: S3 fields the coverage walk finds that no control covers.
+_S3: tuple[OutOfScope, ...] = (
+    *(
+        _s3(operation, member, _SSE_C_FOLLOW_UP)
+        for operation in (
+            "CompleteMultipartUpload",
+            "UploadPart",
+            "UploadPartCopy",
+        )
+        for member in _SSE_C_MEMBERS
+    ),
+    _s3(
+        "CreateSession",
+        "*",
+        f"S3 Express One Zone directory-bucket sessions; {_DEFERRED}",
+    ),
+    _s3(
+        "CreateBucketMetadataConfiguration",
+        "MetadataConfiguration",
+        f"the key of the S3 Metadata tables (AWS-managed table buckets); {_DEFERRED}",
+    ),
+    _s3(
+        "UpdateBucketMetadataAnnotationTableConfiguration",
+        "AnnotationTableConfiguration",
+        f"the key of an S3 Metadata table; {_DEFERRED}",
+    ),
+    _s3(
+        "UpdateBucketMetadataInventoryTableConfiguration",
+        "InventoryTableConfiguration",
+        f"the key of an S3 Metadata table; {_DEFERRED}",
+    ),
+    _s3(
+        "PutBucketInventoryConfiguration",
+        "InventoryConfiguration.Destination.S3BucketDestination.Encryption",
+        f"the encryption of inventory reports (object listings, not data); {_DEFERRED}",
+    ),
+    _s3(
+        "PutBucketLogging",
+        "BucketLoggingStatus.LoggingEnabled.TargetGrants",
+        "grants on server access log objects; a log bucket with ACLs disabled (the baseline) "
+        "refuses them",
+    ),
+    _s3(
+        "PutBucketReplication",
+        "ReplicationConfiguration",
+        f"replication to another bucket, whose posture is that bucket's own; {_DEFERRED}",
+    ),
+    _s3(
+        "RestoreObject",
+        "RestoreRequest.OutputLocation",
+        "the output of an S3 Select restore, a feature AWS closed to new customers",
+    ),
+    _s3(
+        "WriteGetObjectResponse",
+        "*",
+        "an S3 Object Lambda response: the encryption headers describe the object returned, "
+        "nothing is stored",
+    ),
+)
+
+OUT_OF_SCOPE: tuple[OutOfScope, ...] = _SAGEMAKER + _S3

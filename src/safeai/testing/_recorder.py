@@ -8,6 +8,7 @@ from __future__ import annotations
 import gc
 import json
 import threading
+import weakref
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -17,8 +18,15 @@ if TYPE_CHECKING:
 __all__ = ["RequestRecorder", "SentRequest"]
 
 _HANDLER_ID = "safeai.testing.recorder"
-#: Headers that carry credentials: recorded as "***" so that test output never shows them.
-_SECRET_HEADERS = frozenset({"authorization", "x-amz-security-token"})
+#: Headers that carry credentials or keys: recorded as "***" so that test output never shows them.
+_SECRET_HEADERS = frozenset(
+    {
+        "authorization",
+        "x-amz-security-token",
+        "x-amz-server-side-encryption-customer-key",
+        "x-amz-copy-source-server-side-encryption-customer-key",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -83,7 +91,7 @@ class RequestRecorder:
         self._wrapper = create_client
         self._active = True
         for obj in gc.get_objects():
-            if isinstance(obj, BaseClient):
+            if isinstance(obj, BaseClient) and not isinstance(obj, weakref.ProxyTypes):
                 self._watch(obj)
         return self
 
@@ -125,9 +133,14 @@ class RequestRecorder:
                     service=service,
                     operation=operation,
                     headers={
-                        k: "***" if k.lower() in _SECRET_HEADERS else str(v)
+                        k: "***" if k.lower() in _SECRET_HEADERS else _text(v)
                         for k, v in request.headers.items()
                     },
                     body=body,
                 )
             )
+
+
+def _text(value: object) -> str:
+    """A header value as text: botocore holds some as bytes once the request is prepared."""
+    return value.decode("latin-1") if isinstance(value, bytes) else str(value)
