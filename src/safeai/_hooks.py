@@ -30,6 +30,8 @@ from ._engine import (
 from ._exceptions import PreflightError, SafeAIError, SecurityViolation, SecurityWarning
 from ._policy import Policy
 from ._references import REFERENCING_OPERATIONS, check_references, inline_pipeline_definition
+from ._waivers import active_waivers
+from .controls import services
 from .preflight import caller_account
 
 if TYPE_CHECKING:
@@ -45,8 +47,13 @@ if TYPE_CHECKING:
 __all__ = ["GuardHandle", "guard", "guarded", "unguard"]
 
 _log = logging.getLogger("safeai")
-GUARDED_SERVICES = frozenset({"sagemaker"})
+GUARDED_SERVICES = services()
 _HANDLER_ID = "safeai.guard"
+#: botocore keeps one handler per unique id per client, whatever the event: a second id.
+_BASELINE_HANDLER_ID = "safeai.guard.baseline"
+#: Where the request context carries the name of a bucket being created, for the baseline.
+_NEW_BUCKET = "safeai.new_bucket"
+_LOOPBACK_HOSTS = frozenset({"localhost", "::1", "[::1]"})
 Scope = Literal["process", "session", "client"]
 
 
@@ -85,6 +92,8 @@ class _ClientState:
     #: Clients of other services (iam, kms, ec2, s3) for the checks, by service and the access
     #: key they were made with (credentials rotate).
     siblings: dict[tuple[str, str], Any] = field(default_factory=dict)
+    #: The client's endpoint when it is plain HTTP (checked on every call), else None.
+    plain_http: str | None = None
 
     def refresh(self) -> None:
         self.policies = tuple(dict.fromkeys(h.policy for h in self.handles if h.active))
@@ -131,14 +140,18 @@ def guard(
             _session_handles.setdefault(core, []).append(handle)
             return handle
         handle = GuardHandle(policy, "process")
-        _process_handles.append(handle)
         existing = _existing_clients()
-        for found in existing:
-            _attach(handle, found, session=None)
+        _process_handles.append(handle)
+        try:
+            for found in existing:
+                _attach(handle, found, session=None)
+        except BaseException:
+            unguard(handle)  # a guard that failed to start leaves nothing behind
+            raise
         handle.preexisting_clients = len(existing)
     if existing:
         _log.warning(
-            "safeai.guard(): %d SageMaker client(s) created before the guard are guarded too",
+            "safeai.guard(): %d client(s) created before the guard are guarded too",
             len(existing),
         )
     return handle
@@ -168,6 +181,7 @@ def unguard(handle: GuardHandle) -> None:
                 client.meta.events.unregister(
                     f"before-parameter-build.{_service_id(client)}", unique_id=_HANDLER_ID
                 )
+                client.meta.events.unregister(_AFTER_CREATE_BUCKET, unique_id=_BASELINE_HANDLER_ID)
                 del _states[client]
 
 
@@ -227,12 +241,22 @@ def _attach(
     state = _states.get(client)
     if state is None:
         state = _ClientState(session=weakref.ref(session) if session is not None else None)
+        endpoint = str(client.meta.endpoint_url)
+        if endpoint.lower().startswith("http://"):
+            state.plain_http = endpoint
         _states[client] = state
+        client_ref = weakref.ref(client)
         client.meta.events.register_last(
             f"before-parameter-build.{_service_id(client)}",
-            _make_handler(weakref.ref(client), state),
+            _make_handler(client_ref, state),
             unique_id=_HANDLER_ID,
         )
+        if _service_name(client) == "s3":
+            client.meta.events.register_last(
+                _AFTER_CREATE_BUCKET,
+                _make_baseline_handler(client_ref, state),
+                unique_id=_BASELINE_HANDLER_ID,
+            )
     elif state.session is None and session is not None:
         state.session = weakref.ref(session)
     if handle not in state.handles:
@@ -244,10 +268,14 @@ def _attach(
 def _existing_clients() -> list[BaseClient]:
     from botocore.client import BaseClient
 
+    # botocore keeps weak proxies of clients (S3 clients hold one of themselves); a proxy passes
+    # isinstance but is not a client to guard.
     return [
         obj
         for obj in gc.get_objects()
-        if isinstance(obj, BaseClient) and _service_name(obj) in GUARDED_SERVICES
+        if isinstance(obj, BaseClient)
+        and not isinstance(obj, weakref.ProxyTypes)
+        and _service_name(obj) in GUARDED_SERVICES
     ]
 
 
@@ -297,6 +325,9 @@ def _make_handler(client_ref: weakref.ReferenceType[BaseClient], state: _ClientS
         params: MutableMapping[str, Any], model: OperationModel, context: dict[str, Any], **_: Any
     ) -> None:
         operation = model.name
+        if state.plain_http is not None:
+            for policy in state.policies:
+                _check_transport(state.plain_http, operation, policy)
         if operation not in relevant:
             return
         client = client_ref()
@@ -304,8 +335,75 @@ def _make_handler(client_ref: weakref.ReferenceType[BaseClient], state: _ClientS
             return
         for policy in state.policies:
             _secure_request(client, state, operation, params, policy, context)
+        if operation == "CreateBucket":
+            context[_NEW_BUCKET] = params.get("Bucket")
 
     return before_parameter_build
+
+
+_AFTER_CREATE_BUCKET = "after-call.s3.CreateBucket"
+
+
+def _make_baseline_handler(
+    client_ref: weakref.ReferenceType[BaseClient], state: _ClientState
+) -> Any:
+    """Brings a bucket the client created to the secure baseline (control ``s3.baseline``)."""
+
+    def after_create_bucket(http_response: Any, context: dict[str, Any], **_: Any) -> None:
+        bucket = context.get(_NEW_BUCKET)
+        client = client_ref()
+        if not isinstance(bucket, str) or client is None or http_response.status_code >= 300:
+            return
+        for policy in state.policies:
+            _apply_baseline(client, state, bucket, policy, context)
+
+    return after_create_bucket
+
+
+def _apply_baseline(
+    client: BaseClient,
+    state: _ClientState,
+    bucket: str,
+    policy: Policy,
+    context: dict[str, Any],
+) -> None:
+    from .s3 import secure_bucket
+
+    waivers = active_waivers(policy)
+    if "s3.baseline" in waivers:
+        decision = Decision("s3.baseline", "Bucket", "waived", bucket, waivers["s3.baseline"])
+    elif policy.mode_of("s3.baseline") == "report":
+        report = secure_bucket(bucket, client=client, policy=policy, dry_run=True)  # type: ignore[arg-type]
+        decision = Decision("s3.baseline", "Bucket", "would_inject", _settings(report))
+    else:
+        report = secure_bucket(bucket, client=client, policy=policy)  # type: ignore[arg-type]
+        decision = Decision("s3.baseline", "Bucket", "injected", _settings(report))
+    if _audit.logger.isEnabledFor(logging.INFO):
+        params = {"Bucket": bucket}
+        _audit.emit(_record(state, "CreateBucket", params, policy, context, [decision], None))
+
+
+def _settings(report: Any) -> list[str]:
+    return [change.setting for change in report.changes]
+
+
+def _check_transport(endpoint: str, operation: str, policy: Policy) -> None:
+    """Refuse a call over plain HTTP, except to loopback when the policy allows it."""
+    from urllib.parse import urlsplit
+
+    host = (urlsplit(endpoint).hostname or "").lower()
+    if policy.allow_loopback_http and (host in _LOOPBACK_HOSTS or host.startswith("127.")):
+        return
+    raise SecurityViolation(
+        control="client.tls",
+        operation=operation,
+        path="client endpoint",
+        found=endpoint,
+        expected="an https:// endpoint: requests and credentials must not travel in clear text",
+        remedy="create the client without endpoint_url=http://... and without use_ssl=False; "
+        "for a local emulator on loopback, set Policy(allow_loopback_http=True).",
+        waivable=False,
+    )
 
 
 def _secure_request(
@@ -390,21 +488,44 @@ def _preflight(
     policy: Policy,
     decisions: list[Decision] | None,
 ) -> list[SecurityViolation]:
-    """Check against AWS what the secured request names: its role, keys and network."""
+    """Check against AWS what the secured request names (its role, keys and network) and the
+    S3 data its job will read (the buckets' posture, personal data in the objects)."""
     from .preflight import verify
+    from .preflight.inputs import check_inputs
 
+    def clients(service: str) -> Any:
+        return _sibling(client, state, service)
+
+    let_through: list[SecurityViolation] = []
     try:
-        checked = verify(
-            lambda service: _sibling(client, state, service), operation, params, policy
-        )
+        checked = verify(clients, operation, params, policy)
     except SecurityViolation as found:
-        return _route([found, *found.additional], policy, decisions)
+        let_through += _route([found, *found.additional], policy, decisions)
     except PreflightError as error:
         _unchecked(error, policy, decisions)
-        return []
+    else:
+        if decisions is not None:
+            decisions.extend(checked)
+    try:
+        inputs = check_inputs(clients, operation, params, policy)
+    except PreflightError as error:
+        _unchecked(error, policy, decisions)
+        return let_through
     if decisions is not None:
-        decisions.extend(checked)
-    return []
+        decisions.extend(inputs.decisions)
+    let_through += _route(inputs.violations, policy, decisions)
+    for warned in inputs.warnings:  # unclassifiable objects under Policy.pii_unknown="warn"
+        if decisions is not None:
+            decisions.append(
+                Decision(
+                    warned.control,
+                    warned.path,
+                    "warned",
+                    value=warned.found,
+                    reason=f"required: {warned.expected}",
+                )
+            )
+    return let_through + inputs.warnings
 
 
 def _unchecked(error: PreflightError, policy: Policy, decisions: list[Decision] | None) -> None:
@@ -455,7 +576,9 @@ def _client_checks(
     policy: Policy,
 ) -> list[SecurityViolation]:
     """The checks on the client itself, before its request: its region and account."""
-    found = _check_region(operation, context.get("client_region"), policy)
+    # A presigned URL is built without the client region in its context.
+    region = context.get("client_region") or client.meta.region_name
+    found = _check_region(operation, region, policy)
     if policy.preflight and policy.account_id:
         found += _check_account(client, state, operation, policy.account_id)
     return found

@@ -12,7 +12,7 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, get_args
 
 from ._exceptions import PolicyError
-from ._types import Mode, PiiMode
+from ._types import BlockOrWarn, Mode, PiiMode, PiiScanner
 
 if TYPE_CHECKING:
     from typing_extensions import Self
@@ -29,6 +29,10 @@ _SECURITY_GROUP = re.compile(r"^sg-[0-9a-f]+$")
 _REGION = re.compile(r"^[a-z]{2}(?:-[a-z]+)+-\d+$")
 _PII_MODES: tuple[str, ...] = get_args(PiiMode)
 _MODES: tuple[str, ...] = get_args(Mode)
+_PII_SCANNERS: tuple[str, ...] = get_args(PiiScanner)
+_BLOCK_OR_WARN: tuple[str, ...] = get_args(BlockOrWarn)
+#: Macie's managed data identifier ids: upper-case words joined by underscores.
+_IDENTIFIER = re.compile(r"^[A-Z][A-Z0-9_]*$")
 _ENDPOINT_SERVICE = re.compile(r"^[a-z0-9-]+(?:\.[a-z0-9-]+)*$")
 #: The PrivateLink interface endpoints a private SageMaker VPC needs by default.
 DEFAULT_VPC_ENDPOINTS: tuple[str, ...] = (
@@ -102,8 +106,22 @@ class Policy:
             (default True).
         allowed_role_arns: further roles a request may name instead of ``execution_role_arn``.
         allowed_kms_key_ids: further keys a request may name instead of ``kms_key_id``.
-        pii: what a PII finding in an S3 input will do: ``"block"``, ``"warn"`` or ``"off"``
-            (validated now; the PII pre-flight that reads it is a later release).
+        pii: what a PII finding in a job's S3 input does: ``"block"`` (refuse the request),
+            ``"warn"`` (send it with a :class:`safeai.SecurityWarning`) or ``"off"`` (no scan).
+        pii_scanner: ``"macie"`` (Amazon Macie classification jobs) or ``"local"`` (safeai's
+            offline scanner, for development and air-gapped accounts).
+        pii_allowed_types: Macie managed data identifier ids that are acceptable in inputs
+            (none by default).
+        pii_unknown: what an object that could not be classified does (an unsupported format,
+            a key the scanner may not use): ``"block"`` or ``"warn"``; never clean.
+        pii_timeout_s: how long a scan may take before it is cancelled and the request refused.
+        pii_sampling_percentage: the share of objects a scan reads (1-100; default all).
+        pii_cache_dir: a directory that keeps verdicts across processes (none: in memory).
+        s3_posture: what a job input bucket that is not at the baseline (default SSE-KMS, Block
+            Public Access, a TLS-only policy) does: ``"block"`` or ``"warn"``.
+        allow_loopback_http: let guarded clients use a plain ``http://`` endpoint on the
+            loopback interface (127.0.0.0/8, ::1, localhost), for local emulators in tests;
+            every other plain-HTTP endpoint is refused.
         preflight: run the checks that call AWS (today: that the client's credentials belong to
             the policy's account; the role, key, network and PII checks extend it); False runs
             only the pure engine and the reference checks.
@@ -134,6 +152,14 @@ class Policy:
     allowed_role_arns: Sequence[str] = ()
     allowed_kms_key_ids: Sequence[str] = ()
     pii: PiiMode = "block"
+    pii_scanner: PiiScanner = "macie"
+    pii_allowed_types: Sequence[str] = ()
+    pii_unknown: BlockOrWarn = "block"
+    pii_timeout_s: float = 1800.0
+    pii_sampling_percentage: int = 100
+    pii_cache_dir: str | None = None
+    s3_posture: BlockOrWarn = "block"
+    allow_loopback_http: bool = False
     preflight: bool = True
     waivers: Mapping[str, str] = field(default_factory=dict)
     region: str | None = None
@@ -177,11 +203,43 @@ class Policy:
             if not isinstance(key, str) or not _is_kms_key(key):
                 raise _fail("allowed_kms_key_ids", f"{key!r} is not a KMS key id or ARN")
         set_(self, "allowed_kms_key_ids", tuple(dict.fromkeys(keys)))
-        for flag in ("network_isolation", "inter_container_encryption", "preflight"):
+        for flag in (
+            "network_isolation",
+            "inter_container_encryption",
+            "preflight",
+            "allow_loopback_http",
+        ):
             if not isinstance(getattr(self, flag), bool):
                 raise _fail(flag, f"expected true or false, found {getattr(self, flag)!r}")
-        if self.pii not in _PII_MODES:
-            raise _fail("pii", f"expected one of {', '.join(_PII_MODES)}, found {self.pii!r}")
+        for name, allowed in (
+            ("pii", _PII_MODES),
+            ("pii_scanner", _PII_SCANNERS),
+            ("pii_unknown", _BLOCK_OR_WARN),
+            ("s3_posture", _BLOCK_OR_WARN),
+        ):
+            if getattr(self, name) not in allowed:
+                found = getattr(self, name)
+                raise _fail(name, f"expected one of {', '.join(allowed)}, found {found!r}")
+        set_(
+            self,
+            "pii_allowed_types",
+            _strings(
+                "pii_allowed_types",
+                self.pii_allowed_types,
+                _IDENTIFIER,
+                "Macie managed data identifier id (CREDIT_CARD_NUMBER, ...)",
+            ),
+        )
+        timeout = self.pii_timeout_s
+        if isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout <= 0:
+            raise _fail("pii_timeout_s", f"expected a number of seconds > 0, found {timeout!r}")
+        share = self.pii_sampling_percentage
+        if isinstance(share, bool) or not isinstance(share, int) or not 1 <= share <= 100:
+            raise _fail(
+                "pii_sampling_percentage", f"expected a whole number from 1 to 100, found {share!r}"
+            )
+        if self.pii_cache_dir is not None and not isinstance(self.pii_cache_dir, str):
+            raise _fail("pii_cache_dir", f"expected a directory path, found {self.pii_cache_dir!r}")
         set_(self, "waivers", MappingProxyType(self._checked_waivers()))
         if self.mode not in _MODES:
             raise _fail("mode", f"expected one of {', '.join(_MODES)}, found {self.mode!r}")
@@ -258,8 +316,17 @@ class Policy:
         return dict(self.modes)
 
     def mode_of(self, slug: str) -> Mode:
-        """The mode ``slug`` acts in: its override in ``modes``, else ``mode``."""
-        return self.modes.get(slug, self.mode)
+        """The mode ``slug`` acts in: its override in ``modes``; else warn for the PII and
+        input-bucket checks their own fields set to warn; else ``mode``."""
+        found = self.modes.get(slug)
+        if found is not None:
+            return found
+        if self.mode == "enforce" and (
+            (self.pii == "warn" and slug.endswith(".pii"))
+            or (self.s3_posture == "warn" and slug == "s3.posture")
+        ):
+            return "warn"
+        return self.mode
 
     def _checked_waivers(self) -> dict[str, str]:
         from .controls import by_slug
@@ -477,7 +544,15 @@ def _environment() -> dict[str, object]:
                 source=f"environment variable {variable}",
             )
         default = getattr(Policy, key, None)
-        if isinstance(default, float):
+        if isinstance(default, int) and not isinstance(default, bool):
+            try:
+                found[key] = int(raw)
+            except ValueError:
+                raise PolicyError(
+                    f"expected a whole number, found {raw!r}",
+                    source=f"environment variable {variable}",
+                ) from None
+        elif isinstance(default, float):
             try:
                 found[key] = float(raw)
             except ValueError:

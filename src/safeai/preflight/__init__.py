@@ -44,9 +44,11 @@ _pool_lock = threading.Lock()
 def clear_caches() -> None:
     """Forget everything preflight has learnt: accounts, roles, keys and networks."""
     from ._cache import CACHE
+    from .inputs import clear_caches as clear_verdicts
 
     account.clear_caches()
     CACHE.clear()
+    clear_verdicts()
 
 
 def verify(

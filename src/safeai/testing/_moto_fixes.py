@@ -1,10 +1,12 @@
-"""Corrections to moto's SageMaker emulation where its answers are lossy.
+"""Corrections to moto's SageMaker emulation where its answers are lossy or missing.
 
 moto's ``CreateModel`` handler never reads ``EnableNetworkIsolation`` (``DescribeModel`` always
 answers False), ``CreateProcessingJob`` drops ``ProcessingResources`` and
-``CreateEndpointConfig`` drops ``ShadowProductionVariants``. safeai checks a
-transform job's or an endpoint's model through ``DescribeModel``, so the sandbox must answer
-what was sent. The patches wrap moto's response handlers at class level; they reach a
+``CreateEndpointConfig`` drops ``ShadowProductionVariants``. moto implements no monitoring
+schedules at all: ``ListMonitoringSchedules`` answers HTTP 500, which the detective audit would
+retry and record as an error; since none can be created, the truthful answer is an empty list.
+safeai checks a transform job's or an endpoint's model through ``DescribeModel``, so the sandbox
+must answer what was sent. The patches wrap moto's response handlers at class level; they reach a
 ``ThreadedMotoServer`` running in this process and ``mock_aws`` alike.
 """
 
@@ -65,6 +67,14 @@ def apply() -> None:
     SageMakerModelBackend.describe_endpoint_config = (  # type: ignore[method-assign]
         describe_endpoint_config_with_shadows
     )
+
+    def list_monitoring_schedules(self: Any) -> Any:
+        from moto.core.responses import ActionResult
+
+        return ActionResult({"MonitoringScheduleSummaries": []})
+
+    if not hasattr(SageMakerResponse, "list_monitoring_schedules"):
+        SageMakerResponse.list_monitoring_schedules = list_monitoring_schedules  # type: ignore[attr-defined]
     SageMakerResponse.create_model = create_model_keeping_isolation  # type: ignore[method-assign]
     SageMakerResponse.create_processing_job = (  # type: ignore[method-assign]
         create_processing_job_keeping_resources

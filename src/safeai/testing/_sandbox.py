@@ -6,7 +6,11 @@ from __future__ import annotations
 import json
 import logging
 import os
+import ssl
+import tempfile
+import threading
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .._exceptions import SafeAIError
@@ -21,6 +25,40 @@ __all__ = ["Baseline", "Sandbox"]
 
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
+MACIE_RESULTS_BUCKET = "safeai-sandbox-macie-results"
+_MACIE_ROLE = (
+    f"arn:aws:iam::{ACCOUNT}:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie"
+)
+#: The account administers the key; Macie's service-linked role may read what the key protects
+#: (the KMS caveat of a PII scan: without this, Macie skips every object under the key) and
+#: Macie may encrypt the discovery results it writes.
+_KEY_POLICY = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {
+            "Sid": "AccountAdministers",
+            "Effect": "Allow",
+            "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"},
+            "Action": "kms:*",
+            "Resource": "*",
+        },
+        {
+            "Sid": "MacieReadsData",
+            "Effect": "Allow",
+            "Principal": {"AWS": _MACIE_ROLE},
+            "Action": ["kms:Decrypt"],
+            "Resource": "*",
+        },
+        {
+            "Sid": "MacieWritesResults",
+            "Effect": "Allow",
+            "Principal": {"Service": "macie.amazonaws.com"},
+            "Action": ["kms:GenerateDataKey", "kms:Encrypt"],
+            "Resource": "*",
+            "Condition": {"StringEquals": {"aws:SourceAccount": ACCOUNT}},
+        },
+    ],
+}
 #: Interface endpoints a private SageMaker VPC needs (PrivateLink), by service suffix.
 INTERFACE_ENDPOINTS = DEFAULT_VPC_ENDPOINTS
 _ENVIRONMENT = {
@@ -61,12 +99,13 @@ class Baseline:
 
 
 class Sandbox:
-    """moto in server mode on 127.0.0.1, with safeai's secure baseline.
+    """moto in server mode on 127.0.0.1 over HTTPS, with safeai's secure baseline.
 
     While open, the process's AWS environment points every boto3 client at the sandbox
-    (``AWS_ENDPOINT_URL``, test credentials, ``us-east-1``), so code under test, SDKs included,
-    needs no changes. The previous environment is restored on close. moto keeps one emulated
-    account per process, so open one sandbox at a time: opening one empties the account.
+    (``AWS_ENDPOINT_URL``, ``AWS_CA_BUNDLE`` for its certificate, test credentials,
+    ``us-east-1``), so code under test, SDKs included, needs no changes. The previous
+    environment is restored on close. moto keeps one emulated account per process, so open one
+    sandbox at a time: opening one empties the account.
 
     >>> with Sandbox() as sandbox:
     ...     safeai.guard(sandbox.policy)
@@ -74,8 +113,12 @@ class Sandbox:
 
     def __init__(self) -> None:
         self.endpoint_url = ""
+        #: The certificate of the sandbox's TLS endpoint (also in ``AWS_CA_BUNDLE`` while open).
+        self.ca_bundle = ""
         self.baseline: Baseline | None = None
         self._server: Any = None
+        self._thread: threading.Thread | None = None
+        self._directory: tempfile.TemporaryDirectory[str] | None = None
         self._saved: dict[str, str | None] = {}
 
     @property
@@ -103,21 +146,43 @@ class Sandbox:
     def start(self) -> None:
         """Start the server, point the environment at it and provision the baseline."""
         try:
-            from moto.server import ThreadedMotoServer
+            from moto.moto_server.werkzeug_app import (
+                DomainDispatcherApplication,
+                MotoRequestHandler,
+                create_backend_app,
+            )
+            from werkzeug.serving import make_server
         except ImportError as error:
             raise SafeAIError(
                 "the sandbox needs moto's server mode: pip install 'safeai[sandbox]'"
             ) from error
-        from . import _moto_fixes
+        from . import _bucket_policies, _macie, _moto_fixes, _tls
 
         _moto_fixes.apply()
+        _bucket_policies.apply()
+        _macie.install()
         # The server's request log would drown the output of the code under test.
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
-        self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-        self._server.start()
-        host, port = self._server.get_host_and_port()
-        self.endpoint_url = f"http://{host}:{port}"
-        for name, value in {**_ENVIRONMENT, "AWS_ENDPOINT_URL": self.endpoint_url}.items():
+        self._directory = tempfile.TemporaryDirectory(prefix="safeai-sandbox-")
+        cert, key = _tls.write_certificate(Path(self._directory.name))
+        self.ca_bundle = str(cert)
+        self._server = make_server(
+            "127.0.0.1",
+            0,
+            DomainDispatcherApplication(create_backend_app),
+            threaded=True,
+            request_handler=MotoRequestHandler,
+            ssl_context=_tls.server_context(cert, key),
+        )
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+        self.endpoint_url = f"https://127.0.0.1:{self._server.server_port}"
+        environment = {
+            **_ENVIRONMENT,
+            "AWS_ENDPOINT_URL": self.endpoint_url,
+            "AWS_CA_BUNDLE": self.ca_bundle,
+        }
+        for name, value in environment.items():
             self._saved[name] = os.environ.get(name)
             os.environ[name] = value
         # moto keeps one account per process, shared by every server in it: start clean.
@@ -136,15 +201,23 @@ class Sandbox:
                 os.environ[name] = value
         self._saved.clear()
         if self._server is not None:
-            self._server.stop()
+            self._server.shutdown()
+            self._server.server_close()
             self._server = None
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
+        if self._directory is not None:
+            self._directory.cleanup()
+            self._directory = None
 
     def reset(self) -> None:
         """Empty the account (every service) and provision the baseline again."""
         import urllib.request
 
         request = urllib.request.Request(f"{self.endpoint_url}/moto-api/reset", method="POST")
-        with urllib.request.urlopen(request, timeout=10):
+        context = ssl.create_default_context(cafile=self.ca_bundle)
+        with urllib.request.urlopen(request, timeout=10, context=context):
             pass
         self.baseline = provision(self.boto_session())
 
@@ -158,7 +231,9 @@ class Sandbox:
 def provision(session: boto3.Session) -> Baseline:
     """Create the secure baseline in ``session``'s account."""
     kms = session.client("kms")
-    key = kms.create_key(Description="safeai sandbox: ML data and artifacts")["KeyMetadata"]
+    key = kms.create_key(
+        Description="safeai sandbox: ML data and artifacts", Policy=json.dumps(_KEY_POLICY)
+    )["KeyMetadata"]
     kms.enable_key_rotation(KeyId=key["KeyId"])
     alias = "alias/safeai-ml"
     kms.create_alias(AliasName=alias, TargetKeyId=key["KeyId"])
@@ -239,30 +314,24 @@ def provision(session: boto3.Session) -> Baseline:
         ),
     )
 
+    from ..s3 import secure_bucket
+
     s3 = session.client("s3")
-    s3.create_bucket(Bucket=bucket)
-    s3.put_bucket_encryption(
-        Bucket=bucket,
-        ServerSideEncryptionConfiguration={
-            "Rules": [
-                {
-                    "ApplyServerSideEncryptionByDefault": {
-                        "SSEAlgorithm": "aws:kms",
-                        "KMSMasterKeyID": key["Arn"],
-                    },
-                    "BucketKeyEnabled": True,
-                }
-            ]
-        },
-    )
-    s3.put_public_access_block(
-        Bucket=bucket,
-        PublicAccessBlockConfiguration={
-            "BlockPublicAcls": True,
-            "IgnorePublicAcls": True,
-            "BlockPublicPolicy": True,
-            "RestrictPublicBuckets": True,
-        },
+    data_policy = Policy(kms_key_id=key["Arn"], region=REGION)
+    secure_bucket(bucket, client=s3, policy=data_policy)
+    # Macie writes what it found, and what it could not read, to a results repository; without
+    # one a clean object cannot be told from a skipped one.
+    secure_bucket(MACIE_RESULTS_BUCKET, client=s3, policy=data_policy)
+    macie = session.client("macie2")
+    macie.enable_macie()
+    macie.put_classification_export_configuration(
+        configuration={
+            "s3Destination": {
+                "bucketName": MACIE_RESULTS_BUCKET,
+                "keyPrefix": "macie/",
+                "kmsKeyArn": key["Arn"],
+            }
+        }
     )
     rows = "\n".join(f"{i},{i % 7},{(i * 37) % 101}" for i in range(200))
     s3.put_object(

@@ -1,0 +1,202 @@
+"""The S3 data a request will have a job read: pure, from the (secured) request alone.
+
+Preflight checks these inputs before the request may leave: the posture of their buckets
+(``s3.posture``) and the personal data in their objects (``<resource>.pii``). Manifests are named
+here and read by preflight, which does the I/O.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal
+
+from . import _paths
+from .controls.pipelines import NESTED_STEP_LISTS, STEP_OPERATIONS
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+__all__ = ["INPUT_FAMILIES", "S3Input", "parse_s3_uri", "s3_inputs"]
+
+#: ``prefix``: every object under it. ``manifest``: a ManifestFile (a JSON list: a prefix, then
+#: keys below it). ``augmented_manifest``: JSON lines whose ``s3://`` values name objects; the
+#: manifest itself holds data (labels, text) and is read as an input too.
+InputKind = Literal["prefix", "manifest", "augmented_manifest", "unresolved"]
+
+
+@dataclass(frozen=True, slots=True)
+class S3Input:
+    """One S3 location a job reads. ``path`` is where the request names it; ``family`` is the
+    resource family of the request (``training``, ...), which names its ``.pii`` control. An
+    ``unresolved`` input is one whose location is known only when the pipeline runs."""
+
+    bucket: str
+    prefix: str
+    kind: InputKind
+    path: str
+    family: str
+
+    @property
+    def uri(self) -> str:
+        """The location as an ``s3://`` URI."""
+        return f"s3://{self.bucket}/{self.prefix}"
+
+
+_S3_DATA_SOURCE = ("DataSource.S3DataSource.S3Uri", "DataSource.S3DataSource.S3DataType")
+#: Per operation: the resource family and where its S3 inputs are, as (container path, URI
+#: member, data-type member or None) below the request.
+_WHERE: dict[str, tuple[str, tuple[tuple[str, str, str | None], ...]]] = {
+    "CreateTrainingJob": ("training", (("InputDataConfig[]", *_S3_DATA_SOURCE),)),
+    "CreateHyperParameterTuningJob": (
+        "tuning",
+        (
+            ("TrainingJobDefinition.InputDataConfig[]", *_S3_DATA_SOURCE),
+            ("TrainingJobDefinitions[].InputDataConfig[]", *_S3_DATA_SOURCE),
+        ),
+    ),
+    "CreateProcessingJob": (
+        "processing",
+        (("ProcessingInputs[]", "S3Input.S3Uri", "S3Input.S3DataType"),),
+    ),
+    "CreateTransformJob": ("transform", (("TransformInput", *_S3_DATA_SOURCE),)),
+    "CreateAutoMLJob": ("automl", (("InputDataConfig[]", "DataSource.S3DataSource.S3Uri", None),)),
+    "CreateAutoMLJobV2": (
+        "automl",
+        (("AutoMLJobInputDataConfig[]", "DataSource.S3DataSource.S3Uri", None),),
+    ),
+    "CreateLabelingJob": (
+        "labeling",
+        (("InputConfig", "DataSource.S3DataSource.ManifestS3Uri", None),),
+    ),
+}
+#: The resource families whose requests read S3 inputs (each has a ``<family>.pii`` control).
+INPUT_FAMILIES = ("training", "tuning", "processing", "transform", "automl", "labeling", "pipeline")
+_PIPELINES = frozenset({"CreatePipeline", "UpdatePipeline"})
+
+
+def parse_s3_uri(uri: str) -> tuple[str, str] | None:
+    """``(bucket, key prefix)`` of an ``s3://`` URI, or None when it is not one."""
+    if not uri.startswith("s3://"):
+        return None
+    bucket, _, prefix = uri.removeprefix("s3://").partition("/")
+    return (bucket, prefix) if bucket else None
+
+
+def s3_inputs(operation: str, params: Mapping[str, Any]) -> tuple[S3Input, ...]:
+    """Every S3 location a request will have a job read, pipeline steps included."""
+    if operation in _PIPELINES:
+        return tuple(_pipeline_inputs(params.get("PipelineDefinition")))
+    return tuple(_inputs(operation, params, prefix="", family=None, parameters={}))
+
+
+def _inputs(
+    operation: str,
+    params: Mapping[str, Any],
+    *,
+    prefix: str,
+    family: str | None,
+    parameters: Mapping[str, Any],
+) -> Iterator[S3Input]:
+    where = _WHERE.get(operation)
+    if where is None:
+        return
+    own_family, places = where
+    for container_path, uri_member, type_member in places:
+        for location, container in _paths.containers(dict(params), _paths.split(container_path)):
+            uri, _ = _paths.lookup(container, _paths.split(uri_member))
+            data_type = (
+                _paths.lookup(container, _paths.split(type_member))[0] if type_member else None
+            )
+            path = _paths.join(prefix, _paths.join(location, uri_member))
+            found = _input(uri, data_type, path, family or own_family, parameters)
+            if found is not None:
+                yield found
+
+
+def _input(
+    uri: object,
+    data_type: object,
+    path: str,
+    family: str,
+    parameters: Mapping[str, Any],
+) -> S3Input | None:
+    uri = _resolve(uri, parameters)
+    if uri is _paths.MISSING or uri is _STEP_OUTPUT:
+        # A step's output is written by a job of this pipeline, secured and fed by inputs that
+        # are checked here themselves.
+        return None
+    if not isinstance(uri, str):
+        # Known only at run time (a step's output, a parameter without a default).
+        return S3Input("", "", "unresolved", path, family)
+    location = parse_s3_uri(uri)
+    if location is None:
+        return None  # not S3 (a file system, a feature group): nothing for these checks
+    kind: InputKind = "prefix"
+    if data_type == "ManifestFile" or path.endswith("ManifestS3Uri"):
+        kind = "manifest" if data_type == "ManifestFile" else "augmented_manifest"
+    elif data_type == "AugmentedManifestFile":
+        kind = "augmented_manifest"
+    return S3Input(location[0], location[1], kind, path, family)
+
+
+_STEP_OUTPUT = object()
+
+
+def _resolve(value: object, parameters: Mapping[str, Any]) -> object:
+    """A pipeline value as far as the definition decides it: a parameter becomes its default,
+    a join of decided parts their join, a step's property ``_STEP_OUTPUT``; anything else (an
+    execution variable, a parameter without a default) stays an expression."""
+    if not isinstance(value, Mapping) or len(value) != 1:
+        return value
+    ((function, argument),) = value.items()
+    if function == "Get" and isinstance(argument, str):
+        if argument.startswith("Steps."):
+            return _STEP_OUTPUT
+        if argument.startswith("Parameters."):
+            return parameters.get(argument.removeprefix("Parameters."), value)
+    if function == "Std:Join" and isinstance(argument, Mapping):
+        parts = [_resolve(part, parameters) for part in argument.get("Values", [])]
+        separator = argument.get("On", "")
+        if isinstance(separator, str) and all(isinstance(p, str | int | float) for p in parts):
+            return separator.join(str(part) for part in parts)
+    return value
+
+
+def _pipeline_inputs(definition: object) -> Iterator[S3Input]:
+    if not isinstance(definition, str):
+        return
+    try:
+        parsed = json.loads(definition)
+    except json.JSONDecodeError:
+        return  # the engine refuses such a definition before preflight runs
+    if not isinstance(parsed, Mapping):
+        return
+    parameters = {
+        p["Name"]: p["DefaultValue"]
+        for p in parsed.get("Parameters", [])
+        if isinstance(p, Mapping) and "Name" in p and "DefaultValue" in p
+    }
+    yield from _steps(parsed.get("Steps", []), "PipelineDefinition:Steps", parameters)
+
+
+def _steps(steps: object, prefix: str, parameters: Mapping[str, Any]) -> Iterator[S3Input]:
+    for index, step in enumerate(steps if isinstance(steps, list) else []):
+        if not isinstance(step, Mapping):
+            continue
+        path = f"{prefix}[{step.get('Name', index)!s}]"
+        arguments = step.get("Arguments")
+        if not isinstance(arguments, Mapping):
+            continue
+        for branch in NESTED_STEP_LISTS.get(str(step.get("Type")), ()):
+            yield from _steps(arguments.get(branch), f"{path}.Arguments.{branch}", parameters)
+        operation = STEP_OPERATIONS.get(str(step.get("Type")))
+        if operation is not None:
+            yield from _inputs(
+                operation,
+                arguments,
+                prefix=f"{path}.Arguments",
+                family="pipeline",
+                parameters=parameters,
+            )

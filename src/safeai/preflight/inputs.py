@@ -1,0 +1,264 @@
+"""Preflight of the S3 data a job will read: the posture of each input bucket (``s3.posture``)
+and the personal data in its objects (``<family>.pii``).
+
+Bucket answers are cached like the other preflight checks; object verdicts by the fingerprint
+cache of :mod:`safeai.pii`, so a re-launch on unchanged data makes only the listing calls.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from .._engine import Decision, evaluate, is_tls_deny
+from .._exceptions import PreflightError
+from .._inputs import S3Input, parse_s3_uri, s3_inputs
+from .._waivers import active_waivers
+from ..controls.s3 import PUBLIC_ACCESS_SETTINGS
+from ._cache import CACHE, error_code, fail_closed, judged, scope, violation
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
+
+    from .._exceptions import SecurityViolation
+    from .._policy import Policy
+
+__all__ = ["InputFindings", "check_inputs", "clear_caches"]
+
+POSTURE = "s3.posture"
+_POSTURE_EXPECTED = (
+    "default encryption SSE-KMS under an allowed key, all four Block Public Access settings, "
+    "and a bucket policy denying plain-HTTP access"
+)
+#: Objects named in a finding; the rest are counted.
+_LISTED = 10
+#: A manifest larger than this is not read (its objects are unknown), to bound the cost.
+_MANIFEST_LIMIT = 16 * 1024 * 1024
+_NOT_CONFIGURED = frozenset(
+    {
+        "ServerSideEncryptionConfigurationNotFoundError",
+        "NoSuchPublicAccessBlockConfiguration",
+        "NoSuchBucketPolicy",
+    }
+)
+
+
+@dataclass
+class InputFindings:
+    """What the checks of a request's inputs found: violations to route by their control's
+    mode, violations that only warn (unclassifiable objects under ``pii_unknown="warn"``),
+    and a decision per check passed or waived."""
+
+    violations: list[SecurityViolation] = field(default_factory=list)
+    warnings: list[SecurityViolation] = field(default_factory=list)
+    decisions: list[Decision] = field(default_factory=list)
+
+
+def check_inputs(
+    clients: Callable[[str], Any], operation: str, params: Mapping[str, Any], policy: Policy
+) -> InputFindings:
+    """Check every S3 input of a (secured) request; raises :class:`safeai.PreflightError`
+    when AWS cannot answer (fail closed)."""
+    findings = InputFindings()
+    inputs = s3_inputs(operation, params)
+    if not inputs:
+        return findings
+    waivers = active_waivers(policy)
+    ttl = float(policy.preflight_ttl_seconds)
+    for bucket, path in sorted({(i.bucket, i.path) for i in inputs if i.bucket}):
+        if POSTURE in waivers:
+            findings.decisions.append(
+                Decision(POSTURE, path, "waived", value=bucket, reason=waivers[POSTURE])
+            )
+            continue
+        for result in _posture(clients("s3"), bucket, path, operation, policy, ttl):
+            if isinstance(result, Decision):
+                findings.decisions.append(result)
+            else:
+                findings.violations.append(result)
+    if policy.pii != "off":
+        for item in inputs:
+            _pii(clients, item, operation, policy, waivers, findings)
+    return findings
+
+
+# -- posture -----------------------------------------------------------------------------------
+
+
+def _posture(
+    s3: Any, bucket: str, path: str, operation: str, policy: Policy, ttl: float
+) -> list[Decision | SecurityViolation]:
+    answers = CACHE.get(("s3-posture", scope(s3), bucket), ttl, lambda: _read_posture(s3, bucket))
+    encryption, public_access, bucket_policy = answers
+    problems: list[str] = []
+    if encryption is None:
+        problems.append("no default encryption")
+    elif evaluate("PutBucketEncryption", {"ServerSideEncryptionConfiguration": encryption}, policy):
+        problems.append("default encryption is not SSE-KMS under an allowed key")
+    off = [s for s in PUBLIC_ACCESS_SETTINGS if not (public_access or {}).get(s)]
+    if off:
+        problems.append(f"Block Public Access off: {', '.join(off)}")
+    statements = (bucket_policy or {}).get("Statement", [])
+    statements = statements if isinstance(statements, list) else [statements]
+    if not any(isinstance(s, dict) and is_tls_deny(s) for s in statements):
+        problems.append("no bucket policy statement denying plain-HTTP access")
+    return judged(POSTURE, operation, path, f"s3://{bucket}", problems, _POSTURE_EXPECTED)
+
+
+def _read_posture(s3: Any, bucket: str) -> tuple[Any, Any, Any]:
+    permissions = (
+        f"s3:GetEncryptionConfiguration, s3:GetBucketPublicAccessBlock and s3:GetBucketPolicy "
+        f"on {bucket}"
+    )
+    with fail_closed(POSTURE, f"s3://{bucket}", "the posture", permissions):
+        encryption = _answer(s3.get_bucket_encryption, bucket, "ServerSideEncryptionConfiguration")
+        public_access = _answer(
+            s3.get_public_access_block, bucket, "PublicAccessBlockConfiguration"
+        )
+        raw_policy = _answer(s3.get_bucket_policy, bucket, "Policy")
+    return encryption, public_access, json.loads(raw_policy) if raw_policy else None
+
+
+def _answer(call: Callable[..., Any], bucket: str, member: str) -> Any:
+    """The member of S3's answer, or None where S3 answers "not configured"."""
+    from botocore.exceptions import ClientError
+
+    try:
+        return call(Bucket=bucket).get(member)
+    except ClientError as error:
+        if error_code(error) in _NOT_CONFIGURED:
+            return None
+        raise
+
+
+# -- personal data -----------------------------------------------------------------------------
+
+
+def clear_caches() -> None:
+    """Forget the verdicts kept in this process (a disk cache's file stays)."""
+    from ..pii._scan import clear_caches as clear_verdicts
+
+    clear_verdicts()
+
+
+def _pii(
+    clients: Callable[[str], Any],
+    item: S3Input,
+    operation: str,
+    policy: Policy,
+    waivers: Mapping[str, str],
+    findings: InputFindings,
+) -> None:
+    from ..pii._fingerprint import CONTROL, scan_targets
+    from ..pii._scan import offending, scanner_for, unclassified, verdict_cache
+
+    slug = f"{item.family}.pii"
+    if slug in waivers:
+        findings.decisions.append(
+            Decision(slug, item.path, "waived", value=item.uri, reason=waivers[slug])
+        )
+        return
+    if item.kind == "unresolved":
+        unknown = [
+            "the location is known only when the pipeline runs (a parameter without a "
+            "default, or an execution variable)"
+        ]
+        _unknown(slug, operation, item, unknown, policy, findings)
+        return
+    targets, unreadable = _targets(clients("s3"), item)
+    try:
+        verdicts = scan_targets(
+            targets, scanner_for(policy), clients, cache=verdict_cache(policy.pii_cache_dir)
+        )
+    except PreflightError as error:
+        # The scanners name no request; this input's control is the one to waive or mode.
+        message = (
+            str(error)
+            .removeprefix(f"{error.control}: ")
+            .replace(f"waive {CONTROL}", f"waive {slug}")
+        )
+        raise PreflightError(message, control=slug, resource=error.resource) from error
+    found = offending(verdicts, policy.pii_allowed_types)
+    if found:
+        listed = [
+            f"s3://{v.object.bucket}/{v.object.key} ("
+            + ", ".join(f"{d.identifier} x{d.count}" for d in detections)
+            + ")"
+            for v, detections in found
+        ]
+        allowed = ", ".join(sorted(policy.pii_allowed_types)) or "none"
+        findings.violations.append(
+            violation(
+                slug,
+                operation,
+                item.path,
+                f"{len(found)} object(s) under {item.uri} hold personal data: " + _listing(listed),
+                f"no identifier types beyond Policy.pii_allowed_types ({allowed})",
+            )
+        )
+    unknown = unreadable + [
+        f"s3://{v.object.bucket}/{v.object.key} ({v.reason or 'not classified'})"
+        for v in unclassified(verdicts)
+    ]
+    if unknown:
+        _unknown(slug, operation, item, unknown, policy, findings)
+    if not found and not unknown:
+        findings.decisions.append(
+            Decision(slug, item.path, "compliant", value=f"{item.uri} ({len(verdicts)} objects)")
+        )
+
+
+def _unknown(
+    slug: str,
+    operation: str,
+    item: S3Input,
+    unknown: list[str],
+    policy: Policy,
+    findings: InputFindings,
+) -> None:
+    found = violation(
+        slug,
+        operation,
+        item.path,
+        f"{len(unknown)} object(s) under {item.uri or item.path} could not be classified: "
+        + _listing(unknown),
+        "objects the scanner can classify: an unclassified object is never clean "
+        f'(Policy.pii_unknown = "{policy.pii_unknown}")',
+    )
+    (findings.warnings if policy.pii_unknown == "warn" else findings.violations).append(found)
+
+
+def _listing(entries: list[str]) -> str:
+    shown = "; ".join(entries[:_LISTED])
+    more = len(entries) - _LISTED
+    return f"{shown}; and {more} more" if more > 0 else shown
+
+
+def _targets(s3: Any, item: S3Input) -> tuple[list[tuple[str, str]], list[str]]:
+    """The (bucket, prefix) pairs to scan for an input, reading a manifest where it names the
+    objects, and what could not be read."""
+    if item.kind == "prefix":
+        return [(item.bucket, item.prefix)], []
+    with fail_closed(f"{item.family}.pii", item.uri, "the manifest", f"s3:GetObject on {item.uri}"):
+        head = s3.head_object(Bucket=item.bucket, Key=item.prefix)
+        if head["ContentLength"] > _MANIFEST_LIMIT:
+            return [], [f"{item.uri} (a manifest over {_MANIFEST_LIMIT // 2**20} MiB)"]
+        body = s3.get_object(Bucket=item.bucket, Key=item.prefix)["Body"].read()
+    targets: list[tuple[str, str]] = []
+    if item.kind == "manifest":
+        entries = json.loads(body)
+        base = entries[0].get("prefix", "") if entries and isinstance(entries[0], dict) else ""
+        located = parse_s3_uri(base)
+        if located is None:
+            return [], [f"{item.uri} (a manifest without an s3:// prefix)"]
+        targets = [(located[0], located[1] + str(key)) for key in entries[1:]]
+    else:
+        targets.append((item.bucket, item.prefix))  # the labels and text it holds
+        for line in body.decode("utf-8", "replace").splitlines():
+            record = json.loads(line) if line.strip() else {}
+            for value in record.values() if isinstance(record, dict) else []:
+                located = parse_s3_uri(value) if isinstance(value, str) else None
+                if located is not None:
+                    targets.append(located)
+    return list(dict.fromkeys(targets)), []
