@@ -1,0 +1,633 @@
+"""The detective audit: what already exists in an account, checked against the catalogue the
+guard enforces.
+
+For each region it lists the SageMaker resources of every kind the catalogue covers (boto3
+paginators, 100 a page), describes each one on a small thread pool, and evaluates the
+``Describe*`` answer with :func:`safeai._engine.evaluate` under the operation that creates that
+kind of resource: a ``Describe*`` answer has the shape of the ``Create*`` request, so a finding
+here and a refusal by the guard come from the same catalogue entry and always agree. An
+endpoint is checked as the guard checks ``CreateEndpoint``: through the endpoint configuration
+and the models it names (:mod:`safeai._references`).
+
+Every request is a read (``List*``, ``Describe*``), which no control guards. Throttling is left
+to botocore's adaptive retry mode. An error is reported with the region, the resource type and
+the resource, and never hides the rest: the audit goes on, and the report's exit code says
+that it could not look everywhere (fail closed: an audit that could not look is not clean).
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Collection, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal
+
+from ._audit import redact
+from ._engine import evaluate
+from ._exceptions import PreflightError, SafeAIError
+from ._paths import MISSING
+from ._references import check_references
+from .controls import Anchors, by_slug
+
+if TYPE_CHECKING:
+    from ._exceptions import SecurityViolation
+    from ._policy import Policy
+
+__all__ = [
+    "RESOURCE_TYPES",
+    "AuditError",
+    "AuditReport",
+    "AuditedResource",
+    "Finding",
+    "ResourceType",
+    "audit",
+]
+
+#: Workers per region: SageMaker's Describe* rate limits are per account and region, and eight
+#: concurrent readers stay well inside them while hiding most of the round-trip latency.
+DEFAULT_WORKERS = 8
+#: The largest page every SageMaker List* call accepts (the default page is 10).
+_PAGE_SIZE = 100
+#: Regions read at the same time (each with its own workers): rate limits are per region, but
+#: threads are not free.
+_REGIONS_AT_ONCE = 4
+
+
+@dataclass(frozen=True, slots=True)
+class ResourceType:
+    """One kind of resource the audit lists, describes and checks.
+
+    ``name`` is the resource type as it appears in the ARN. ``list_operation`` pages through
+    ``list_key`` entries that carry the resource's name (``name_key``) and ARN (``arn_key``);
+    ``describe_operation`` takes the name as ``describe_parameter``. The answer is checked as a
+    ``create_operation`` request, after ``renames`` (Describe member -> Create member) where the
+    two shapes spell a member differently. ``references``: checked as the guard checks a
+    request that names other resources (an endpoint, through its configuration and models).
+    """
+
+    name: str
+    create_operation: str
+    list_operation: str
+    list_key: str
+    name_key: str
+    arn_key: str
+    describe_operation: str
+    describe_parameter: str
+    renames: tuple[tuple[str, str], ...] = ()
+    references: bool = False
+    service: str = "sagemaker"
+
+
+def _named(
+    name: str,
+    noun: str,
+    list_key: str,
+    *,
+    renames: tuple[tuple[str, str], ...] = (),
+    references: bool = False,
+) -> ResourceType:
+    """The usual spelling: ``List<Noun>s`` pages ``list_key`` entries holding ``<Noun>Name`` and
+    ``<Noun>Arn``, ``Describe<Noun>`` takes ``<Noun>Name``, and ``Create<Noun>`` made it."""
+    return ResourceType(
+        name,
+        f"Create{noun}",
+        f"List{noun}s",
+        list_key,
+        f"{noun}Name",
+        f"{noun}Arn",
+        f"Describe{noun}",
+        f"{noun}Name",
+        renames=renames,
+        references=references,
+    )
+
+
+def _job_definition(kind: str, prefix: str) -> ResourceType:
+    return ResourceType(
+        name=f"{kind}-job-definition",
+        create_operation=f"Create{prefix}JobDefinition",
+        list_operation=f"List{prefix}JobDefinitions",
+        list_key="JobDefinitionSummaries",
+        name_key="MonitoringJobDefinitionName",
+        arn_key="MonitoringJobDefinitionArn",
+        describe_operation=f"Describe{prefix}JobDefinition",
+        describe_parameter="JobDefinitionName",
+    )
+
+
+#: What the audit lists and describes, in report order. The S3 buckets these resources name are
+#: audited after them (``BUCKETS``), through their S3 settings.
+RESOURCE_TYPES: tuple[ResourceType, ...] = (
+    _named("training-job", "TrainingJob", "TrainingJobSummaries"),
+    _named("processing-job", "ProcessingJob", "ProcessingJobSummaries"),
+    # The model a transform job ran is audited as a model (it may be long gone by now).
+    _named("transform-job", "TransformJob", "TransformJobSummaries"),
+    _named(
+        "hyper-parameter-tuning-job",
+        "HyperParameterTuningJob",
+        "HyperParameterTuningJobSummaries",
+    ),
+    _named("model", "Model", "Models"),
+    _named("endpoint-config", "EndpointConfig", "EndpointConfigs"),
+    _named("endpoint", "Endpoint", "Endpoints", references=True),
+    _named(
+        "notebook-instance",
+        "NotebookInstance",
+        "NotebookInstances",
+        renames=(("SecurityGroups", "SecurityGroupIds"),),
+    ),
+    _named("monitoring-schedule", "MonitoringSchedule", "MonitoringScheduleSummaries"),
+    _job_definition("data-quality", "DataQuality"),
+    _job_definition("model-quality", "ModelQuality"),
+    _job_definition("model-bias", "ModelBias"),
+    _job_definition("model-explainability", "ModelExplainability"),
+    _named("pipeline", "Pipeline", "PipelineSummaries"),
+)
+
+
+#: The resource type of the S3 buckets the audited resources name (read, not listed).
+BUCKETS = "s3-bucket"
+#: A bucket's settings as the guard sees them: (Get operation, answer member, the Put request
+#: the catalogue checks and the member it goes into, what "not configured" stands for there).
+_BUCKET_SETTINGS: tuple[tuple[str, str, str, str, object], ...] = (
+    (
+        "GetBucketEncryption",
+        "ServerSideEncryptionConfiguration",
+        "PutBucketEncryption",
+        "ServerSideEncryptionConfiguration",
+        {"Rules": []},
+    ),
+    (
+        "GetPublicAccessBlock",
+        "PublicAccessBlockConfiguration",
+        "PutPublicAccessBlock",
+        "PublicAccessBlockConfiguration",
+        {},
+    ),
+    (
+        "GetBucketOwnershipControls",
+        "OwnershipControls",
+        "PutBucketOwnershipControls",
+        "OwnershipControls",
+        {"Rules": [{"ObjectOwnership": "(not set: ACLs enabled)"}]},
+    ),
+    ("GetBucketPolicy", "Policy", "PutBucketPolicy", "Policy", '{"Statement": []}'),
+    (
+        "GetBucketVersioning",
+        "Status",
+        "PutBucketVersioning",
+        "VersioningConfiguration",
+        "(never enabled)",
+    ),
+)
+_NOT_CONFIGURED = frozenset(
+    {
+        "ServerSideEncryptionConfigurationNotFoundError",
+        "NoSuchPublicAccessBlockConfiguration",
+        "OwnershipControlsNotFoundError",
+        "NoSuchBucketPolicy",
+    }
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One control an existing resource does not meet.
+
+    ``path`` is the field in the ``Describe*`` answer (for an endpoint, the configuration or
+    model it names, as ``EndpointConfigName='c' -> KmsKeyId``); ``found`` is its value, redacted
+    where the field is free-form (None: the field is absent); ``expected`` and ``remedy`` are the
+    control's, and ``anchors`` its Security Hub, Prowler and Checkov counterparts.
+    """
+
+    control: str
+    title: str
+    resource_type: str
+    resource_arn: str
+    region: str
+    path: str
+    found: object
+    expected: str
+    remedy: str
+    anchors: Anchors
+
+
+@dataclass(frozen=True, slots=True)
+class AuditedResource:
+    """A resource that was described and evaluated."""
+
+    resource_type: str
+    arn: str
+    region: str
+
+
+@dataclass(frozen=True, slots=True)
+class AuditError:
+    """A read that failed: a whole resource type (``resource`` is None: the list call failed)
+    or one resource. Any error makes the report's exit code 2."""
+
+    region: str
+    resource_type: str
+    operation: str
+    resource: str | None
+    code: str
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class AuditReport:
+    """What :func:`audit` found, with what it looked at and what it could not read.
+
+    ``exit_code`` is 0 when every listed resource was evaluated and none has a finding, 1 when
+    there are findings, and 2 when any read failed (whatever was found besides).
+    """
+
+    findings: tuple[Finding, ...]
+    resources: tuple[AuditedResource, ...]
+    errors: tuple[AuditError, ...]
+    api_calls: int
+    duration_seconds: float
+    regions: tuple[str, ...]
+    resource_types: tuple[str, ...]
+
+    @property
+    def resource_counts(self) -> dict[str, int]:
+        """Resources evaluated per type, every audited type included (in report order)."""
+        counts = Counter(resource.resource_type for resource in self.resources)
+        return {name: counts[name] for name in self.resource_types}
+
+    @property
+    def exit_code(self) -> Literal[0, 1, 2]:
+        """0 clean, 1 findings, 2 errors (an audit that could not look is not clean)."""
+        if self.errors:
+            return 2
+        return 1 if self.findings else 0
+
+    @property
+    def summary(self) -> str:
+        """One line: findings, resources, regions, errors, API calls and time."""
+        from ._report_formats import summary
+
+        return summary(self)
+
+    def to_json(self) -> str:
+        """The report as a JSON document."""
+        from ._report_formats import to_json
+
+        return to_json(self)
+
+    def to_sarif(self) -> str:
+        """The report as a SARIF 2.1.0 log that GitHub code scanning accepts."""
+        from ._report_formats import to_sarif
+
+        return to_sarif(self)
+
+    def to_html(self) -> str:
+        """The report as a self-contained HTML page."""
+        from ._report_formats import to_html
+
+        return to_html(self)
+
+    def to_table(self) -> str:
+        """The report as plain text with aligned columns."""
+        from ._report_formats import to_table
+
+        return to_table(self)
+
+
+def audit(
+    session: Any,
+    policy: Policy,
+    *,
+    regions: Sequence[str] | None = None,
+    resource_types: Collection[str] | None = None,
+    max_workers: int = DEFAULT_WORKERS,
+    progress: Callable[[int, int], None] | None = None,
+    buckets: bool = True,
+) -> AuditReport:
+    """Audit the existing SageMaker resources of ``session``'s account against ``policy``, and
+    the S3 buckets they name.
+
+    ``session`` is a ``boto3.Session`` or a :class:`safeai.SecureSession`. ``regions`` (one
+    name or several) defaults to the session's region, then the policy's; ``resource_types``
+    (names of :data:`RESOURCE_TYPES`) to all of them. With ``buckets``, every S3 bucket an
+    audited resource names (its inputs, outputs, model data) is checked with the S3 controls:
+    default encryption, Block Public Access, ownership, bucket policy, versioning. Each region
+    is read by ``max_workers`` threads. ``progress(done, total)`` is called, one call at a
+    time, as resources are evaluated.
+
+    >>> report = safeai.audit(boto3.Session(), policy, regions=["eu-west-1"])
+    >>> report.exit_code, len(report.findings)
+    """
+    chosen = _chosen_types(resource_types)
+    wanted = (regions,) if isinstance(regions, str) else tuple(regions or ())
+    if not wanted:
+        default = getattr(session, "region_name", None) or policy.effective_region
+        if not default:
+            raise SafeAIError("no region to audit: pass regions=[...] or set the session's region")
+        wanted = (default,)
+    if max_workers < 1:
+        raise SafeAIError(f"max_workers must be at least 1, found {max_workers}")
+    tally = _Tally(progress)
+    started = time.monotonic()
+    # boto3 sessions are not thread-safe: every client is made here, before any thread starts.
+    services = dict.fromkeys([*(kind.service for kind in chosen), *(("s3",) if buckets else ())])
+    region_clients = [
+        (region, _clients(session, region, services, max_workers, tally)) for region in wanted
+    ]
+    with ThreadPoolExecutor(max_workers=min(len(region_clients), _REGIONS_AT_ONCE)) as regions_pool:
+        parts = list(
+            regions_pool.map(
+                lambda pair: _Region(pair[0], pair[1], policy, tally).run(
+                    chosen, max_workers, buckets=buckets
+                ),
+                region_clients,
+            )
+        )
+    names = [kind.name for kind in chosen] + ([BUCKETS] if buckets else [])
+    order = {name: index for index, name in enumerate(names)}
+    findings = [finding for part in parts for finding in part.findings]
+    findings.sort(
+        key=lambda f: (f.region, order[f.resource_type], f.resource_arn, f.path, f.control)
+    )
+    resources = [resource for part in parts for resource in part.resources]
+    resources.sort(key=lambda r: (r.region, order[r.resource_type], r.arn))
+    errors = [error for part in parts for error in part.errors]
+    errors.sort(key=lambda e: (e.region, order[e.resource_type], e.resource or "", e.operation))
+    return AuditReport(
+        findings=tuple(findings),
+        resources=tuple(resources),
+        errors=tuple(errors),
+        api_calls=tally.calls,
+        duration_seconds=time.monotonic() - started,
+        regions=wanted,
+        resource_types=tuple(names),
+    )
+
+
+def _chosen_types(names: Collection[str] | None) -> tuple[ResourceType, ...]:
+    if names is None:
+        return RESOURCE_TYPES
+    if isinstance(names, str):
+        names = (names,)
+    known = {kind.name for kind in RESOURCE_TYPES}
+    unknown = sorted(set(names) - known)
+    if unknown:
+        raise SafeAIError(
+            f"unknown resource type(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}"
+        )
+    return tuple(kind for kind in RESOURCE_TYPES if kind.name in names)
+
+
+class _Tally:
+    """Counts the requests sent and the resources evaluated, and reports progress."""
+
+    def __init__(self, progress: Callable[[int, int], None] | None) -> None:
+        self._progress = progress
+        self._lock = threading.Lock()
+        self.calls = 0
+        self.done = 0
+        self.total = 0
+
+    def request_sent(self, **_: Any) -> None:
+        """A ``before-send`` handler: one HTTP request, retries included."""
+        with self._lock:
+            self.calls += 1
+
+    def listed(self, count: int) -> None:
+        with self._lock:
+            self.total += count
+            self._report()
+
+    def evaluated(self) -> None:
+        with self._lock:
+            self.done += 1
+            self._report()
+
+    def _report(self) -> None:
+        if self._progress is not None:
+            self._progress(self.done, self.total)
+
+
+def _clients(
+    session: Any, region: str, services: Collection[str], workers: int, tally: _Tally
+) -> dict[str, Any]:
+    from botocore.config import Config
+
+    config = Config(
+        # Adaptive mode adds client-side rate limiting to the standard retries, so a burst of
+        # describes backs off as a whole when SageMaker starts throttling.
+        retries={"mode": "adaptive", "max_attempts": 10},
+        max_pool_connections=workers,
+        user_agent_extra="safeai-audit",
+    )
+    clients: dict[str, Any] = {}
+    for service in services:
+        client = session.client(service, region_name=region, config=config)
+        client.meta.events.register("before-send", tally.request_sent)
+        clients[service] = client
+    return clients
+
+
+@dataclass(frozen=True, slots=True)
+class _Listed:
+    kind: ResourceType
+    name: str
+    arn: str
+
+
+class _Region:
+    """The audit of one region: list every type, then describe and evaluate every resource."""
+
+    def __init__(
+        self, region: str, clients: Mapping[str, Any], policy: Policy, tally: _Tally
+    ) -> None:
+        self.region = region
+        self.clients = clients
+        self.policy = policy
+        self.tally = tally
+        self.findings: list[Finding] = []
+        self.resources: list[AuditedResource] = []
+        self.errors: list[AuditError] = []
+        #: The S3 buckets the audited resources name.
+        self.buckets: set[str] = set()
+        self._lock = threading.Lock()
+
+    def run(self, kinds: Sequence[ResourceType], workers: int, *, buckets: bool) -> _Region:
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            listed = [item for items in pool.map(self._list, kinds) for item in items]
+            self.tally.listed(len(listed))
+            for done in as_completed([pool.submit(self._evaluate, item) for item in listed]):
+                done.result()  # a bug, not an AWS error, would surface here
+                self.tally.evaluated()
+            named = sorted(self.buckets) if buckets else []
+            self.tally.listed(len(named))
+            for done in as_completed([pool.submit(self._bucket, name) for name in named]):
+                done.result()
+                self.tally.evaluated()
+        return self
+
+    def _bucket(self, name: str) -> None:
+        """Check one bucket's settings as the guard checks the requests that set them."""
+        from botocore import xform_name
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        s3 = self.clients["s3"]
+        arn = f"arn:aws:s3:::{name}"
+        violations: list[SecurityViolation] = []
+        for get, member, put, put_member, absent in _BUCKET_SETTINGS:
+            try:
+                value = getattr(s3, xform_name(get))(Bucket=name).get(member, absent)
+            except ClientError as error:
+                if _error_code(error) not in _NOT_CONFIGURED:
+                    self._bucket_error(get, arn, error)
+                    return
+                value = absent
+            except BotoCoreError as error:
+                self._bucket_error(get, arn, error)
+                return
+            request = {"Status": value} if put == "PutBucketVersioning" else value
+            violations += evaluate(put, {"Bucket": name, put_member: request}, self.policy)
+        findings = [self._finding_of(BUCKETS, arn, violation) for violation in violations]
+        with self._lock:
+            self.resources.append(AuditedResource(BUCKETS, arn, self.region))
+            self.findings += findings
+
+    def _bucket_error(self, operation: str, arn: str, error: Exception) -> None:
+        with self._lock:
+            self.errors.append(
+                AuditError(self.region, BUCKETS, operation, arn, _error_code(error), str(error))
+            )
+
+    def _list(self, kind: ResourceType) -> list[_Listed]:
+        from botocore import xform_name
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        paginator = self.clients[kind.service].get_paginator(xform_name(kind.list_operation))
+        found: list[_Listed] = []
+        try:
+            for page in paginator.paginate(PaginationConfig={"PageSize": _PAGE_SIZE}):
+                found += [
+                    _Listed(kind, entry[kind.name_key], entry[kind.arn_key])
+                    for entry in page.get(kind.list_key, [])
+                ]
+        except (BotoCoreError, ClientError) as error:
+            # What the pages before the failure listed is not audited either: the type as a
+            # whole could not be read, and the report says so.
+            self._failed(kind, kind.list_operation, None, error)
+            return []
+        return found
+
+    def _evaluate(self, item: _Listed) -> None:
+        from botocore import xform_name
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        kind = item.kind
+        client = self.clients[kind.service]
+        describe = getattr(client, xform_name(kind.describe_operation))
+        try:
+            document = dict(describe(**{kind.describe_parameter: item.name}))
+            violations = self._check(kind, client, document)
+        except (BotoCoreError, ClientError) as error:
+            self._failed(kind, kind.describe_operation, item.arn, error)
+            return
+        except PreflightError as error:  # a configuration or model it names cannot be read
+            cause = error.__cause__ if isinstance(error.__cause__, Exception) else error
+            self._error(
+                kind,
+                getattr(cause, "operation_name", kind.describe_operation),
+                item.arn,
+                _error_code(cause),
+                f"{error.resource!r}, which it names, cannot be read: {cause}",
+            )
+            return
+        findings = [self._finding(kind, item.arn, violation) for violation in violations]
+        named = set(_buckets_named(document))
+        with self._lock:
+            self.resources.append(AuditedResource(kind.name, item.arn, self.region))
+            self.findings += findings
+            self.buckets |= named
+
+    def _check(
+        self, kind: ResourceType, client: Any, document: dict[str, Any]
+    ) -> list[SecurityViolation]:
+        document.pop("ResponseMetadata", None)
+        for described, created in kind.renames:
+            if described in document:
+                document[created] = document.pop(described)
+        if kind.references:
+            return check_references(client, kind.create_operation, document, self.policy)
+        return evaluate(kind.create_operation, document, self.policy)
+
+    def _finding(self, kind: ResourceType, arn: str, violation: SecurityViolation) -> Finding:
+        return self._finding_of(kind.name, arn, violation)
+
+    def _finding_of(self, resource_type: str, arn: str, violation: SecurityViolation) -> Finding:
+        control = by_slug(violation.control)
+        return Finding(
+            control=violation.control,
+            title=control.title if control is not None else violation.control,
+            resource_type=resource_type,
+            resource_arn=arn,
+            region=self.region,
+            path=violation.path,
+            found=_shown(violation.path, violation.found),
+            expected=str(violation.expected),
+            remedy=violation.remedy,
+            anchors=control.anchors if control is not None else Anchors(),
+        )
+
+    def _failed(
+        self, kind: ResourceType, operation: str, resource: str | None, error: Exception
+    ) -> None:
+        self._error(kind, operation, resource, _error_code(error), str(error))
+
+    def _error(
+        self, kind: ResourceType, operation: str, resource: str | None, code: str, message: str
+    ) -> None:
+        with self._lock:
+            self.errors.append(
+                AuditError(self.region, kind.name, operation, resource, code, message)
+            )
+
+
+def _buckets_named(document: object) -> list[str]:
+    """The buckets of every ``s3://`` URI in a ``Describe*`` answer (a pipeline's definition, a
+    JSON string, included)."""
+    if isinstance(document, Mapping):
+        return [name for value in document.values() for name in _buckets_named(value)]
+    if isinstance(document, list):
+        return [name for value in document for name in _buckets_named(value)]
+    if isinstance(document, str):
+        return [
+            uri.split("/", 1)[0]
+            for uri in _S3_URI.findall(document)
+            if uri and not uri.startswith("{")
+        ]
+    return []
+
+
+_S3_URI = re.compile(r"s3://([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])")
+
+
+def _error_code(error: Exception) -> str:
+    """The AWS error code of a ``ClientError``; the exception's class name otherwise."""
+    response = getattr(error, "response", None)
+    if isinstance(response, Mapping):
+        code = response.get("Error", {}).get("Code")
+        if code:
+            return str(code)
+    return type(error).__name__
+
+
+def _shown(path: str, found: object) -> object:
+    """``found`` as a report may show it: None for an absent field, free-form values redacted
+    by the name of the field that holds them (the last member of ``path``)."""
+    if found is MISSING:
+        return None
+    member = path.rsplit(" -> ", 1)[-1].rsplit(".", 1)[-1].split("[", 1)[0]
+    return redact({member: found})[member]
