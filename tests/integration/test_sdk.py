@@ -1,58 +1,49 @@
-"""The SageMaker Python SDK, v2 and v3, under safeai's process-wide guard.
+"""The SageMaker Python SDK, v2 and v3, under safeai: training.
 
-`nox -s sdk` runs this file once in a venv with the newest v2 and once with the newest v3. The
-user code creates no session of its own: the SDK builds its sessions and clients (and v3 caches
-them), and the guard must reach all of them. Assertions are on the request that was sent.
+`nox -s sdk` runs tests/integration once in a venv with the newest v2 and once with the newest
+v3. Each test runs through both doors (the ``door`` fixture): an explicit
+``SecureSession(policy).sagemaker_session()``, and the process-wide guard with no session of the
+user's own (the SDK builds its sessions and clients, and v3 caches them; the guard must reach all
+of them). Assertions are on the request that was sent. The other recipes (processing, transform,
+hosting, tuning, pipelines) are in test_sdk_v2_recipes.py and test_sdk_v3_recipes.py.
 """
 
 from __future__ import annotations
 
-from importlib.metadata import version
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
 import safeai
+from tests.integration.conftest import DATA, IMAGE, expect_sent_secured, v2_only, v3_only
 
 if TYPE_CHECKING:
     from safeai.testing import RequestRecorder, Sandbox
+    from tests.integration.conftest import Audit, Door
 
 pytestmark = pytest.mark.sdk
 pytest.importorskip("sagemaker")
-MAJOR = int(version("sagemaker").split(".")[0])
-IMAGE = "683313688378.dkr.ecr.us-east-1.amazonaws.com/xgboost:1.7-1"
-
-v2_only = pytest.mark.skipif(MAJOR != 2, reason="SageMaker SDK v2 API")
-v3_only = pytest.mark.skipif(MAJOR != 3, reason="SageMaker SDK v3 API")
 
 
-def assert_secured(body: dict[str, Any], policy: safeai.Policy) -> None:
-    assert body["RoleArn"] == policy.execution_role_arn
-    assert body["EnableNetworkIsolation"] is True
-    assert body["EnableInterContainerTrafficEncryption"] is True
-    assert body["VpcConfig"]["Subnets"] == list(policy.subnets)
-    assert body["OutputDataConfig"]["KmsKeyId"] == policy.kms_key_id
-    assert body["ResourceConfig"]["VolumeKmsKeyId"] == policy.kms_key_id
-
-
-def _fit_v2_estimator(sandbox: Sandbox, policy: safeai.Policy, **options: Any) -> None:
-    """``Estimator(...).fit(...)`` as a user writes it; the caller decides how it is guarded."""
+def fit_v2_estimator(role: str, session: Any, **options: Any) -> None:
+    # --8<-- [start:v2-estimator]
     from sagemaker.estimator import Estimator
 
-    baseline = sandbox.baseline
-    assert baseline is not None
-    Estimator(
+    estimator = Estimator(
         image_uri=IMAGE,
-        role=policy.execution_role_arn,
+        role=role,
         instance_count=1,
         instance_type="ml.m5.xlarge",
-        output_path=f"s3://{baseline.bucket}/models/",
+        output_path=f"{DATA}/models/",
+        sagemaker_session=session,  # None under safeai.guard(): the SDK builds its own
         **options,
-    ).fit({"train": baseline.training_data_uri}, wait=False)
+    )
+    estimator.fit({"train": f"{DATA}/train/"}, wait=False)
+    # --8<-- [end:v2-estimator]
 
 
-def _train_v3(sandbox: Sandbox, policy: safeai.Policy, **options: Any) -> None:
-    """``ModelTrainer(...).train()`` as a user writes it; the caller decides how it is guarded."""
+def train_v3(role: str, session: Any, **options: Any) -> None:
+    # --8<-- [start:v3-model-trainer]
     from sagemaker.train import ModelTrainer
 
     try:
@@ -60,41 +51,21 @@ def _train_v3(sandbox: Sandbox, policy: safeai.Policy, **options: Any) -> None:
     except ImportError:  # releases before the configs moved into sagemaker-core
         from sagemaker.train.configs import Compute, OutputDataConfig
 
-    baseline = sandbox.baseline
-    assert baseline is not None
-    ModelTrainer(
+    trainer = ModelTrainer(
         training_image=IMAGE,
-        role=policy.execution_role_arn,
+        role=role,
         compute=Compute(instance_type="ml.m5.xlarge", instance_count=1),
-        output_data_config=OutputDataConfig(s3_output_path=f"s3://{baseline.bucket}/models/"),
+        output_data_config=OutputDataConfig(s3_output_path=f"{DATA}/models/"),
         base_job_name="trainer",
+        sagemaker_session=session,  # None under safeai.guard(): the SDK builds its own
         **options,
-    ).train(wait=False)
+    )
+    trainer.train(wait=False)
+    # --8<-- [end:v3-model-trainer]
 
 
-@v2_only
-def test_v2_estimator_fit_is_secured(
-    sandbox: Sandbox, policy: safeai.Policy, recorder: RequestRecorder
-) -> None:
-    with safeai.guarded(policy):
-        _fit_v2_estimator(sandbox, policy)
-    assert_secured(recorder.last("CreateTrainingJob").json(), policy)
-
-
-@v2_only
-def test_v2_estimator_asking_for_another_key_is_refused(
-    sandbox: Sandbox, policy: safeai.Policy, recorder: RequestRecorder
-) -> None:
-    with safeai.guarded(policy), pytest.raises(safeai.SecurityViolation) as refused:
-        _fit_v2_estimator(sandbox, policy, output_kms_key="alias/aws/s3")
-    assert refused.value.control == "training.output_kms"
-    assert recorder.sent("CreateTrainingJob") == []
-
-
-@v3_only
-def test_v3_core_training_job_create_without_session_is_secured(
-    sandbox: Sandbox, policy: safeai.Policy, recorder: RequestRecorder
-) -> None:
+def create_core_training_job(role: str, boto_session: Any, name: str) -> None:
+    # --8<-- [start:v3-core-training-job]
     from sagemaker.core.resources import TrainingJob
     from sagemaker.core.shapes import (
         AlgorithmSpecification,
@@ -103,22 +74,54 @@ def test_v3_core_training_job_create_without_session_is_secured(
         StoppingCondition,
     )
 
-    baseline = sandbox.baseline
-    assert baseline is not None
-    with safeai.guarded(policy):
-        TrainingJob.create(
-            training_job_name="core-job",
-            role_arn=policy.execution_role_arn,
-            algorithm_specification=AlgorithmSpecification(
-                training_image=IMAGE, training_input_mode="File"
-            ),
-            output_data_config=OutputDataConfig(s3_output_path=f"s3://{baseline.bucket}/models/"),
-            resource_config=ResourceConfig(
-                instance_type="ml.m5.xlarge", instance_count=1, volume_size_in_gb=30
-            ),
-            stopping_condition=StoppingCondition(max_runtime_in_seconds=3600),
-        )
-    assert_secured(recorder.last("CreateTrainingJob").json(), policy)
+    TrainingJob.create(
+        training_job_name=name,
+        role_arn=role,
+        algorithm_specification=AlgorithmSpecification(
+            training_image=IMAGE, training_input_mode="File"
+        ),
+        output_data_config=OutputDataConfig(s3_output_path=f"{DATA}/models/"),
+        resource_config=ResourceConfig(
+            instance_type="ml.m5.xlarge", instance_count=1, volume_size_in_gb=30
+        ),
+        stopping_condition=StoppingCondition(max_runtime_in_seconds=3600),
+        session=boto_session,  # None under safeai.guard(): sagemaker-core builds its own
+    )
+    # --8<-- [end:v3-core-training-job]
+
+
+@v2_only
+def test_v2_estimator_fit_is_secured(
+    door: Door, role: str, policy: safeai.Policy, recorder: RequestRecorder, audit: Audit
+) -> None:
+    fit_v2_estimator(role, door.session)
+    expect_sent_secured(recorder, audit, policy, "CreateTrainingJob")
+
+
+@v2_only
+def test_v2_estimator_asking_for_another_key_is_refused(
+    role: str, policy: safeai.Policy, recorder: RequestRecorder
+) -> None:
+    with safeai.guarded(policy), pytest.raises(safeai.SecurityViolation) as refused:
+        fit_v2_estimator(role, None, output_kms_key="alias/aws/s3")
+    assert refused.value.control == "training.output_kms"
+    assert recorder.sent("CreateTrainingJob") == []
+
+
+@v3_only
+def test_v3_model_trainer_train_is_secured(
+    door: Door, role: str, policy: safeai.Policy, recorder: RequestRecorder, audit: Audit
+) -> None:
+    train_v3(role, door.session)
+    expect_sent_secured(recorder, audit, policy, "CreateTrainingJob")
+
+
+@v3_only
+def test_v3_core_training_job_create_is_secured(
+    door: Door, role: str, policy: safeai.Policy, recorder: RequestRecorder, audit: Audit
+) -> None:
+    create_core_training_job(role, door.boto_session, f"core-{door.name}")
+    expect_sent_secured(recorder, audit, policy, "CreateTrainingJob")
 
 
 @v3_only
@@ -134,39 +137,3 @@ def test_v3_core_client_cached_before_the_guard_is_secured(
     body = recorder.last("CreateModel").json()
     assert body["EnableNetworkIsolation"] is True
     assert body["ExecutionRoleArn"] == policy.execution_role_arn
-
-
-@v3_only
-def test_v3_model_trainer_train_is_secured(
-    sandbox: Sandbox, policy: safeai.Policy, recorder: RequestRecorder
-) -> None:
-    with safeai.guarded(policy):
-        _train_v3(sandbox, policy)
-    assert_secured(recorder.last("CreateTrainingJob").json(), policy)
-
-
-def _telemetry_opted_out(session: Any) -> bool:
-    modules = session.sagemaker_config["SageMaker"]["PythonSDK"]["Modules"]
-    return modules["TelemetryOptOut"] is True
-
-
-@v2_only
-def test_v2_estimator_on_a_secure_session_is_secured_without_telemetry(
-    sandbox: Sandbox, policy: safeai.Policy, recorder: RequestRecorder
-) -> None:
-    with safeai.SecureSession(policy) as secure:
-        session = secure.sagemaker_session()
-        assert _telemetry_opted_out(session)
-        _fit_v2_estimator(sandbox, policy, sagemaker_session=session)
-    assert_secured(recorder.last("CreateTrainingJob").json(), policy)
-
-
-@v3_only
-def test_v3_model_trainer_on_a_secure_session_is_secured_without_telemetry(
-    sandbox: Sandbox, policy: safeai.Policy, recorder: RequestRecorder
-) -> None:
-    with safeai.SecureSession(policy) as secure:
-        session = secure.sagemaker_session()
-        assert _telemetry_opted_out(session)
-        _train_v3(sandbox, policy, sagemaker_session=session)
-    assert_secured(recorder.last("CreateTrainingJob").json(), policy)
