@@ -14,6 +14,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from ._detective import AuditReport, audit
     from ._engine import Decision, enforce
     from ._exceptions import (
         PolicyError,
@@ -29,6 +30,7 @@ if TYPE_CHECKING:
     from ._waivers import waive
 
 __all__ = [
+    "AuditReport",
     "Decision",
     "GuardHandle",
     "Policy",
@@ -38,6 +40,7 @@ __all__ = [
     "SecureSession",
     "SecurityViolation",
     "SecurityWarning",
+    "audit",
     "enforce",
     "guard",
     "guarded",
@@ -49,6 +52,8 @@ __all__ = [
 __version__ = "0.1.0"
 
 _HOMES = {
+    "AuditReport": "_detective",
+    "audit": "_detective",
     "Decision": "_engine",
     "enforce": "_engine",
     "PolicyError": "_exceptions",

@@ -34,6 +34,17 @@ def test_demo_secures_refuses_and_waives() -> None:
     assert "the baseline passes: kms.key, network.private_subnets" in out
     assert "refused: network.security_groups: VpcConfig.SecurityGroupIds -> sg-" in out
     assert "SecurityWarning: training.network_isolation: CreateTrainingJob sent in warn mode" in out
+    assert "x-amz-server-side-encryption: aws:kms" in out
+    assert 'ServerSideEncryption="AES256"): refused by s3.sse_kms' in out
+    assert "refused by s3.public_access" in out
+    assert re.search(r"clean/\s+launched\s+Macie jobs run: 1", out)
+    assert re.search(r"raw/\s+refused by training.pii\s+Macie jobs run: 1", out)
+    assert re.search(r"clean/\s+launched\s+Macie jobs run: 0", out)
+    assert "USA_SOCIAL_SECURITY_NUMBER x2" in out
+    assert "512-38-4471" not in out
+    assert re.search(r"step Train\s+\d+ fields filled in", out)
+    assert re.search(r"model\.network_isolation\s+arn:aws:sagemaker:\S+:model/legacy-model", out)
+    assert re.search(r"\d+ finding\(s\) on \d+ of \d+ resource\(s\) in us-east-1; 0 error", out)
     assert "\033[" not in out, "no colour codes when the output is not a terminal"
 
 

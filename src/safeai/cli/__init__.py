@@ -7,12 +7,12 @@ import argparse
 import os
 import sys
 
-from . import _controls, _demo, _network, _policy, _role, _scp
+from . import _audit, _bucket, _controls, _demo, _network, _policy, _role, _scan, _scp
 
 __all__ = ["main"]
 
 #: The command modules, in the order ``safeai --help`` lists them.
-COMMANDS = (_demo, _controls, _policy, _network, _role, _scp)
+COMMANDS = (_demo, _controls, _policy, _network, _role, _scp, _bucket, _scan, _audit)
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -6,11 +6,14 @@ import gc
 import json
 import os
 import time
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from .._audit import Collector
 from .._engine import Decision
 from .._exceptions import SafeAIError, SecurityViolation
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 _TRAINING_REQUEST: dict[str, Any] = {
     "TrainingJobName": "churn-xgboost",
@@ -88,6 +91,11 @@ def run(out: TextIO) -> int:
         _walkthrough(printer, sandbox, time.perf_counter() - started)
         _rollout(printer, sandbox.policy)
         _preflight(printer, sandbox.policy)
+        _s3(printer, sandbox.policy)
+        _pii(printer, sandbox.policy)
+        _pipeline(printer, sandbox.policy)
+        _sdk(printer)
+        _audit(printer, sandbox)
         _closing(printer)
     finally:
         sandbox.stop()
@@ -206,8 +214,10 @@ def _walkthrough(printer: _Printer, sandbox: Any, startup_seconds: float) -> Non
 def _closing(printer: _Printer) -> None:
     printer.line(
         "\nDone: jobs secured (one under a recorded waiver), insecure requests refused before "
-        "anything was sent, one launch watched in report, warn and enforce mode, and preflight "
-        "checking in AWS what the requests name.",
+        "anything was sent, one launch watched in report, warn and enforce mode, preflight "
+        "checking in AWS what the requests name, S3 writes encrypted and buckets kept private, "
+        "personal data kept from training, a pipeline secured step by step, and an audit of "
+        "what already existed.",
         style="ok",
     )
     printer.line("Docs: docs/index.md · controls: `safeai controls`", style="dim")
@@ -305,7 +315,198 @@ def _preflight(printer: _Printer, policy: Any) -> None:
 
 def _is_preflight(decision: Decision) -> bool:
     """A preflight check in AWS, rather than a field the engine filled in or checked."""
-    return decision.control.split(".")[0] in ("role", "kms", "network")
+    control = decision.control
+    return (
+        control.split(".")[0] in ("role", "kms", "network")
+        or control == "s3.posture"
+        or control.endswith(".pii")
+    )
+
+
+_BUCKET = "churn-raw-data"
+_PEOPLE = "customer,ssn,monthly_spend\nAna Silva,512-38-4471,31.50\nBen Okafor,634-21-9087,80.00\n"
+_CLEAN = "label,tenure,monthly_spend\n0,12,31.50\n1,2,80.00\n"
+
+
+def _s3(printer: _Printer, policy: Any) -> None:
+    """A bucket brought to the baseline, an upload encrypted, weakenings refused."""
+    import tempfile
+    from pathlib import Path
+
+    import boto3
+
+    import safeai
+    from safeai.s3 import secure_bucket
+
+    printer.heading(9, "Amazon S3: every object encrypted, no bucket weakened")
+    gc.collect()
+    with safeai.guarded(policy):
+        s3 = boto3.client("s3")
+        report = secure_bucket(_BUCKET, client=s3, policy=policy)
+        printer.line(f"   secure_bucket({_BUCKET!r}) created it and set:", style="ok")
+        for change in report.changes:
+            printer.line(f"     {change.setting}: {change.after}")
+        headers: dict[str, str] = {}
+        s3.meta.events.register(
+            "before-send.s3.PutObject",
+            lambda request, **_: headers.update(
+                (k.lower(), v.decode() if isinstance(v, bytes) else v)
+                for k, v in request.headers.items()
+                if "server-side-encryption" in k.lower()
+            ),
+        )
+        with tempfile.TemporaryDirectory() as scratch:
+            data = Path(scratch) / "train.csv"
+            data.write_text(_CLEAN)
+            printer.line(f'   s3.upload_file("train.csv", "{_BUCKET}", "clean/train.csv")')
+            s3.upload_file(str(data), _BUCKET, "clean/train.csv")
+        printer.line("   sent with, though the caller asked for no encryption:", style="ok")
+        for name, value in sorted(headers.items()):
+            printer.line(f"     {name}: {value}")
+        weakenings: tuple[tuple[str, Callable[[], object]], ...] = (
+            (
+                'put_object(..., ServerSideEncryption="AES256")',
+                lambda: s3.put_object(
+                    Bucket=_BUCKET, Key="x.csv", Body=b"1", ServerSideEncryption="AES256"
+                ),
+            ),
+            (
+                f'delete_public_access_block(Bucket="{_BUCKET}")',
+                lambda: s3.delete_public_access_block(Bucket=_BUCKET),
+            ),
+        )
+        for label, call in weakenings:
+            try:
+                call()
+            except SecurityViolation as violation:
+                printer.line(f"   {label}: refused by {violation.control}", style="bad")
+
+
+def _pii(printer: _Printer, policy: Any) -> None:
+    """Clean data launches, planted personal data is refused, a re-launch costs no scan."""
+    import boto3
+
+    import safeai
+    from safeai.testing import RequestRecorder
+
+    printer.heading(10, "PII pre-flight: a job reads only data proven free of personal data")
+    gc.collect()
+    with safeai.guarded(policy), RequestRecorder(services=frozenset({"macie2"})) as macie:
+        boto3.client("s3").put_object(
+            Bucket=_BUCKET, Key="raw/customers.csv", Body=_PEOPLE.encode()
+        )
+        sagemaker = boto3.client("sagemaker")
+        for name, prefix in (("clean", "clean/"), ("raw", "raw/"), ("clean-again", "clean/")):
+            jobs_before = len(macie.sent("CreateClassificationJob"))
+            channel = {
+                **_TRAINING_REQUEST["InputDataConfig"][0],
+                "DataSource": {
+                    "S3DataSource": {
+                        "S3DataType": "S3Prefix",
+                        "S3Uri": f"s3://{_BUCKET}/{prefix}",
+                    }
+                },
+            }
+            request = {
+                **_TRAINING_REQUEST,
+                "TrainingJobName": f"churn-{name}",
+                "InputDataConfig": [channel],
+            }
+            try:
+                sagemaker.create_training_job(**request)
+                outcome, style = "launched", "ok"
+            except SecurityViolation as violation:
+                outcome, style = f"refused by {violation.control}", "bad"
+                found = str(violation.found)
+            jobs = len(macie.sent("CreateClassificationJob")) - jobs_before
+            printer.line(
+                f"   s3://{_BUCKET}/{prefix:<7} {outcome:<26} Macie jobs run: {jobs}", style=style
+            )
+        printer.line(f"   found: {found}", style="dim")
+        printer.line("   (types and counts only, never the values)", style="dim")
+
+
+def _pipeline(printer: _Printer, policy: Any) -> None:
+    """A pipeline definition with two bare steps: each is secured as the job it stands for."""
+    import boto3
+
+    import safeai
+
+    printer.heading(11, "A pipeline: every step secured as the request it stands for")
+    steps = [
+        {
+            "Name": "Prepare",
+            "Type": "Processing",
+            "Arguments": {
+                "ProcessingResources": {
+                    "ClusterConfig": {
+                        "InstanceCount": 1,
+                        "InstanceType": "ml.m5.xlarge",
+                        "VolumeSizeInGB": 30,
+                    }
+                },
+                "AppSpecification": {
+                    "ImageUri": _TRAINING_REQUEST["AlgorithmSpecification"]["TrainingImage"]
+                },
+                "RoleArn": policy.execution_role_arn,
+            },
+        },
+        {
+            "Name": "Train",
+            "Type": "Training",
+            "Arguments": {
+                **{k: v for k, v in _TRAINING_REQUEST.items() if k != "TrainingJobName"},
+                "RoleArn": policy.execution_role_arn,
+            },
+        },
+    ]
+    definition = json.dumps({"Version": "2020-12-01", "Steps": steps})
+    decisions: list[Decision] = []
+    gc.collect()
+    with safeai.guarded(policy), _DecisionCapture(decisions):
+        sagemaker: Any = boto3.client("sagemaker")  # the stubs want a ClientRequestToken
+        sagemaker.create_pipeline(
+            PipelineName="churn-pipeline",
+            PipelineDefinition=definition,
+            RoleArn=policy.execution_role_arn,
+        )
+    filled: dict[str, int] = {}
+    for decision in decisions:
+        if decision.outcome == "injected" and ":Steps[" in decision.path:
+            step = decision.path.split(":Steps[", 1)[1].split("]", 1)[0]
+            filled[step] = filled.get(step, 0) + 1
+    for step, count in filled.items():
+        printer.line(f"   step {step:<8} {count} fields filled in from the policy", style="ok")
+
+
+def _sdk(printer: _Printer) -> None:
+    """The SageMaker Python SDK, when installed: its session comes from SecureSession."""
+    from importlib.util import find_spec
+
+    printer.heading(12, "The SageMaker Python SDK")
+    if find_spec("sagemaker") is None:
+        printer.line(
+            "   not installed here (pip install 'safeai[sagemaker]'); the same guard covers "
+            "it: docs/sagemaker-sdk.md lists the v2 and v3 recipes CI tests",
+            style="dim",
+        )
+        return
+    printer.line(
+        "   installed: session = safeai.SecureSession(policy).sagemaker_session(), or only "
+        "safeai.guard(policy); docs/sagemaker-sdk.md has the tested recipes",
+        style="ok",
+    )
+
+
+def _audit(printer: _Printer, sandbox: Any) -> None:
+    """The detective audit over everything the account holds, made with or without safeai."""
+    import safeai
+
+    printer.heading(13, "Detective audit: what the account already holds")
+    printer.line("   report = safeai.audit(session, policy)   # or: safeai audit --format sarif")
+    report = safeai.audit(sandbox.boto_session(), sandbox.policy)
+    for text in report.to_table().rstrip().splitlines():
+        printer.line(f"   {text}")
 
 
 def _create_legacy_endpoint_config(role_arn: str) -> None:
