@@ -18,7 +18,7 @@ from .controls.pipelines import NESTED_STEP_LISTS, STEP_OPERATIONS
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-__all__ = ["INPUT_FAMILIES", "S3Input", "parse_s3_uri", "s3_inputs"]
+__all__ = ["INPUT_FAMILIES", "S3Input", "parse_s3_uri", "pipeline_inputs", "s3_inputs"]
 
 #: ``prefix``: every object under it. ``manifest``: a ManifestFile (a JSON list: a prefix, then
 #: keys below it). ``augmented_manifest``: JSON lines whose ``s3://`` values name objects; the
@@ -87,7 +87,7 @@ def parse_s3_uri(uri: str) -> tuple[str, str] | None:
 def s3_inputs(operation: str, params: Mapping[str, Any]) -> tuple[S3Input, ...]:
     """Every S3 location a request will have a job read, pipeline steps included."""
     if operation in _PIPELINES:
-        return tuple(_pipeline_inputs(params.get("PipelineDefinition")))
+        return pipeline_inputs(params.get("PipelineDefinition"))
     return tuple(_inputs(operation, params, prefix="", family=None, parameters={}))
 
 
@@ -164,21 +164,26 @@ def _resolve(value: object, parameters: Mapping[str, Any]) -> object:
     return value
 
 
-def _pipeline_inputs(definition: object) -> Iterator[S3Input]:
+def pipeline_inputs(
+    definition: object, values: Mapping[str, str] | None = None
+) -> tuple[S3Input, ...]:
+    """The inputs of every step of a pipeline definition, its parameters at ``values`` (an
+    execution's ``PipelineParameters``) or else at their defaults."""
     if not isinstance(definition, str):
-        return
+        return ()
     try:
         parsed = json.loads(definition)
     except json.JSONDecodeError:
-        return  # the engine refuses such a definition before preflight runs
+        return ()  # the engine refuses such a definition before preflight runs
     if not isinstance(parsed, Mapping):
-        return
+        return ()
     parameters = {
         p["Name"]: p["DefaultValue"]
         for p in parsed.get("Parameters", [])
         if isinstance(p, Mapping) and "Name" in p and "DefaultValue" in p
     }
-    yield from _steps(parsed.get("Steps", []), "PipelineDefinition:Steps", parameters)
+    parameters.update(values or {})
+    return tuple(_steps(parsed.get("Steps", []), "PipelineDefinition:Steps", parameters))
 
 
 def _steps(steps: object, prefix: str, parameters: Mapping[str, Any]) -> Iterator[S3Input]:

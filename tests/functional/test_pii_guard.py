@@ -361,3 +361,55 @@ def test_safeai_scan_prints_the_findings_and_exits_by_the_policy(
     assert "USA_SOCIAL_SECURITY_NUMBER (2)" in printed
     assert "blocked under the policy" in printed
     assert main(["scan", "not-a-uri"]) == 2
+
+
+def test_an_execution_is_checked_at_the_parameters_it_is_given(
+    policy: safeai.Policy, data: dict[str, str], sent: RequestRecorder
+) -> None:
+    step_job = job("step")
+    step_job["InputDataConfig"] = _channel({"Get": "Parameters.TrainData"})  # type: ignore[arg-type]
+    definition = {
+        "Version": "2020-12-01",
+        "Parameters": [{"Name": "TrainData", "Type": "String", "DefaultValue": data["clean"]}],
+        "Steps": [{"Name": "Train", "Type": "Training", "Arguments": step_job}],
+    }
+    sagemaker: Any = boto3.Session(region_name="us-east-1").client("sagemaker")
+    local = dataclasses.replace(policy, pii_scanner="local")
+    name = f"p-{uuid.uuid4().hex[:8]}"
+    with safeai.guarded(local, client=sagemaker):
+        sagemaker.create_pipeline(
+            PipelineName=name,
+            PipelineDefinition=json.dumps(definition),
+            RoleArn=policy.execution_role_arn or "",
+        )
+        sagemaker.start_pipeline_execution(PipelineName=name)  # the clean default
+        with pytest.raises(safeai.SecurityViolation) as found:
+            sagemaker.start_pipeline_execution(
+                PipelineName=name,
+                PipelineParameters=[{"Name": "TrainData", "Value": data["people"]}],
+            )
+    assert found.value.control == "pipeline.pii"
+    assert "people.csv" in str(found.value)
+    assert len(sent.sent("StartPipelineExecution")) == 1
+
+
+def test_a_manifest_that_is_not_one_is_unclassified_not_a_crash(
+    policy: safeai.Policy, data: dict[str, str], sandbox: Sandbox
+) -> None:
+    clean_bucket = data["clean"].removeprefix("s3://").split("/")[0]
+    sandbox.boto_session().client("s3").put_object(
+        Bucket=clean_bucket,
+        Key="m/broken.manifest",
+        Body=b"{not json",
+        ServerSideEncryption="aws:kms",
+        SSEKMSKeyId=policy.kms_key_id or "",
+    )
+    channel = _channel(f"s3://{clean_bucket}/m/broken.manifest")
+    channel[0]["DataSource"]["S3DataSource"]["S3DataType"] = "ManifestFile"
+    sagemaker = boto3.Session(region_name="us-east-1").client("sagemaker")
+    local = dataclasses.replace(policy, pii_scanner="local")
+    with (
+        safeai.guarded(local, client=sagemaker),
+        pytest.raises(safeai.SecurityViolation, match="not a valid manifest"),
+    ):
+        sagemaker.create_training_job(**job(f"j-{uuid.uuid4().hex[:8]}", InputDataConfig=channel))

@@ -8,18 +8,19 @@ cache of :mod:`safeai.pii`, so a re-launch on unchanged data makes only the list
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from .._engine import Decision, evaluate, is_tls_deny
 from .._exceptions import PreflightError
-from .._inputs import S3Input, parse_s3_uri, s3_inputs
+from .._inputs import S3Input, parse_s3_uri, pipeline_inputs, s3_inputs
 from .._waivers import active_waivers
 from ..controls.s3 import PUBLIC_ACCESS_SETTINGS
 from ._cache import CACHE, error_code, fail_closed, judged, scope, violation
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Mapping
+    from collections.abc import Callable
 
     from .._exceptions import SecurityViolation
     from .._policy import Policy
@@ -61,7 +62,12 @@ def check_inputs(
     """Check every S3 input of a (secured) request; raises :class:`safeai.PreflightError`
     when AWS cannot answer (fail closed)."""
     findings = InputFindings()
-    inputs = s3_inputs(operation, params)
+    if operation == "StartPipelineExecution":
+        # An execution reads the data as it is now, at the parameters it is given: the inputs
+        # are checked again, each object only if it changed since (the verdict cache).
+        inputs = _execution_inputs(clients("sagemaker"), params)
+    else:
+        inputs = s3_inputs(operation, params)
     if not inputs:
         return findings
     waivers = active_waivers(policy)
@@ -81,6 +87,20 @@ def check_inputs(
         for item in inputs:
             _pii(clients, item, operation, policy, waivers, findings)
     return findings
+
+
+def _execution_inputs(sagemaker: Any, params: Mapping[str, Any]) -> tuple[S3Input, ...]:
+    name = str(params.get("PipelineName", ""))
+    with fail_closed(
+        "pipeline.pii", name, "the definition", f"sagemaker:DescribePipeline on {name}"
+    ):
+        definition = sagemaker.describe_pipeline(PipelineName=name).get("PipelineDefinition")
+    values = {
+        str(p.get("Name")): str(p.get("Value"))
+        for p in params.get("PipelineParameters") or []
+        if isinstance(p, Mapping)
+    }
+    return pipeline_inputs(definition, values)
 
 
 # -- posture -----------------------------------------------------------------------------------
@@ -245,20 +265,28 @@ def _targets(s3: Any, item: S3Input) -> tuple[list[tuple[str, str]], list[str]]:
         if head["ContentLength"] > _MANIFEST_LIMIT:
             return [], [f"{item.uri} (a manifest over {_MANIFEST_LIMIT // 2**20} MiB)"]
         body = s3.get_object(Bucket=item.bucket, Key=item.prefix)["Body"].read()
-    targets: list[tuple[str, str]] = []
+    try:
+        targets = _manifest_targets(item, body)
+    except ValueError:  # invalid JSON or text: nothing says which objects the job reads
+        return [], [f"{item.uri} (not a valid {item.kind.replace('_', ' ')})"]
+    return list(dict.fromkeys(targets)), []
+
+
+def _manifest_targets(item: S3Input, body: bytes) -> list[tuple[str, str]]:
+    """The objects a manifest names; ValueError when it is not one."""
     if item.kind == "manifest":
         entries = json.loads(body)
-        base = entries[0].get("prefix", "") if entries and isinstance(entries[0], dict) else ""
-        located = parse_s3_uri(base)
+        if not isinstance(entries, list) or not entries or not isinstance(entries[0], dict):
+            raise ValueError('a ManifestFile is a list starting with {"prefix": ...}')
+        located = parse_s3_uri(str(entries[0].get("prefix", "")))
         if located is None:
-            return [], [f"{item.uri} (a manifest without an s3:// prefix)"]
-        targets = [(located[0], located[1] + str(key)) for key in entries[1:]]
-    else:
-        targets.append((item.bucket, item.prefix))  # the labels and text it holds
-        for line in body.decode("utf-8", "replace").splitlines():
-            record = json.loads(line) if line.strip() else {}
-            for value in record.values() if isinstance(record, dict) else []:
-                located = parse_s3_uri(value) if isinstance(value, str) else None
-                if located is not None:
-                    targets.append(located)
-    return list(dict.fromkeys(targets)), []
+            raise ValueError("a ManifestFile prefix is an s3:// URI")
+        return [(located[0], located[1] + str(key)) for key in entries[1:]]
+    targets = [(item.bucket, item.prefix)]  # the labels and text it holds
+    for line in body.decode("utf-8").splitlines():
+        record = json.loads(line) if line.strip() else {}
+        for value in record.values() if isinstance(record, dict) else []:
+            located = parse_s3_uri(value) if isinstance(value, str) else None
+            if located is not None:
+                targets.append(located)
+    return targets
