@@ -624,7 +624,11 @@ def _check_bucket_policy(
         run.problem(_Problem(control, path, found, "a JSON bucket policy"))
         return
     clean = True
-    if not any(is_tls_deny(statement) for statement in statements):
+    bucket = container.get("Bucket")
+    if not any(
+        is_tls_deny(statement, bucket if isinstance(bucket, str) else None)
+        for statement in statements
+    ):
         run.problem(_Problem(control, path, "<no TLS-only deny>", _TLS_DENY))
         clean = False
     for index, statement in enumerate(statements):
@@ -660,37 +664,68 @@ def _public(statement: Mapping[str, Any]) -> bool:
     return False
 
 
+#: Operators that confine a key to the values listed (wildcards aside); a negated operator,
+#: ``Null`` or a set operator on the same key confines nothing.
+_CONFINING_OPERATORS = frozenset(
+    {"StringEquals", "StringEqualsIgnoreCase", "StringLike", "ArnEquals", "ArnLike", "IpAddress"}
+)
+_OPEN_VALUES = frozenset({"*", "0.0.0.0/0", "::/0"})
+
+
 def _restricted(statement: Mapping[str, Any]) -> bool:
+    """Whether a condition confines the statement to fixed principals, networks or callers:
+    a confining operator on a restricting key, with values that are not wildcards."""
     condition = statement.get("Condition")
     if not isinstance(condition, Mapping):
         return False
     for operator, block in condition.items():
-        if not isinstance(block, Mapping) or str(operator).endswith("IfExists"):
+        if operator not in _CONFINING_OPERATORS or not isinstance(block, Mapping):
             continue
         for key, value in block.items():
-            if str(key).lower() in _RESTRICTING_KEYS and "*" not in _as_list(value):
+            values = [str(v) for v in _as_list(value)]
+            if (
+                str(key).lower() in _RESTRICTING_KEYS
+                and values
+                and not any(v in _OPEN_VALUES or "*" in v or "?" in v for v in values)
+            ):
                 return True
     return False
 
 
-def is_tls_deny(statement: Mapping[str, Any]) -> bool:
-    """Whether ``statement`` denies everyone every S3 action over plain HTTP, on the bucket's
-    objects at least."""
-    if statement.get("Effect") != "Deny" or not _public(statement) or "NotAction" in statement:
+_TLS_CONDITION = {"aws:securetransport": ["false"]}
+
+
+def is_tls_deny(statement: Mapping[str, Any], bucket: str | None) -> bool:
+    """Whether ``statement`` denies everyone every S3 action on ``bucket`` and its objects over
+    plain HTTP, and nothing narrows it: ``Principal`` ``*`` (no ``NotPrincipal``), ``s3:*``,
+    both the bucket and its objects (or ``*``), and ``aws:SecureTransport`` false as its whole
+    condition. A bucket of None matches no resource but ``*``."""
+    if statement.get("Effect") != "Deny" or "NotPrincipal" in statement:
         return False
-    if not {"s3:*", "*"} & set(_as_list(statement.get("Action"))):
+    principal = statement.get("Principal")
+    if principal != "*" and not (
+        isinstance(principal, Mapping)
+        and set(principal) == {"AWS"}
+        and principal["AWS"] in ("*", ["*"])
+    ):
         return False
-    if not any(
-        isinstance(resource, str) and resource.endswith("*")
-        for resource in _as_list(statement.get("Resource"))
+    if "NotAction" in statement or not {"s3:*", "*"} & set(_as_list(statement.get("Action"))):
+        return False
+    if "NotResource" in statement:
+        return False
+    resources = set(_as_list(statement.get("Resource")))
+    if "*" not in resources and not (
+        bucket is not None and {f"arn:aws:s3:::{bucket}", f"arn:aws:s3:::{bucket}/*"} <= resources
     ):
         return False
     condition = statement.get("Condition")
-    block = condition.get("Bool") if isinstance(condition, Mapping) else None
+    if not isinstance(condition, Mapping) or set(condition) != {"Bool"}:
+        return False
+    block = condition["Bool"]
     if not isinstance(block, Mapping):
         return False
-    secure = {str(key).lower(): value for key, value in block.items()}.get("aws:securetransport")
-    return [str(value).lower() for value in _as_list(secure)] == ["false"]
+    found = {str(k).lower(): [str(v).lower() for v in _as_list(v)] for k, v in block.items()}
+    return found == _TLS_CONDITION
 
 
 _S3_KINDS = {

@@ -53,7 +53,6 @@ _HANDLER_ID = "safeai.guard"
 _BASELINE_HANDLER_ID = "safeai.guard.baseline"
 #: Where the request context carries the name of a bucket being created, for the baseline.
 _NEW_BUCKET = "safeai.new_bucket"
-_LOOPBACK_HOSTS = frozenset({"localhost", "::1", "[::1]"})
 Scope = Literal["process", "session", "client"]
 
 
@@ -387,12 +386,25 @@ def _settings(report: Any) -> list[str]:
     return [change.setting for change in report.changes]
 
 
+def _is_loopback(host: str) -> bool:
+    """``localhost`` or a loopback address; never a name that merely starts like one
+    (``127.0.0.1.nip.io`` resolves wherever its owner likes)."""
+    import ipaddress
+
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
 def _check_transport(endpoint: str, operation: str, policy: Policy) -> None:
     """Refuse a call over plain HTTP, except to loopback when the policy allows it."""
     from urllib.parse import urlsplit
 
     host = (urlsplit(endpoint).hostname or "").lower()
-    if policy.allow_loopback_http and (host in _LOOPBACK_HOSTS or host.startswith("127.")):
+    if policy.allow_loopback_http and _is_loopback(host):
         return
     raise SecurityViolation(
         control="client.tls",

@@ -8,6 +8,7 @@ here and read by preflight, which does the I/O.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
@@ -30,13 +31,14 @@ InputKind = Literal["prefix", "manifest", "augmented_manifest", "unresolved"]
 class S3Input:
     """One S3 location a job reads. ``path`` is where the request names it; ``family`` is the
     resource family of the request (``training``, ...), which names its ``.pii`` control. An
-    ``unresolved`` input is one whose location is known only when the pipeline runs."""
+    ``unresolved`` input is data no check can read now; ``note`` says why."""
 
     bucket: str
     prefix: str
     kind: InputKind
     path: str
     family: str
+    note: str = ""
 
     @property
     def uri(self) -> str:
@@ -58,14 +60,15 @@ _WHERE: dict[str, tuple[str, tuple[tuple[str, str, str | None], ...]]] = {
     ),
     "CreateProcessingJob": (
         "processing",
-        (("ProcessingInputs[]", "S3Input.S3Uri", "S3Input.S3DataType"),),
+        (
+            ("ProcessingInputs[]", "S3Input.S3Uri", "S3Input.S3DataType"),
+            # An Athena or Redshift query: data outside S3, which no scanner reads.
+            ("ProcessingInputs[]", "DatasetDefinition", None),
+        ),
     ),
     "CreateTransformJob": ("transform", (("TransformInput", *_S3_DATA_SOURCE),)),
-    "CreateAutoMLJob": ("automl", (("InputDataConfig[]", "DataSource.S3DataSource.S3Uri", None),)),
-    "CreateAutoMLJobV2": (
-        "automl",
-        (("AutoMLJobInputDataConfig[]", "DataSource.S3DataSource.S3Uri", None),),
-    ),
+    "CreateAutoMLJob": ("automl", (("InputDataConfig[]", *_S3_DATA_SOURCE),)),
+    "CreateAutoMLJobV2": ("automl", (("AutoMLJobInputDataConfig[]", *_S3_DATA_SOURCE),)),
     "CreateLabelingJob": (
         "labeling",
         (("InputConfig", "DataSource.S3DataSource.ManifestS3Uri", None),),
@@ -76,19 +79,30 @@ INPUT_FAMILIES = ("training", "tuning", "processing", "transform", "automl", "la
 _PIPELINES = frozenset({"CreatePipeline", "UpdatePipeline"})
 
 
+_HTTPS_S3 = re.compile(
+    r"^https://(?:(?P<virtual>[a-z0-9][a-z0-9.-]+)\.s3(?:[.-][a-z0-9-]+)*\.amazonaws\.com(?:\.cn)?"
+    r"|s3(?:[.-][a-z0-9-]+)*\.amazonaws\.com(?:\.cn)?/(?P<path>[a-z0-9][a-z0-9.-]+))"
+    r"(?:/(?P<key>.*))?$"
+)
+
+
 def parse_s3_uri(uri: str) -> tuple[str, str] | None:
-    """``(bucket, key prefix)`` of an ``s3://`` URI, or None when it is not one."""
-    if not uri.startswith("s3://"):
+    """``(bucket, key prefix)`` of an ``s3://`` URI or an S3 ``https://`` URL (virtual-hosted or
+    path style, as SageMaker accepts), or None when it is neither."""
+    if uri.startswith("s3://"):
+        bucket, _, prefix = uri.removeprefix("s3://").partition("/")
+        return (bucket, prefix) if bucket else None
+    match = _HTTPS_S3.match(uri)
+    if match is None:
         return None
-    bucket, _, prefix = uri.removeprefix("s3://").partition("/")
-    return (bucket, prefix) if bucket else None
+    return match["virtual"] or match["path"], match["key"] or ""
 
 
 def s3_inputs(operation: str, params: Mapping[str, Any]) -> tuple[S3Input, ...]:
     """Every S3 location a request will have a job read, pipeline steps included."""
     if operation in _PIPELINES:
         return pipeline_inputs(params.get("PipelineDefinition"))
-    return tuple(_inputs(operation, params, prefix="", family=None, parameters={}))
+    return tuple(_inputs(operation, params, prefix="", family=None, pipeline=_NO_PIPELINE))
 
 
 def _inputs(
@@ -97,7 +111,7 @@ def _inputs(
     *,
     prefix: str,
     family: str | None,
-    parameters: Mapping[str, Any],
+    pipeline: _Pipeline,
 ) -> Iterator[S3Input]:
     where = _WHERE.get(operation)
     if where is None:
@@ -110,7 +124,7 @@ def _inputs(
                 _paths.lookup(container, _paths.split(type_member))[0] if type_member else None
             )
             path = _paths.join(prefix, _paths.join(location, uri_member))
-            found = _input(uri, data_type, path, family or own_family, parameters)
+            found = _input(uri, data_type, path, family or own_family, pipeline)
             if found is not None:
                 yield found
 
@@ -120,19 +134,22 @@ def _input(
     data_type: object,
     path: str,
     family: str,
-    parameters: Mapping[str, Any],
+    pipeline: _Pipeline,
 ) -> S3Input | None:
-    uri = _resolve(uri, parameters)
+    if path.endswith("DatasetDefinition"):
+        if uri is _paths.MISSING:
+            return None
+        return S3Input("", "", "unresolved", path, family, _QUERY)
+    uri = _resolve(uri, pipeline)
     if uri is _paths.MISSING or uri is _STEP_OUTPUT:
-        # A step's output is written by a job of this pipeline, secured and fed by inputs that
-        # are checked here themselves.
+        # A job step's output is written by a job of this pipeline, secured and fed by inputs
+        # that are checked here themselves.
         return None
     if not isinstance(uri, str):
-        # Known only at run time (a step's output, a parameter without a default).
-        return S3Input("", "", "unresolved", path, family)
+        return S3Input("", "", "unresolved", path, family, _RUN_TIME)
     location = parse_s3_uri(uri)
     if location is None:
-        return None  # not S3 (a file system, a feature group): nothing for these checks
+        return S3Input("", "", "unresolved", path, family, f"{uri!r} is not an S3 location")
     kind: InputKind = "prefix"
     if data_type == "ManifestFile" or path.endswith("ManifestS3Uri"):
         kind = "manifest" if data_type == "ManifestFile" else "augmented_manifest"
@@ -142,22 +159,41 @@ def _input(
 
 
 _STEP_OUTPUT = object()
+_QUERY = "an Athena or Redshift dataset: data outside S3 that no scanner reads"
+_RUN_TIME = (
+    "the location is known only when the pipeline runs (a parameter without a default, an "
+    "execution variable, the output of a step that is not a job)"
+)
 
 
-def _resolve(value: object, parameters: Mapping[str, Any]) -> object:
-    """A pipeline value as far as the definition decides it: a parameter becomes its default,
-    a join of decided parts their join, a step's property ``_STEP_OUTPUT``; anything else (an
-    execution variable, a parameter without a default) stays an expression."""
+@dataclass(frozen=True, slots=True)
+class _Pipeline:
+    """What a step's values resolve against: the parameters' values, and the steps that are
+    jobs (whose outputs are written by a secured job of the same pipeline)."""
+
+    parameters: Mapping[str, Any]
+    job_steps: frozenset[str]
+
+
+_NO_PIPELINE = _Pipeline({}, frozenset())
+
+
+def _resolve(value: object, pipeline: _Pipeline) -> object:
+    """A pipeline value as far as the definition decides it: a parameter becomes its value, a
+    join of decided parts their join, a job step's property ``_STEP_OUTPUT``; anything else (an
+    execution variable, a parameter without a default, a Lambda or callback step's output)
+    stays an expression."""
     if not isinstance(value, Mapping) or len(value) != 1:
         return value
     ((function, argument),) = value.items()
     if function == "Get" and isinstance(argument, str):
         if argument.startswith("Steps."):
-            return _STEP_OUTPUT
+            step = argument.removeprefix("Steps.").split(".", 1)[0]
+            return _STEP_OUTPUT if step in pipeline.job_steps else value
         if argument.startswith("Parameters."):
-            return parameters.get(argument.removeprefix("Parameters."), value)
+            return pipeline.parameters.get(argument.removeprefix("Parameters."), value)
     if function == "Std:Join" and isinstance(argument, Mapping):
-        parts = [_resolve(part, parameters) for part in argument.get("Values", [])]
+        parts = [_resolve(part, pipeline) for part in argument.get("Values", [])]
         separator = argument.get("On", "")
         if isinstance(separator, str) and all(isinstance(p, str | int | float) for p in parts):
             return separator.join(str(part) for part in parts)
@@ -183,10 +219,25 @@ def pipeline_inputs(
         if isinstance(p, Mapping) and "Name" in p and "DefaultValue" in p
     }
     parameters.update(values or {})
-    return tuple(_steps(parsed.get("Steps", []), "PipelineDefinition:Steps", parameters))
+    steps = parsed.get("Steps", [])
+    pipeline = _Pipeline(parameters, frozenset(_job_steps(steps)))
+    return tuple(_steps(steps, "PipelineDefinition:Steps", pipeline))
 
 
-def _steps(steps: object, prefix: str, parameters: Mapping[str, Any]) -> Iterator[S3Input]:
+def _job_steps(steps: object) -> Iterator[str]:
+    for step in steps if isinstance(steps, list) else []:
+        if not isinstance(step, Mapping):
+            continue
+        kind = str(step.get("Type"))
+        if kind in STEP_OPERATIONS:
+            yield str(step.get("Name"))
+        arguments = step.get("Arguments")
+        for branch in NESTED_STEP_LISTS.get(kind, ()):
+            if isinstance(arguments, Mapping):
+                yield from _job_steps(arguments.get(branch))
+
+
+def _steps(steps: object, prefix: str, pipeline: _Pipeline) -> Iterator[S3Input]:
     for index, step in enumerate(steps if isinstance(steps, list) else []):
         if not isinstance(step, Mapping):
             continue
@@ -195,7 +246,7 @@ def _steps(steps: object, prefix: str, parameters: Mapping[str, Any]) -> Iterato
         if not isinstance(arguments, Mapping):
             continue
         for branch in NESTED_STEP_LISTS.get(str(step.get("Type")), ()):
-            yield from _steps(arguments.get(branch), f"{path}.Arguments.{branch}", parameters)
+            yield from _steps(arguments.get(branch), f"{path}.Arguments.{branch}", pipeline)
         operation = STEP_OPERATIONS.get(str(step.get("Type")))
         if operation is not None:
             yield from _inputs(
@@ -203,5 +254,5 @@ def _steps(steps: object, prefix: str, parameters: Mapping[str, Any]) -> Iterato
                 arguments,
                 prefix=f"{path}.Arguments",
                 family="pipeline",
-                parameters=parameters,
+                pipeline=pipeline,
             )

@@ -148,9 +148,10 @@ def baseline_policy_statements(bucket: str, key_ids: tuple[str, ...]) -> list[di
     whose headers ask for anything but SSE-KMS under one of ``key_ids``.
 
     A write without encryption headers is not denied: it gets the bucket's default (the
-    policy's key), and the parts of a multipart upload carry no such headers. (An absent
-    condition key matches no ``StringNotEquals``; ``aws:kms`` without a key id would get the
-    AWS managed key, hence the third statement.)
+    policy's key), and the parts of a multipart upload carry no such headers. IAM makes a
+    negated operator true for an absent key, hence the ``Null`` ``false`` beside each
+    ``StringNotEquals``; ``aws:kms`` without a key id would get the AWS managed key, hence the
+    last statement.
     """
     bucket_arn = f"arn:aws:s3:::{bucket}"
     objects = f"{bucket_arn}/*"
@@ -176,9 +177,18 @@ def baseline_policy_statements(bucket: str, key_ids: tuple[str, ...]) -> list[di
         },
         deny_put(
             _SSE_SID,
-            {"StringNotEquals": {_SSE_HEADER: ["aws:kms", "aws:kms:dsse"]}},
+            {
+                "StringNotEquals": {_SSE_HEADER: ["aws:kms", "aws:kms:dsse"]},
+                "Null": {_SSE_HEADER: "false"},
+            },
         ),
-        deny_put(_KEY_SID, {"StringNotEquals": {_KEY_HEADER: list(key_ids)}}),
+        deny_put(
+            _KEY_SID,
+            {
+                "StringNotEquals": {_KEY_HEADER: list(key_ids)},
+                "Null": {_KEY_HEADER: "false"},
+            },
+        ),
         deny_put(
             _NO_KEY_SID,
             {"StringEquals": {_SSE_HEADER: "aws:kms"}, "Null": {_KEY_HEADER: "true"}},
@@ -197,6 +207,10 @@ class _Steps:
         self.changes: list[BucketChange] = []
         self.current = "start"
         self.exists = True
+        #: A bucket of that name in another account must not be "secured" and reported fine.
+        self.owner: dict[str, Any] = (
+            {"ExpectedBucketOwner": policy.account_id} if policy.account_id else {}
+        )
 
     def _read(self, call: Any, **kwargs: Any) -> Any:
         """An answer, or None where S3 answers "not configured"."""
@@ -205,7 +219,7 @@ class _Steps:
         if not self.exists:
             return None
         try:
-            return call(Bucket=self.bucket, **kwargs)
+            return call(Bucket=self.bucket, **self.owner, **kwargs)
         except ClientError as error:
             if str(error.response.get("Error", {}).get("Code")) in _MISSING_ANSWERS:
                 return None
@@ -256,7 +270,7 @@ class _Steps:
             _encryption_summary(rules),
             f"aws:kms {key}",
             lambda: self.client.put_bucket_encryption(
-                Bucket=self.bucket, ServerSideEncryptionConfiguration=wanted
+                Bucket=self.bucket, **self.owner, ServerSideEncryptionConfiguration=wanted
             ),
         )
 
@@ -273,6 +287,7 @@ class _Steps:
             "all four on",
             lambda: self.client.put_public_access_block(
                 Bucket=self.bucket,
+                **self.owner,
                 PublicAccessBlockConfiguration=wanted,
             ),
         )
@@ -290,6 +305,7 @@ class _Steps:
             "BucketOwnerEnforced (ACLs disabled)",
             lambda: self.client.put_bucket_ownership_controls(
                 Bucket=self.bucket,
+                **self.owner,
                 OwnershipControls={"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]},
             ),
         )
@@ -305,7 +321,7 @@ class _Steps:
             status or "never enabled",
             "Enabled",
             lambda: self.client.put_bucket_versioning(
-                Bucket=self.bucket, VersioningConfiguration={"Status": "Enabled"}
+                Bucket=self.bucket, **self.owner, VersioningConfiguration={"Status": "Enabled"}
             ),
         )
 
@@ -321,7 +337,7 @@ class _Steps:
         if isinstance(statements, dict):
             statements = [statements]
         ours = baseline_policy_statements(self.bucket, self._key_ids())
-        if any(is_tls_deny(s) and s.get("Sid") != _TLS_SID for s in statements):
+        if any(is_tls_deny(s, self.bucket) and s.get("Sid") != _TLS_SID for s in statements):
             ours = ours[1:]  # the bucket's own TLS deny stays; a second one adds nothing
         merged = [s for s in statements if s.get("Sid") not in {o["Sid"] for o in ours}]
         kept = [s for s in statements if s in ours]
@@ -335,7 +351,9 @@ class _Steps:
             "bucket policy",
             f"{len(statements)} statement(s)" if answer else "none",
             f"{len(merged)} kept, added {', '.join(added)}",
-            lambda: self.client.put_bucket_policy(Bucket=self.bucket, Policy=json.dumps(document)),
+            lambda: self.client.put_bucket_policy(
+                Bucket=self.bucket, Policy=json.dumps(document), **self.owner
+            ),
         )
 
     def _refuse_public(self, document: dict[str, Any], evaluate: Any) -> None:

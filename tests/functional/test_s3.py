@@ -479,9 +479,10 @@ def test_the_loopback_escape_hatch_is_named_and_loopback_only(policy: safeai.Pol
     loopback = _client("http://127.0.0.1:9")
     with safeai.guarded(lenient, client=loopback), pytest.raises(EndpointConnectionError):
         loopback.put_object(Bucket="b", Key="k", Body=b"1")  # past the guard: nothing listens
-    remote = _client("http://s3.example.com")
-    with safeai.guarded(lenient, client=remote), pytest.raises(safeai.SecurityViolation):
-        remote.put_object(Bucket="b", Key="k", Body=b"1")
+    for lookalike in ("http://s3.example.com", "http://127.0.0.1.nip.io", "http://localhost.evil"):
+        remote = _client(lookalike)
+        with safeai.guarded(lenient, client=remote), pytest.raises(safeai.SecurityViolation):
+            remote.put_object(Bucket="b", Key="k", Body=b"1")
 
 
 def test_a_plain_http_sagemaker_client_is_refused_too(policy: safeai.Policy) -> None:
@@ -553,3 +554,15 @@ def test_a_process_guard_adopts_s3_clients_that_already_exist(
         early.put_object(Bucket=bucket, Key="early", Body=b"1")
     assert handle.preexisting_clients >= 1
     _assert_kms(recorder.last("PutObject").headers, policy.kms_key_id or "")
+
+
+def test_secure_bucket_names_the_expected_owner_on_every_call(
+    raw_s3: Any, bucket: str, policy: safeai.Policy, recorder: RequestRecorder
+) -> None:
+    # A bucket of that name in another account must fail, not be "secured" and reported fine;
+    # S3 checks the owner, so the requests must carry it (moto does not check it: see sent).
+    secure_bucket(bucket, client=raw_s3, policy=policy)
+    calls = [r for r in recorder.requests if r.operation != "CreateBucket"]
+    assert len(calls) >= 10
+    owners = {r.headers.get("x-amz-expected-bucket-owner") for r in calls}
+    assert owners == {policy.account_id}

@@ -223,7 +223,68 @@ def test_a_policy_without_a_valid_tls_deny_is_refused(policy: str) -> None:
 def test_a_single_statement_object_with_a_boolean_false_is_a_tls_deny() -> None:
     deny = {**baseline_policy_statements("data", (KEY,))[0]}
     deny["Condition"] = {"Bool": {"aws:SecureTransport": False}}
-    safeai.enforce("PutBucketPolicy", {"Policy": json.dumps({"Statement": deny})}, POLICY)
+    safeai.enforce(
+        "PutBucketPolicy", {"Bucket": "data", "Policy": json.dumps({"Statement": deny})}, POLICY
+    )
+
+
+def _tls_deny(**changes: Any) -> dict[str, Any]:
+    deny = dict(baseline_policy_statements("data", (KEY,))[0])
+    deny.update(changes)
+    return deny
+
+
+@pytest.mark.parametrize(
+    "weakened",
+    [
+        _tls_deny(
+            Condition={
+                "Bool": {"aws:SecureTransport": "false"},
+                "StringEquals": {"aws:SourceVpce": "vpce-1"},
+            }
+        ),
+        _tls_deny(
+            Condition={"Bool": {"aws:SecureTransport": "false", "aws:ViaAWSService": "false"}}
+        ),
+        _tls_deny(Resource=["arn:aws:s3:::other", "arn:aws:s3:::other/*"]),
+        _tls_deny(Resource="arn:aws:s3:::data/*"),
+        {**_tls_deny(), "NotPrincipal": {"AWS": "arn:aws:iam::111122223333:root"}},
+        _tls_deny(Principal={"AWS": "arn:aws:iam::111122223333:root"}),
+        _tls_deny(Action="s3:GetObject"),
+    ],
+    ids=[
+        "narrowed",
+        "extra-bool-key",
+        "other-bucket",
+        "objects-only",
+        "not-principal",
+        "one-account",
+        "one-action",
+    ],
+)
+def test_a_weakened_tls_deny_does_not_count(weakened: dict[str, Any]) -> None:
+    policy = json.dumps({"Statement": [weakened]})
+    refused = _refused("PutBucketPolicy", {"Bucket": "data", "Policy": policy})
+    assert refused.found == "<no TLS-only deny>"
+
+
+@pytest.mark.parametrize(
+    "condition",
+    [
+        {"StringNotEquals": {"aws:PrincipalAccount": "111122223333"}},
+        {"Null": {"aws:SourceVpce": "true"}},
+        {"IpAddress": {"aws:SourceIp": "0.0.0.0/0"}},
+        {"StringLike": {"aws:PrincipalArn": "arn:*"}},
+        {"ForAnyValue:StringNotLike": {"aws:PrincipalOrgID": "o-1"}},
+    ],
+)
+def test_a_condition_that_confines_nothing_leaves_the_statement_public(
+    condition: dict[str, Any],
+) -> None:
+    policy = _policy(_allow("*", condition))
+    assert _refused("PutBucketPolicy", {"Bucket": "data", "Policy": policy}).path.endswith(
+        "Principal"
+    )
 
 
 # -- the sandbox's evaluation ----------------------------------------------------------------
@@ -237,7 +298,9 @@ BASELINE = {"Statement": baseline_policy_statements("data", (KEY,))}
     [
         ("s3:GetObject", {"aws:securetransport": "false"}, "deny"),
         ("s3:GetObject", {"aws:securetransport": "true"}, "neutral"),
-        ("s3:PutObject", {"aws:securetransport": "true"}, "neutral"),  # bucket default applies
+        # No encryption header: the bucket default applies (Null false keeps the negated
+        # operators, true for an absent key, from denying it).
+        ("s3:PutObject", {"aws:securetransport": "true"}, "neutral"),
         (
             "s3:PutObject",
             {"aws:securetransport": "true", "s3:x-amz-server-side-encryption": "AES256"},
@@ -272,6 +335,18 @@ def test_the_sandbox_evaluates_the_baseline_with_the_requests_context(
     action: str, context: dict[str, str], verdict: str
 ) -> None:
     assert decide(BASELINE, action, f"{BUCKET}/k", context) == verdict
+
+
+def test_the_sandbox_makes_a_negated_operator_true_for_an_absent_key_as_iam_does() -> None:
+    deny = {
+        "Effect": "Deny",
+        "Principal": "*",
+        "Action": "s3:PutObject",
+        "Resource": f"{BUCKET}/*",
+        "Condition": {"StringNotEquals": {"s3:x-amz-server-side-encryption": "aws:kms"}},
+    }
+    verdict = decide({"Statement": [deny]}, "s3:PutObject", f"{BUCKET}/k", {})
+    assert verdict == "deny"
 
 
 def test_the_sandbox_never_lets_an_unknown_operator_widen_an_allow() -> None:

@@ -113,3 +113,56 @@ def test_pipeline_steps_resolve_parameters_and_joins_and_skip_step_outputs() -> 
 )
 def test_parse_s3_uri(uri: str, parsed: Any) -> None:
     assert parse_s3_uri(uri) == parsed
+
+
+@pytest.mark.parametrize(
+    ("uri", "parsed"),
+    [
+        ("https://data.s3.amazonaws.com/train/x.csv", ("data", "train/x.csv")),
+        ("https://data.s3.eu-west-1.amazonaws.com/train/", ("data", "train/")),
+        ("https://s3.eu-west-1.amazonaws.com/data/train/", ("data", "train/")),
+        ("https://example.com/data/train/", None),
+    ],
+)
+def test_s3_https_urls_are_s3_locations(uri: str, parsed: Any) -> None:
+    assert parse_s3_uri(uri) == parsed
+
+
+def test_what_cannot_be_read_now_is_unresolved_never_skipped() -> None:
+    found = s3_inputs(
+        "CreateProcessingJob",
+        {
+            "ProcessingInputs": [
+                {"DatasetDefinition": {"AthenaDatasetDefinition": {"Catalog": "c"}}},
+                {"S3Input": {"S3Uri": "https://example.com/x"}},
+            ]
+        },
+    )
+    assert {i.kind for i in found} == {"unresolved"}
+    notes = sorted(i.note for i in found)
+    assert notes[0].startswith("'https://example.com/x' is not an S3 location")
+    assert notes[1].startswith("an Athena or Redshift dataset")
+
+
+def test_an_automl_manifest_is_read_as_one() -> None:
+    (found,) = s3_inputs(
+        "CreateAutoMLJobV2", {"AutoMLJobInputDataConfig": [_source("s3://a/m", "ManifestFile")]}
+    )
+    assert found.kind == "manifest"
+
+
+def test_only_a_job_steps_output_is_trusted() -> None:
+    definition = {
+        "Steps": [
+            {"Name": "Pick", "Type": "Lambda", "Arguments": {}},
+            {
+                "Name": "Train",
+                "Type": "Training",
+                "Arguments": {
+                    "InputDataConfig": [_source({"Get": "Steps.Pick.OutputParameters['uri']"})]
+                },
+            },
+        ]
+    }
+    (found,) = s3_inputs("CreatePipeline", {"PipelineDefinition": json.dumps(definition)})
+    assert found.kind == "unresolved"

@@ -72,7 +72,13 @@ def check_inputs(
         return findings
     waivers = active_waivers(policy)
     ttl = float(policy.preflight_ttl_seconds)
-    for bucket, path in sorted({(i.bucket, i.path) for i in inputs if i.bucket}):
+    # A manifest names the objects a job reads, in any bucket: those buckets' posture counts.
+    expanded = [
+        (item, *(_targets(clients("s3"), item) if item.kind != "unresolved" else ([], [])))
+        for item in inputs
+    ]
+    placed = {(bucket, item.path) for item, targets, _ in expanded for bucket, _key in targets}
+    for bucket, path in sorted(placed):
         if POSTURE in waivers:
             findings.decisions.append(
                 Decision(POSTURE, path, "waived", value=bucket, reason=waivers[POSTURE])
@@ -84,8 +90,8 @@ def check_inputs(
             else:
                 findings.violations.append(result)
     if policy.pii != "off":
-        for item in inputs:
-            _pii(clients, item, operation, policy, waivers, findings)
+        for item, targets, unreadable in expanded:
+            _pii(clients, item, targets, unreadable, operation, policy, waivers, findings)
     return findings
 
 
@@ -121,7 +127,7 @@ def _posture(
         problems.append(f"Block Public Access off: {', '.join(off)}")
     statements = (bucket_policy or {}).get("Statement", [])
     statements = statements if isinstance(statements, list) else [statements]
-    if not any(isinstance(s, dict) and is_tls_deny(s) for s in statements):
+    if not any(isinstance(s, dict) and is_tls_deny(s, bucket) for s in statements):
         problems.append("no bucket policy statement denying plain-HTTP access")
     return judged(POSTURE, operation, path, f"s3://{bucket}", problems, _POSTURE_EXPECTED)
 
@@ -165,6 +171,8 @@ def clear_caches() -> None:
 def _pii(
     clients: Callable[[str], Any],
     item: S3Input,
+    targets: list[tuple[str, str]],
+    unreadable: list[str],
     operation: str,
     policy: Policy,
     waivers: Mapping[str, str],
@@ -180,13 +188,8 @@ def _pii(
         )
         return
     if item.kind == "unresolved":
-        unknown = [
-            "the location is known only when the pipeline runs (a parameter without a "
-            "default, or an execution variable)"
-        ]
-        _unknown(slug, operation, item, unknown, policy, findings)
+        _unknown(slug, operation, item, [item.note], policy, findings)
         return
-    targets, unreadable = _targets(clients("s3"), item)
     try:
         verdicts = scan_targets(
             targets, scanner_for(policy), clients, cache=verdict_cache(policy.pii_cache_dir)

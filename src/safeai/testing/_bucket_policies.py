@@ -121,9 +121,9 @@ def _conditions_hold(condition: dict[str, Any], context: dict[str, str], *, deny
             if operator == "Null":
                 holds = (found is None) == (wanted[0].lower() == "true")
             elif found is None:
-                # IAM: an absent key matches only ...IfExists (and Null) operators, negated ones
-                # included.
-                holds = if_exists
+                # IAM: an absent key makes a negated operator true, ...IfExists true, and any
+                # other operator false.
+                holds = if_exists or "Not" in operator
             elif operator == "Bool":
                 holds = found.lower() in [w.lower() for w in wanted]
             elif operator in ("StringEquals", "ArnEquals"):
