@@ -215,7 +215,7 @@ def _audit(policy: safeai.Policy, workers: int) -> tuple[AuditReport, int, float
     from safeai.testing import RequestRecorder
 
     _references.clear_caches()  # endpoints' configurations and models are read afresh each run
-    with RequestRecorder(services=frozenset({"sagemaker"})) as recorder:
+    with RequestRecorder(services=frozenset({"sagemaker", "s3"})) as recorder:
         start = time.perf_counter()
         report = audit(
             boto3.Session(region_name=REGION),
@@ -257,6 +257,8 @@ def main(argv: list[str] | None = None) -> int:
         f"{resources} resources seeded in {seed_seconds:.1f} s; "
         f"{len(report.findings)} findings, {len(report.errors)} errors"
     )
+    for error in report.errors:
+        print(f"  error: {error.resource_type} {error.operation} {error.code}: {error.message}")
     print()
     _common.print_table(
         ["resource type", "evaluated", "with findings"],

@@ -483,6 +483,8 @@ class _Region:
             try:
                 value = getattr(s3, xform_name(get))(Bucket=name).get(member, absent)
             except ClientError as error:
+                if _error_code(error) == "NoSuchBucket":
+                    return  # gone since the resource named it: nothing left to secure
                 if _error_code(error) not in _NOT_CONFIGURED:
                     self._bucket_error(get, arn, error)
                     return

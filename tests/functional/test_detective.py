@@ -760,7 +760,8 @@ def test_the_buckets_resources_name_are_checked_with_the_s3_controls(sandbox: Sa
     secure = f"secure-audit-{region}"
     secure_bucket(secure, client=s3, policy=policy)
     sm = _client(region)
-    for name, bucket in (("reads-loose", loose), ("reads-secure", secure)):
+    gone = f"deleted-since-{region}"  # old jobs name buckets deleted long ago
+    for name, bucket in (("reads-loose", loose), ("reads-secure", secure), ("reads-gone", gone)):
         job = _training(policy, name)
         job["InputDataConfig"] = [
             {
@@ -784,3 +785,5 @@ def test_the_buckets_resources_name_are_checked_with_the_s3_controls(sandbox: Sa
         "s3.versioning",
     }
     assert report.resource_counts["s3-bucket"] >= 2
+    assert f"arn:aws:s3:::{gone}" not in audited
+    assert report.errors == ()
