@@ -44,6 +44,7 @@ import csv
 import functools
 import re
 import string
+import sys
 from collections import Counter
 from datetime import date
 from typing import TYPE_CHECKING, Literal
@@ -281,7 +282,9 @@ _DIGIT_GROUP = re.compile(rb"\d+")
 _EMAIL_DOMAIN = re.compile(
     rb"@((?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+([A-Za-z]{2,24}))(?![A-Za-z0-9-])"
 )
-_EMAIL_LOCAL = re.compile(rb"[A-Za-z0-9._%+-]{1,64}\Z")
+#: Matched on the 64 bytes before the ``@``, reversed: the local part is the longest run of these
+#: characters that ends at the ``@``, and a forward search would retry it from every byte.
+_EMAIL_LOCAL_REVERSED = re.compile(rb"[A-Za-z0-9._%+-]{1,64}")
 _PEM = re.compile(rb"-----BEGIN ((?:[A-Z0-9]+ ){0,3})PRIVATE KEY( BLOCK)?-----")
 #: After a PEM header: line breaks (real or JSON-escaped), optional ``Name: value`` header
 #: lines, then base64.
@@ -312,7 +315,8 @@ _DATE = re.compile(
 # --- keywords, searched in the lower-cased view ---
 #: Pivoted on one letter so that ``re`` can search for a literal: dob, birth, born, bday.
 _DOB_KEYWORD = re.compile(rb"b(?:(?<=dob)(?<![a-z]dob)(?![a-z])|irth|orn(?![a-z])|-?day(?![a-z]))")
-_AWS_KEYWORD = re.compile(rb"c(?:(?<=sec)ret|redentials?)")
+#: Pivoted on the "cre" both words have (a "c" alone is too common): secret, credential(s).
+_AWS_KEYWORD = re.compile(rb"cre(?:(?<=secre)t|dentials?)")
 _AWS_SECRET_KEY = re.compile(rb"[ _-]?(?:access[ _-]?)?key")
 _SSN_KEYWORD = re.compile(rb"(?<![a-z])ssn(?![a-z])|social[ _-]?security|ss#")
 _PHONE_KEYWORD = re.compile(rb"(?<![a-z])(?:cell|contact|fax|mobile|tel)(?![a-z])|phone")
@@ -452,11 +456,17 @@ def _valid_date(match: re.Match[bytes]) -> bool:
     return False
 
 
+_POSSESSIVE = b"+" if sys.version_info >= (3, 11) else b""
+
+
 @functools.lru_cache(maxsize=64)
 def _column_pattern(delimiter: bytes, index: int) -> re.Pattern[bytes]:
     """The value of column ``index`` on every line (quoted cells allowed before it)."""
     d = re.escape(delimiter)
-    cell = rb'(?:"(?:[^"\n]|"")*"|[^' + d + rb'"\n]*)'
+    # Possessive: a line splits into cells one way only, so giving back characters can never
+    # lead to another match; it only makes ``re`` slow on every line whose cell is empty.
+    # (Python 3.10's ``re`` has no possessive quantifiers: the same pattern, backtracking.)
+    cell = rb'(?:"(?:[^"\n]|"")*' + _POSSESSIVE + rb'"|[^' + d + rb'"\n]*' + _POSSESSIVE + rb")"
     # Anchored on the newline rather than ``^``, so that ``re`` jumps from line to line.
     return re.compile(
         rb"\n(?:" + cell + d + rb"){" + str(index).encode() + rb'}[ "]*([^' + d + rb'"\n]+)'
@@ -567,17 +577,25 @@ class _Block:
         limit = self.end + len(_RUN_NEEDLE) - 1
         found = find(_RUN_NEEDLE, self.start, limit)
         while found >= 0:
-            run = zeros(shape, found + len(_RUN_NEEDLE))
-            assert run is not None  # ``0*`` always matches
-            start, end = found, run.end()
-            found = find(_RUN_NEEDLE, end, limit)
-            length = end - start
-            # Cheap rejections first: most long numbers in data are ids, not cards (a card
-            # starts with 2-6), and 11, 12 or 20+ digits are none of these.
-            if length > 10 and not (length <= 19 and 50 <= data[start] <= 54):
-                continue
+            start = found
+            # Most candidates are rejected before their run is measured. The search then goes
+            # on from inside the run, and can only find the rest of a long run: not alone.
             # Alone: not inside a word or a longer number, not the digits of a decimal.
             if shape[start - 1 : start] in (b"0", b"A", b"a") or data[start - 1 : start] == b".":
+                found = find(_RUN_NEEDLE, start + len(_RUN_NEEDLE), limit)
+                continue
+            # Most long numbers in data are ids, not cards (a card starts with 2-6), and 11 or
+            # more digits are none of the others.
+            if not 50 <= data[start] <= 54 and shape[start + 9 : start + 11] == b"00":
+                found = find(_RUN_NEEDLE, start + 11, limit)
+                continue
+            run = zeros(shape, start + len(_RUN_NEEDLE))
+            assert run is not None  # ``0*`` always matches
+            end = run.end()
+            found = find(_RUN_NEEDLE, end, limit)
+            length = end - start
+            # 11, 12 or 20+ digits are none of these.
+            if length > 10 and not (length <= 19 and 50 <= data[start] <= 54):
                 continue
             if _AFTER_VALUE.match(data, end):
                 continue
@@ -706,9 +724,9 @@ class _Block:
                 break
             if domain[2].lower() in _NOT_TLDS:
                 continue
-            local = _EMAIL_LOCAL.search(data, max(0, position - 64), position)
+            local = _EMAIL_LOCAL_REVERSED.match(data[max(0, position - 64) : position][::-1])
             if local is not None:
-                text = local[0].lstrip(b".")
+                text = local[0][::-1].lstrip(b".")
                 if text and not text.endswith(b".") and b".." not in text:
                     self._count(EMAIL_ADDRESS, position)
 
