@@ -151,47 +151,6 @@ RESOURCE_TYPES: tuple[ResourceType, ...] = (
 
 #: The resource type of the S3 buckets the audited resources name (read, not listed).
 BUCKETS = "s3-bucket"
-#: A bucket's settings as the guard sees them: (Get operation, answer member, the Put request
-#: the catalogue checks and the member it goes into, what "not configured" stands for there).
-_BUCKET_SETTINGS: tuple[tuple[str, str, str, str, object], ...] = (
-    (
-        "GetBucketEncryption",
-        "ServerSideEncryptionConfiguration",
-        "PutBucketEncryption",
-        "ServerSideEncryptionConfiguration",
-        {"Rules": []},
-    ),
-    (
-        "GetPublicAccessBlock",
-        "PublicAccessBlockConfiguration",
-        "PutPublicAccessBlock",
-        "PublicAccessBlockConfiguration",
-        {},
-    ),
-    (
-        "GetBucketOwnershipControls",
-        "OwnershipControls",
-        "PutBucketOwnershipControls",
-        "OwnershipControls",
-        {"Rules": [{"ObjectOwnership": "(not set: ACLs enabled)"}]},
-    ),
-    ("GetBucketPolicy", "Policy", "PutBucketPolicy", "Policy", '{"Statement": []}'),
-    (
-        "GetBucketVersioning",
-        "Status",
-        "PutBucketVersioning",
-        "VersioningConfiguration",
-        "(never enabled)",
-    ),
-)
-_NOT_CONFIGURED = frozenset(
-    {
-        "ServerSideEncryptionConfigurationNotFoundError",
-        "NoSuchPublicAccessBlockConfiguration",
-        "OwnershipControlsNotFoundError",
-        "NoSuchBucketPolicy",
-    }
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -473,28 +432,25 @@ class _Region:
 
     def _bucket(self, name: str) -> None:
         """Check one bucket's settings as the guard checks the requests that set them."""
-        from botocore import xform_name
         from botocore.exceptions import BotoCoreError, ClientError
 
-        s3 = self.clients["s3"]
+        from ._buckets import read_settings, violations
+
         arn = f"arn:aws:s3:::{name}"
-        violations: list[SecurityViolation] = []
-        for get, member, put, put_member, absent in _BUCKET_SETTINGS:
-            try:
-                value = getattr(s3, xform_name(get))(Bucket=name).get(member, absent)
-            except ClientError as error:
-                if _error_code(error) == "NoSuchBucket":
-                    return  # gone since the resource named it: nothing left to secure
-                if _error_code(error) not in _NOT_CONFIGURED:
-                    self._bucket_error(get, arn, error)
-                    return
-                value = absent
-            except BotoCoreError as error:
-                self._bucket_error(get, arn, error)
-                return
-            request = {"Status": value} if put == "PutBucketVersioning" else value
-            violations += evaluate(put, {"Bucket": name, put_member: request}, self.policy)
-        findings = [self._finding_of(BUCKETS, arn, violation) for violation in violations]
+        try:
+            settings = read_settings(self.clients["s3"], name)
+        except ClientError as error:
+            if _error_code(error) == "NoSuchBucket":
+                return  # gone since the resource named it: nothing left to secure
+            self._bucket_error(error.operation_name, arn, error)
+            return
+        except BotoCoreError as error:
+            self._bucket_error("GetBucket*", arn, error)
+            return
+        findings = [
+            self._finding_of(BUCKETS, arn, violation)
+            for violation in violations(name, settings, self.policy)
+        ]
         with self._lock:
             self.resources.append(AuditedResource(BUCKETS, arn, self.region))
             self.findings += findings

@@ -17,6 +17,7 @@ import json
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from ._buckets import NOT_CONFIGURED
 from ._exceptions import PolicyError, PreflightError, SecurityViolation
 from ._policy import Policy
 from ._waivers import waive
@@ -34,16 +35,8 @@ _KEY_SID = "SafeAIDenyOtherKmsKeys"
 _NO_KEY_SID = "SafeAIDenyAwsManagedKey"
 _SSE_HEADER = "s3:x-amz-server-side-encryption"
 _KEY_HEADER = "s3:x-amz-server-side-encryption-aws-kms-key-id"
-_MISSING_ANSWERS = frozenset(
-    {
-        "NoSuchBucket",
-        "NoSuchBucketPolicy",
-        "NoSuchPublicAccessBlockConfiguration",
-        "OwnershipControlsNotFoundError",
-        "ServerSideEncryptionConfigurationNotFoundError",
-        "404",
-    }
-)
+#: "Not configured", and "no such bucket" (HeadBucket answers a bare 404).
+_MISSING_ANSWERS = NOT_CONFIGURED | {"NoSuchBucket", "404"}
 
 
 @dataclass(frozen=True, slots=True)

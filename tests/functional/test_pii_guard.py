@@ -264,16 +264,21 @@ def test_every_input_bearing_operation_is_checked(
     assert not [r for r in sent.requests if r.operation.startswith("Create")]
 
 
+def _reading_a_parameter(default: str) -> dict[str, Any]:
+    """A pipeline whose training step reads the parameter TrainData, ``default`` by default."""
+    step_job = job("step")
+    step_job["InputDataConfig"] = _channel({"Get": "Parameters.TrainData"})  # type: ignore[arg-type]
+    return {
+        "Version": "2020-12-01",
+        "Parameters": [{"Name": "TrainData", "Type": "String", "DefaultValue": default}],
+        "Steps": [{"Name": "Train", "Type": "Training", "Arguments": step_job}],
+    }
+
+
 def test_a_pipeline_step_reading_a_parameters_default_is_checked(
     policy: safeai.Policy, data: dict[str, str], sent: RequestRecorder
 ) -> None:
-    step_job = job("step")
-    step_job["InputDataConfig"] = _channel({"Get": "Parameters.TrainData"})  # type: ignore[arg-type]
-    definition = {
-        "Version": "2020-12-01",
-        "Parameters": [{"Name": "TrainData", "Type": "String", "DefaultValue": data["people"]}],
-        "Steps": [{"Name": "Train", "Type": "Training", "Arguments": step_job}],
-    }
+    definition = _reading_a_parameter(data["people"])
     sagemaker: Any = boto3.Session(region_name="us-east-1").client("sagemaker")
     local = dataclasses.replace(policy, pii_scanner="local")
     with safeai.guarded(local, client=sagemaker), pytest.raises(safeai.SecurityViolation) as found:
@@ -366,13 +371,7 @@ def test_safeai_scan_prints_the_findings_and_exits_by_the_policy(
 def test_an_execution_is_checked_at_the_parameters_it_is_given(
     policy: safeai.Policy, data: dict[str, str], sent: RequestRecorder
 ) -> None:
-    step_job = job("step")
-    step_job["InputDataConfig"] = _channel({"Get": "Parameters.TrainData"})  # type: ignore[arg-type]
-    definition = {
-        "Version": "2020-12-01",
-        "Parameters": [{"Name": "TrainData", "Type": "String", "DefaultValue": data["clean"]}],
-        "Steps": [{"Name": "Train", "Type": "Training", "Arguments": step_job}],
-    }
+    definition = _reading_a_parameter(data["clean"])
     sagemaker: Any = boto3.Session(region_name="us-east-1").client("sagemaker")
     local = dataclasses.replace(policy, pii_scanner="local")
     name = f"p-{uuid.uuid4().hex[:8]}"

@@ -12,12 +12,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from .._engine import Decision, evaluate, is_tls_deny
+from .._engine import Decision
 from .._exceptions import PreflightError
 from .._inputs import S3Input, parse_s3_uri, pipeline_inputs, s3_inputs
 from .._waivers import active_waivers
-from ..controls.s3 import PUBLIC_ACCESS_SETTINGS
-from ._cache import CACHE, error_code, fail_closed, judged, scope, violation
+from ._cache import CACHE, fail_closed, judged, scope, violation
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -36,13 +35,6 @@ _POSTURE_EXPECTED = (
 _LISTED = 10
 #: A manifest larger than this is not read (its objects are unknown), to bound the cost.
 _MANIFEST_LIMIT = 16 * 1024 * 1024
-_NOT_CONFIGURED = frozenset(
-    {
-        "ServerSideEncryptionConfigurationNotFoundError",
-        "NoSuchPublicAccessBlockConfiguration",
-        "NoSuchBucketPolicy",
-    }
-)
 
 
 @dataclass
@@ -115,47 +107,48 @@ def _execution_inputs(sagemaker: Any, params: Mapping[str, Any]) -> tuple[S3Inpu
 def _posture(
     s3: Any, bucket: str, path: str, operation: str, policy: Policy, ttl: float
 ) -> list[Decision | SecurityViolation]:
-    answers = CACHE.get(("s3-posture", scope(s3), bucket), ttl, lambda: _read_posture(s3, bucket))
-    encryption, public_access, bucket_policy = answers
-    problems: list[str] = []
-    if encryption is None:
-        problems.append("no default encryption")
-    elif evaluate("PutBucketEncryption", {"ServerSideEncryptionConfiguration": encryption}, policy):
-        problems.append("default encryption is not SSE-KMS under an allowed key")
-    off = [s for s in PUBLIC_ACCESS_SETTINGS if not (public_access or {}).get(s)]
-    if off:
-        problems.append(f"Block Public Access off: {', '.join(off)}")
-    statements = (bucket_policy or {}).get("Statement", [])
-    statements = statements if isinstance(statements, list) else [statements]
-    if not any(isinstance(s, dict) and is_tls_deny(s, bucket) for s in statements):
-        problems.append("no bucket policy statement denying plain-HTTP access")
+    from .._buckets import POSTURE as SETTINGS
+    from .._buckets import read_settings, violations
+
+    def read() -> dict[str, object]:
+        permissions = (
+            f"s3:GetEncryptionConfiguration, s3:GetBucketPublicAccessBlock and "
+            f"s3:GetBucketPolicy on {bucket}"
+        )
+        with fail_closed(POSTURE, f"s3://{bucket}", "the posture", permissions):
+            return read_settings(s3, bucket, SETTINGS)
+
+    settings = CACHE.get(("s3-posture", scope(s3), bucket), ttl, read)
+    problems = _problems(violations(bucket, settings, policy), settings)
     return judged(POSTURE, operation, path, f"s3://{bucket}", problems, _POSTURE_EXPECTED)
 
 
-def _read_posture(s3: Any, bucket: str) -> tuple[Any, Any, Any]:
-    permissions = (
-        f"s3:GetEncryptionConfiguration, s3:GetBucketPublicAccessBlock and s3:GetBucketPolicy "
-        f"on {bucket}"
-    )
-    with fail_closed(POSTURE, f"s3://{bucket}", "the posture", permissions):
-        encryption = _answer(s3.get_bucket_encryption, bucket, "ServerSideEncryptionConfiguration")
-        public_access = _answer(
-            s3.get_public_access_block, bucket, "PublicAccessBlockConfiguration"
+def _problems(found: list[SecurityViolation], settings: Mapping[str, object]) -> list[str]:
+    """The violations of an input bucket's settings, in words, one per setting."""
+    controls = {violation.control for violation in found}
+    problems: list[str] = []
+    if "s3.default_encryption" in controls:
+        unset = settings.get("PutBucketEncryption") == {"Rules": []}
+        problems.append(
+            "no default encryption"
+            if unset
+            else "default encryption is not SSE-KMS under an allowed key"
         )
-        raw_policy = _answer(s3.get_bucket_policy, bucket, "Policy")
-    return encryption, public_access, json.loads(raw_policy) if raw_policy else None
-
-
-def _answer(call: Callable[..., Any], bucket: str, member: str) -> Any:
-    """The member of S3's answer, or None where S3 answers "not configured"."""
-    from botocore.exceptions import ClientError
-
-    try:
-        return call(Bucket=bucket).get(member)
-    except ClientError as error:
-        if error_code(error) in _NOT_CONFIGURED:
-            return None
-        raise
+    off = [
+        violation.path.rsplit(".", 1)[-1]
+        for violation in found
+        if violation.control == "s3.public_access"
+    ]
+    if off:
+        problems.append(f"Block Public Access off: {', '.join(off)}")
+    for policy_problem in found:
+        if policy_problem.control != "s3.bucket_policy":
+            continue
+        if policy_problem.found == "<no TLS-only deny>":
+            problems.append("no bucket policy statement denying plain-HTTP access")
+        else:
+            problems.append(f"the bucket policy allows the public at {policy_problem.path}")
+    return problems
 
 
 # -- personal data -----------------------------------------------------------------------------
