@@ -6,11 +6,14 @@ run, in interleaved rounds:
 
 * local: ``LocalScanner().classify(key, data)`` on each object's bytes (format detection,
   decompression check and detectors included);
-* presidio, pattern recognizers: ``AnalyzerEngine(nlp_engine=NoOpNlpEngine(...))`` with only the
-  ``PatternRecognizer``s of the types both detect (credit card, US SSN, e-mail, IBAN), on the
-  text decoded from the same bytes, in pieces of at most 64 KiB cut at line ends;
-* presidio, all shared types: the same plus ``PhoneRecognizer`` (python-phonenumbers; no NLP
-  either), presidio's only phone detector.
+* presidio, pattern recognizers (the issue's configuration, and the target's baseline):
+  ``AnalyzerEngine(nlp_engine=NoOpNlpEngine(...))`` with only presidio's ``PatternRecognizer``s
+  for English (all 16 of them: card, SSN, e-mail, IBAN, dates, IPs, URLs, ...), on the text
+  decoded from the same bytes, in pieces of at most 64 KiB cut at line ends;
+* presidio, pattern recognizers of the shared types: only those of the types both detect
+  (credit card, US SSN, e-mail, IBAN), a stricter baseline than the target's, reported;
+* presidio, all shared types: those plus ``PhoneRecognizer`` (python-phonenumbers; no NLP
+  either), presidio's only phone detector; its results are the ones scored for accuracy.
 
 Accuracy is counted per record (CSV row, JSONL line) against the corpus labels: presidio's spans
 are mapped to the record they fall in, the local scanner classifies each record on its own (with
@@ -96,10 +99,16 @@ def pieces(text: str) -> list[str]:
     return out
 
 
-def presidio_engine(with_phone: bool) -> Any:
-    """An AnalyzerEngine with no NLP model and only the recognizers of the shared types."""
+#: The presidio arms: which recognizers each runs, and which entities it is asked for.
+PATTERNS = "presidio, pattern recognizers"
+PATTERNS_SHARED = "presidio, pattern recognizers of the shared types"
+ALL_SHARED = "presidio, all shared types"
+
+
+def presidio_engine(arm: str) -> Any:
+    """An AnalyzerEngine with no NLP model and the recognizers of ``arm``."""
     import tldextract
-    from presidio_analyzer import AnalyzerEngine, RecognizerRegistry
+    from presidio_analyzer import AnalyzerEngine, PatternRecognizer, RecognizerRegistry
     from presidio_analyzer.nlp_engine import NoOpNlpEngine
     from presidio_analyzer.predefined_recognizers import (
         CreditCardRecognizer,
@@ -114,24 +123,32 @@ def presidio_engine(with_phone: bool) -> Any:
     offline: Any = tldextract.TLDExtract(suffix_list_urls=())
     tldextract.extract = offline
     logging.getLogger("presidio-analyzer").setLevel(logging.ERROR)
-    recognizers: list[Any] = [
-        CreditCardRecognizer(),
-        UsSsnRecognizer(),
-        EmailRecognizer(),
-        IbanRecognizer(),
-    ]
-    if with_phone:
-        recognizers.append(PhoneRecognizer())
-    return AnalyzerEngine(
-        registry=RecognizerRegistry(recognizers=recognizers),
-        nlp_engine=NoOpNlpEngine(models=[{"lang_code": "en", "model_name": "none"}]),
-        supported_languages=["en"],
-    )
+    nlp_engine = NoOpNlpEngine(models=[{"lang_code": "en", "model_name": "none"}])
+    if arm == PATTERNS:
+        registry = RecognizerRegistry(supported_languages=["en"])
+        registry.load_predefined_recognizers(languages=["en"], nlp_engine=nlp_engine)
+        registry.recognizers = [
+            recognizer
+            for recognizer in registry.recognizers
+            if isinstance(recognizer, PatternRecognizer)
+        ]
+    else:
+        recognizers: list[Any] = [
+            CreditCardRecognizer(),
+            UsSsnRecognizer(),
+            EmailRecognizer(),
+            IbanRecognizer(),
+        ]
+        if arm == ALL_SHARED:
+            recognizers.append(PhoneRecognizer())
+        registry = RecognizerRegistry(recognizers=recognizers)
+    return AnalyzerEngine(registry=registry, nlp_engine=nlp_engine, supported_languages=["en"])
 
 
-def presidio_pass(engine: Any, files: Sequence[tuple[str, bytes]]) -> list[list[Any]]:
-    """Every result per file (offsets into the file's text)."""
-    entities = list(PRESIDIO_TYPES)
+def presidio_pass(
+    engine: Any, files: Sequence[tuple[str, bytes]], entities: list[str] | None
+) -> list[list[Any]]:
+    """Every result per file (offsets into the file's text); all entities for ``None``."""
     found = []
     for _, data in files:
         results: list[Any] = []
@@ -230,11 +247,9 @@ def main(argv: list[str] | None = None) -> int:
         "local": lambda objects: local_pass(scanner, objects)
     }
     if have_presidio:
-        patterns_only, with_phone = presidio_engine(False), presidio_engine(True)
-        arms["presidio, pattern recognizers"] = lambda objects: presidio_pass(
-            patterns_only, objects
-        )
-        arms["presidio, all shared types"] = lambda objects: presidio_pass(with_phone, objects)
+        for arm in (PATTERNS, PATTERNS_SHARED, ALL_SHARED):
+            entities = None if arm == PATTERNS else list(PRESIDIO_TYPES)
+            arms[arm] = functools.partial(presidio_pass, presidio_engine(arm), entities=entities)
     if not have_presidio:
         print("presidio-analyzer is not installed (pip install presidio-analyzer): local only")
     sample = [(key, data[:20_000]) for key, data in files]
@@ -278,7 +293,8 @@ def main(argv: list[str] | None = None) -> int:
     ratios = {name: speed["local"] / speed[name] for name in names if name != "local"}
     print()
     for name, ratio in ratios.items():
-        print(f"local / {name}: {ratio:,.1f}x (target >= {RATIO_TARGET:g}x)")
+        target = f"target >= {RATIO_TARGET:g}x" if name == PATTERNS else "reported"
+        print(f"local / {name}: {ratio:,.1f}x ({target})")
 
     local = local_scores(scanner, corpus)
     whole = Counter[str]()
@@ -293,7 +309,7 @@ def main(argv: list[str] | None = None) -> int:
 
     presidio: dict[str, Score] = {}
     if have_presidio:
-        found = outcomes["presidio, all shared types"]
+        found = outcomes[ALL_SHARED]
         assert isinstance(found, list)
         presidio = presidio_scores(corpus, found)
     print()
@@ -326,6 +342,7 @@ def main(argv: list[str] | None = None) -> int:
             "corpus_mb": round(size / 1e6, 3),
             "mb_per_s": {name: round(value, 3) for name, value in speed.items()},
             "ratios": {name: round(value, 1) for name, value in ratios.items()},
+            "target_ratio": None if PATTERNS not in ratios else round(ratios[PATTERNS], 1),
             "local": {
                 kind: [round(local[kind].precision, 4), round(local[kind].recall, 4)]
                 for kind in _pii_corpus.TYPES
