@@ -28,6 +28,7 @@ from ._engine import (
     touched_members,
 )
 from ._exceptions import PreflightError, SafeAIError, SecurityViolation, SecurityWarning
+from ._inputs import EXECUTIONS
 from ._policy import Policy
 from ._references import REFERENCING_OPERATIONS, check_references, inline_pipeline_definition
 from ._waivers import active_waivers
@@ -318,7 +319,7 @@ def _wraps(function: Any, wrapper: Any) -> bool:
 def _make_handler(client_ref: weakref.ReferenceType[BaseClient], state: _ClientState) -> Any:
     """The handler of one client. It holds the client weakly (the client's emitter holds the
     handler) and its guard state directly (read on every request)."""
-    relevant = handled_operations() | REFERENCING_OPERATIONS
+    relevant = handled_operations() | REFERENCING_OPERATIONS | EXECUTIONS
 
     def before_parameter_build(
         params: MutableMapping[str, Any], model: OperationModel, context: dict[str, Any], **_: Any

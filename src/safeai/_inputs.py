@@ -19,7 +19,14 @@ from .controls.pipelines import NESTED_STEP_LISTS, STEP_OPERATIONS
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-__all__ = ["INPUT_FAMILIES", "S3Input", "parse_s3_uri", "pipeline_inputs", "s3_inputs"]
+__all__ = [
+    "EXECUTIONS",
+    "INPUT_FAMILIES",
+    "S3Input",
+    "parse_s3_uri",
+    "pipeline_inputs",
+    "s3_inputs",
+]
 
 #: ``prefix``: every object under it. ``manifest``: a ManifestFile (a JSON list: a prefix, then
 #: keys below it). ``augmented_manifest``: JSON lines whose ``s3://`` values name objects; the
@@ -77,6 +84,8 @@ _WHERE: dict[str, tuple[str, tuple[tuple[str, str, str | None], ...]]] = {
 #: The resource families whose requests read S3 inputs (each has a ``<family>.pii`` control).
 INPUT_FAMILIES = ("training", "tuning", "processing", "transform", "automl", "labeling", "pipeline")
 _PIPELINES = frozenset({"CreatePipeline", "UpdatePipeline"})
+#: Runs of a stored pipeline: what they read is in the definition and parameters AWS holds.
+EXECUTIONS = frozenset({"StartPipelineExecution", "RetryPipelineExecution"})
 
 
 _HTTPS_S3 = re.compile(

@@ -392,6 +392,43 @@ def test_an_execution_is_checked_at_the_parameters_it_is_given(
     assert len(sent.sent("StartPipelineExecution")) == 1
 
 
+def test_a_retry_is_checked_at_the_executions_parameters_on_the_data_as_it_is_now(
+    policy: safeai.Policy, data: dict[str, str], sandbox: Sandbox, sent: RequestRecorder
+) -> None:
+    from botocore.exceptions import ClientError
+
+    s3: Any = sandbox.boto_session().client("s3")
+    bucket = data["clean"].removeprefix("s3://").split("/")[0]
+    encrypted = {"ServerSideEncryption": "aws:kms", "SSEKMSKeyId": policy.kms_key_id or ""}
+    s3.put_object(Bucket=bucket, Key="other/data.csv", Body=CLEAN, **encrypted)
+    sagemaker: Any = boto3.Session(region_name="us-east-1").client("sagemaker")
+    local = dataclasses.replace(policy, pii_scanner="local")
+    name = f"p-{uuid.uuid4().hex[:8]}"
+    with safeai.guarded(local, client=sagemaker):
+        sagemaker.create_pipeline(
+            PipelineName=name,
+            PipelineDefinition=json.dumps(_reading_a_parameter(data["clean"])),
+            RoleArn=policy.execution_role_arn or "",
+        )
+        arn = sagemaker.start_pipeline_execution(
+            PipelineName=name,
+            PipelineParameters=[{"Name": "TrainData", "Value": f"s3://{bucket}/other/"}],
+        )["PipelineExecutionArn"]
+        # Clean as it is: the retry is sent (the sandbox has no RetryPipelineExecution, and
+        # botocore retries its answer).
+        with pytest.raises(ClientError):
+            sagemaker.retry_pipeline_execution(PipelineExecutionArn=arn)
+        attempts = len(sent.sent("RetryPipelineExecution"))
+        assert attempts >= 1
+        # The execution's own parameter, not the default, now names personal data.
+        s3.put_object(Bucket=bucket, Key="other/people.csv", Body=PEOPLE, **encrypted)
+        with pytest.raises(safeai.SecurityViolation) as found:
+            sagemaker.retry_pipeline_execution(PipelineExecutionArn=arn)
+    assert found.value.control == "pipeline.pii"
+    assert "other/people.csv" in str(found.value)
+    assert len(sent.sent("RetryPipelineExecution")) == attempts
+
+
 def test_a_manifest_that_is_not_one_is_unclassified_not_a_crash(
     policy: safeai.Policy, data: dict[str, str], sandbox: Sandbox
 ) -> None:

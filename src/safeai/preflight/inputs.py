@@ -58,6 +58,10 @@ def check_inputs(
         # An execution reads the data as it is now, at the parameters it is given: the inputs
         # are checked again, each object only if it changed since (the verdict cache).
         inputs = _execution_inputs(clients("sagemaker"), params)
+    elif operation == "RetryPipelineExecution":
+        # A retry runs the failed steps again, on the data as it is now: the same check, at the
+        # definition and parameters the execution was started with.
+        inputs = _retried_inputs(clients("sagemaker"), params)
     else:
         inputs = s3_inputs(operation, params)
     if not inputs:
@@ -98,6 +102,27 @@ def _execution_inputs(sagemaker: Any, params: Mapping[str, Any]) -> tuple[S3Inpu
         for p in params.get("PipelineParameters") or []
         if isinstance(p, Mapping)
     }
+    return pipeline_inputs(definition, values)
+
+
+def _retried_inputs(sagemaker: Any, params: Mapping[str, Any]) -> tuple[S3Input, ...]:
+    arn = str(params.get("PipelineExecutionArn", ""))
+    permissions = (
+        f"sagemaker:DescribePipelineDefinitionForExecution and "
+        f"sagemaker:ListPipelineParametersForExecution on {arn}"
+    )
+    with fail_closed("pipeline.pii", arn, "the execution's definition", permissions):
+        definition = sagemaker.describe_pipeline_definition_for_execution(
+            PipelineExecutionArn=arn
+        ).get("PipelineDefinition")
+        pages = sagemaker.get_paginator("list_pipeline_parameters_for_execution").paginate(
+            PipelineExecutionArn=arn
+        )
+        values = {
+            str(p.get("Name")): str(p.get("Value"))
+            for page in pages
+            for p in page.get("PipelineParameters") or []
+        }
     return pipeline_inputs(definition, values)
 
 
