@@ -50,15 +50,22 @@ def clear_caches() -> None:
 
 
 def _describe(
-    client: Any, kind: str, name: str, call: Callable[[], Mapping[str, Any]]
+    client: Any,
+    kind: str,
+    name: str,
+    call: Callable[[], Mapping[str, Any]],
+    *,
+    cached: bool = True,
 ) -> Mapping[str, Any]:
+    """``call()``'s answer, kept for :data:`REFERENCE_TTL_SECONDS` unless the resource can
+    change in place (``cached=False``)."""
     # The access key stands for the account: two accounts may use the same resource names.
     credentials = client._get_credentials()
     access_key = credentials.get_frozen_credentials().access_key if credentials else None
     key = (client.meta.endpoint_url, client.meta.region_name, access_key, kind, name)
     now = time.monotonic()
     with _lock:
-        hit = _cache.get(key)
+        hit = _cache.get(key) if cached else None
     if hit is not None and now - hit[0] < REFERENCE_TTL_SECONDS:
         return hit[1]
     from botocore.exceptions import BotoCoreError, ClientError
@@ -70,20 +77,33 @@ def _describe(
             f"cannot read {kind} {name!r} to check it ({error}); the request was refused",
             resource=name,
         ) from error
-    with _lock:
-        _cache[key] = (now, document)
+    if cached:
+        with _lock:
+            _cache[key] = (now, document)
     return document
 
 
-def _refuse(operation: str, via: str, found: SecurityViolation) -> SecurityViolation:
+_NAME_ANOTHER = (
+    "The referenced resource cannot be changed in place: create a compliant one (through a "
+    "guarded client) and name it instead."
+)
+_MOVE_THE_CONTAINER = (
+    "An inline container takes these from the endpoint configuration: update the endpoint to a "
+    "compliant configuration (through a guarded client), or name a compliant model in "
+    "Specification.ModelName instead."
+)
+
+
+def _refuse(
+    operation: str, via: str, found: SecurityViolation, fix: str = _NAME_ANOTHER
+) -> SecurityViolation:
     return SecurityViolation(
         control=found.control,
         operation=operation,
         path=f"{via} -> {found.path}",
         found=found.found,
         expected=found.expected,
-        remedy=f"{found.remedy} The referenced resource cannot be changed in place: create a "
-        "compliant one (through a guarded client) and name it instead.",
+        remedy=f"{found.remedy} {fix}",
     )
 
 
@@ -95,7 +115,11 @@ def check_references(
         return _check_model(client, operation, params.get("ModelName"), "ModelName", policy)
     if operation in ("CreateInferenceComponent", "UpdateInferenceComponent"):
         specification = params.get("Specification")
-        model = specification.get("ModelName") if isinstance(specification, Mapping) else None
+        if not isinstance(specification, Mapping):
+            return []
+        if "ModelName" not in specification and "Container" in specification:
+            return _check_inline_container(client, operation, params, specification, policy)
+        model = specification.get("ModelName")
         return _check_model(client, operation, model, "Specification.ModelName", policy)
     name = params.get("EndpointConfigName")
     if not isinstance(name, str):
@@ -129,6 +153,57 @@ def _check_model(
     return [
         _refuse(operation, f"{via}={name!r}", violation)
         for violation in evaluate("CreateModel", model, policy)
+    ]
+
+
+def _check_inline_container(
+    client: Any,
+    operation: str,
+    params: Mapping[str, Any],
+    specification: Mapping[str, Any],
+    policy: Policy,
+) -> list[SecurityViolation]:
+    """An inference component's inline container is a model defined in place: it runs as the
+    endpoint configuration's role, in its VpcConfig, with its EnableNetworkIsolation, so the
+    model controls are checked on those."""
+    endpoint = params.get("EndpointName")
+    if operation == "UpdateInferenceComponent":
+        name = str(params.get("InferenceComponentName"))
+        component = _describe(
+            client,
+            "inference component",
+            name,
+            lambda: client.describe_inference_component(InferenceComponentName=name),
+        )
+        endpoint = component.get("EndpointName")
+    endpoint = str(endpoint)
+    # An endpoint can be moved to another configuration at any time: never kept.
+    described = _describe(
+        client,
+        "endpoint",
+        endpoint,
+        lambda: client.describe_endpoint(EndpointName=endpoint),
+        cached=False,
+    )
+    config_name = str(described.get("EndpointConfigName"))
+    config = _describe(
+        client,
+        "endpoint configuration",
+        config_name,
+        lambda: client.describe_endpoint_config(EndpointConfigName=config_name),
+    )
+    as_model = {
+        member: config[member]
+        for member in ("ExecutionRoleArn", "VpcConfig", "EnableNetworkIsolation")
+        if member in config
+    }
+    as_model["PrimaryContainer"] = specification["Container"]
+    via = (
+        f"Specification.Container on EndpointName={endpoint!r} (EndpointConfigName={config_name!r})"
+    )
+    return [
+        _refuse(operation, via, found, _MOVE_THE_CONTAINER)
+        for found in evaluate("CreateModel", as_model, policy)
     ]
 
 

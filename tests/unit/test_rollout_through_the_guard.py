@@ -42,10 +42,12 @@ class _Raw:
 
 
 class Wire:
-    """A botocore SageMaker client whose requests are captured and answered with ``{}``."""
+    """A botocore SageMaker client whose requests are captured and answered with ``{}``, or
+    with the answer given for their operation."""
 
-    def __init__(self) -> None:
+    def __init__(self, answers: dict[str, dict[str, Any]] | None = None) -> None:
         self.sent: list[tuple[str, bytes]] = []
+        self.answers = answers or {}
         self.client: Any = botocore.session.get_session().create_client(
             "sagemaker",
             region_name=REGION,
@@ -56,8 +58,10 @@ class Wire:
 
     def _answer(self, request: Any, event_name: str, **_: Any) -> Any:
         body = request.body if isinstance(request.body, bytes) else b""
-        self.sent.append((event_name.rsplit(".", 1)[-1], body))
-        return AWSResponse(request.url, 200, HTTPHeaders(), _Raw(b"{}"))
+        operation = event_name.rsplit(".", 1)[-1]
+        self.sent.append((operation, body))
+        answer = json.dumps(self.answers.get(operation, {})).encode()
+        return AWSResponse(request.url, 200, HTTPHeaders(), _Raw(answer))
 
     def call(self, operation: str, request: dict[str, Any]) -> bytes:
         before = len(self.sent)
@@ -212,3 +216,74 @@ def test_an_inference_component_is_checked_through_the_model_it_names() -> None:
     assert refused.value.control.startswith("model.")
     assert refused.value.path.startswith("Specification.ModelName='open-model' -> ")
     assert [op for op, _ in wire.sent] == ["DescribeModel"]
+
+
+def _inline_component(endpoint: str) -> dict[str, Any]:
+    return {
+        "InferenceComponentName": "ic",
+        "EndpointName": endpoint,
+        "VariantName": "v",
+        "Specification": {
+            "Container": {"Image": "123456789012.dkr.ecr.us-east-1.amazonaws.com/m:1"},
+            "ComputeResourceRequirements": {"MinMemoryRequiredInMb": 1024},
+        },
+    }
+
+
+def test_an_inline_container_is_checked_as_a_model_under_its_endpoints_configuration() -> None:
+    open_config = {"EndpointConfigName": "open-config", "ProductionVariants": []}
+    wire = Wire(
+        {
+            "DescribeEndpoint": {"EndpointConfigName": "open-config"},
+            "DescribeEndpointConfig": open_config,
+        }
+    )
+    with (
+        safeai.guarded(POLICY, client=wire.client),
+        pytest.raises(safeai.SecurityViolation) as refused,
+    ):
+        wire.call("CreateInferenceComponent", _inline_component("open-endpoint"))
+    found = [refused.value, *refused.value.additional]
+    assert sorted(v.control for v in found) == [
+        "model.network_isolation",
+        "model.role",
+        "model.vpc",
+    ]
+    assert all(
+        v.path.startswith(
+            "Specification.Container on EndpointName='open-endpoint' "
+            "(EndpointConfigName='open-config') -> "
+        )
+        for v in found
+    )
+    assert "update the endpoint to a compliant configuration" in refused.value.remedy
+    assert [op for op, _ in wire.sent] == ["DescribeEndpoint", "DescribeEndpointConfig"]
+
+
+def test_an_inline_container_on_a_compliant_configuration_is_sent() -> None:
+    config = {
+        "EndpointConfigName": "private-config",
+        "ExecutionRoleArn": POLICY.execution_role_arn,
+        "VpcConfig": {"Subnets": list(POLICY.subnets), "SecurityGroupIds": ["sg-0c3"]},
+        "EnableNetworkIsolation": True,
+    }
+    wire = Wire(
+        {
+            "DescribeInferenceComponent": {"EndpointName": "private-endpoint"},
+            "DescribeEndpoint": {"EndpointConfigName": "private-config"},
+            "DescribeEndpointConfig": config,
+        }
+    )
+    with safeai.guarded(POLICY, client=wire.client):
+        wire.call("CreateInferenceComponent", _inline_component("private-endpoint"))
+        update = _inline_component("ignored")
+        del update["EndpointName"], update["VariantName"]
+        wire.call("UpdateInferenceComponent", update)
+    assert [op for op, _ in wire.sent] == [
+        "DescribeEndpoint",
+        "DescribeEndpointConfig",
+        "CreateInferenceComponent",
+        "DescribeInferenceComponent",
+        "DescribeEndpoint",  # an endpoint can change configuration: read each time
+        "UpdateInferenceComponent",
+    ]
