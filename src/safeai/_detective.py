@@ -28,13 +28,12 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from ._audit import redact
 from ._engine import evaluate
-from ._exceptions import PreflightError, SafeAIError
+from ._exceptions import PreflightError, SafeAIError, SecurityViolation
 from ._paths import MISSING
 from ._references import check_references
 from .controls import Anchors, by_slug
 
 if TYPE_CHECKING:
-    from ._exceptions import SecurityViolation
     from ._policy import Policy
 
 __all__ = [
@@ -151,6 +150,8 @@ RESOURCE_TYPES: tuple[ResourceType, ...] = (
 
 #: The resource type of the S3 buckets the audited resources name (read, not listed).
 BUCKETS = "s3-bucket"
+#: The finding of a bucket a resource names that no longer exists.
+MISSING_BUCKET = "s3.named_bucket"
 
 
 @dataclass(frozen=True, slots=True)
@@ -441,7 +442,8 @@ class _Region:
             settings = read_settings(self.clients["s3"], name)
         except ClientError as error:
             if _error_code(error) == "NoSuchBucket":
-                return  # gone since the resource named it: nothing left to secure
+                self._missing_bucket(name, arn)
+                return
             self._bucket_error(error.operation_name, arn, error)
             return
         except BotoCoreError as error:
@@ -454,6 +456,21 @@ class _Region:
         with self._lock:
             self.resources.append(AuditedResource(BUCKETS, arn, self.region))
             self.findings += findings
+
+    def _missing_bucket(self, name: str, arn: str) -> None:
+        """A bucket deleted since a resource named it: anyone may claim the name."""
+        control = by_slug(MISSING_BUCKET)
+        missing = SecurityViolation(
+            control=MISSING_BUCKET,
+            operation="GetBucket*",
+            path="Bucket",
+            found=f"no bucket named {name!r} (NoSuchBucket)",
+            expected="the bucket a resource names exists, in this account",
+            remedy=control.remedy if control is not None else "",
+        )
+        with self._lock:
+            self.resources.append(AuditedResource(BUCKETS, arn, self.region))
+            self.findings.append(self._finding_of(BUCKETS, arn, missing))
 
     def _bucket_error(self, operation: str, arn: str, error: Exception) -> None:
         with self._lock:

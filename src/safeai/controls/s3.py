@@ -192,4 +192,16 @@ CONTROLS: tuple[Control, ...] = (
         anchors=Anchors(security_hub=("S3.5", "S3.8", "S3.17")),
         service="s3",
     ),
+    Control(
+        slug="s3.named_bucket",
+        title="Buckets that resources name still exist",
+        requirement=Requirement("preflight"),
+        targets=(),
+        remedy="a bucket name is free for any AWS account to claim once its bucket is deleted, "
+        "and the resource would then read from or write to that account's bucket: create the "
+        "bucket again in this account (`safeai bucket secure NAME`), or delete or change the "
+        "resource that names it.",
+        anchors=Anchors(),
+        service="s3",
+    ),
 )
