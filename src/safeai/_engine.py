@@ -106,6 +106,10 @@ class _Compiled:
     relative: tuple[str, ...]
     relative_path: str
     instance_types: tuple[tuple[str, ...], ...]
+    #: Copied from the control and target: read for every item of every request.
+    kind: str
+    enabled_by: str | None
+    forbidden: bool
 
 
 @cache
@@ -118,6 +122,9 @@ def _compiled(operation: str) -> tuple[_Compiled, ...]:
             _paths.split(target.relative_path),
             target.relative_path,
             tuple(_paths.split(path) for path in target.instance_types),
+            control.requirement.kind,
+            control.requirement.enabled_by,
+            target.forbidden,
         )
         for control, target in for_operation(operation)
     )
@@ -336,14 +343,23 @@ def copy_structure(value: Any) -> Any:
     """Copy the structures of a request as plain dicts and lists, sharing everything else
     (streams, bytes). botocore accepts any mapping for a structure and a tuple for a list and
     sends them alike, so the engine must see them alike: as dicts and lists."""
-    if isinstance(value, dict | Mapping):
+    # Exact types first: this runs on every member of every guarded request, and an ``isinstance``
+    # against the Mapping ABC costs more than the copy of a leaf.
+    kind = type(value)
+    if kind is dict:
         return {key: copy_structure(item) for key, item in value.items()}
-    if isinstance(value, _SEQUENCES):
+    if kind is list or kind is tuple:
+        return [copy_structure(item) for item in value]
+    if kind in _LEAVES:
+        return value
+    if isinstance(value, Mapping):
+        return {key: copy_structure(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
         return [copy_structure(item) for item in value]
     return value
 
 
-_SEQUENCES = (list, tuple)
+_LEAVES = frozenset({str, int, float, bool, bytes, type(None)})
 
 
 def _violation(operation: str, problems: list[_Problem], policy: Policy) -> SecurityViolation:
@@ -364,8 +380,7 @@ def _secure(operation: str, params: MutableMapping[str, Any], run: _Run, *, pref
     top_level = (("", params),)
     tagging = run.inject and bool(run.policy.tags or run.policy.required_tag_keys)
     for item in _compiled(operation):
-        control = item.control
-        kind = control.requirement.kind
+        control, kind = item.control, item.kind
         if kind == "tags" and not tagging:  # Describe answers carry no tags either
             continue
         places = _paths.containers(params, item.within) if item.within else top_level
@@ -381,7 +396,7 @@ def _secure(operation: str, params: MutableMapping[str, Any], run: _Run, *, pref
                     control, _path(prefix, where, item), "waived", reason=run.waivers[control.slug]
                 )
                 continue
-            flag = control.requirement.enabled_by
+            flag = item.enabled_by
             if flag is not None and not getattr(run.policy, flag):
                 run.decide(
                     control,
@@ -390,7 +405,7 @@ def _secure(operation: str, params: MutableMapping[str, Any], run: _Run, *, pref
                     reason=f"Policy.{flag} is False",
                 )
                 continue
-            if item.target.forbidden:
+            if item.forbidden:
                 found = container.get(item.relative_path, _paths.MISSING)
                 expected = f"no {operation} request: it removes what {control.slug} requires"
                 run.problem(_Problem(control, _path(prefix, where, item), found, expected))

@@ -38,7 +38,7 @@ def join(prefix: str, name: str) -> str:
 
 def containers(
     params: MutableMapping[str, Any], within: tuple[str, ...]
-) -> Iterator[tuple[str, MutableMapping[str, Any]]]:
+) -> Sequence[tuple[str, MutableMapping[str, Any]]]:
     """Every structure reached by the ``within`` segments in ``params``, with its concrete path.
 
     Absent members, empty structures and values of the wrong type yield nothing: a control
@@ -46,16 +46,20 @@ def containers(
     answers of some emulators hold ``{}`` for "not configured").
     """
     if not within:
-        yield "", params
-        return
-    if not _has_list_step(within):  # one place at most: walk straight to it
+        return (("", params),)
+    if not _has_list_step(within):  # one place at most: walk straight to it, no generator
         node: object = params
         for name in within:
-            node = node.get(name) if isinstance(node, MutableMapping) else None
-        if isinstance(node, MutableMapping) and node:
-            yield ".".join(within), node
-        return
-    yield from _descend(params, within, 0, "")
+            node = node.get(name) if isinstance(node, dict | MutableMapping) else None
+        if isinstance(node, dict | MutableMapping) and node:
+            return ((_dotted(within), node),)
+        return ()
+    return list(_descend(params, within, 0, ""))
+
+
+@cache
+def _dotted(segments: tuple[str, ...]) -> str:
+    return ".".join(segments)
 
 
 @cache
