@@ -36,7 +36,8 @@ _FREE_FORM = frozenset(
 )
 #: Members whose values are secrets: SSE-C keys and their digests, MFA serial and code.
 _SECRET_NAME = re.compile(
-    r"secret|password|passwd|token|credential|privatekey|customerkey|^mfa$", re.IGNORECASE
+    r"secret|password|passwd|token|credential|private[-_]?key|customer[-_]?key|^mfa$",
+    re.IGNORECASE,
 )
 _LARGE_DOCUMENTS = frozenset({"PipelineDefinition"})
 

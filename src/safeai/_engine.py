@@ -6,6 +6,7 @@ audit) shares it, and it can be tested exhaustively without a network.
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import re
 from collections.abc import Iterator, Mapping, MutableMapping
@@ -38,7 +39,6 @@ __all__ = [
     "is_tls_deny",
     "named_resources",
     "secure_in_place",
-    "touched_members",
 ]
 
 
@@ -128,22 +128,6 @@ def _compiled(operation: str) -> tuple[_Compiled, ...]:
         )
         for control, target in for_operation(operation)
     )
-
-
-@cache
-def touched_members(operation: str) -> frozenset[str]:
-    """The top-level request members the engine may change *inside* for ``operation``: a door
-    securing a request in place need copy only these (a top-level field is replaced whole, which
-    leaves the caller's value alone)."""
-    return frozenset(
-        (item.within or item.relative)[0].removesuffix("[]")
-        for item in _compiled(operation)
-        if item.within or len(item.relative) > 1 or item.control.requirement.kind in _NESTED_KINDS
-    )
-
-
-#: Requirement kinds whose handlers change structures inside their field, not the field itself.
-_NESTED_KINDS = frozenset({"tags", "bucket_encryption"})
 
 
 class _Run:
@@ -288,6 +272,7 @@ def named_resources(operation_name: str, params: Mapping[str, Any]) -> NamedReso
 
 
 def _strings(value: object) -> list[str]:
+    """The strings of a field that holds one string or a list of them (anything else: none)."""
     if isinstance(value, str):
         return [value]
     if isinstance(value, list):
@@ -332,7 +317,7 @@ def _collect_steps(
         return
     if not isinstance(parsed, Mapping) or not isinstance(parsed.get("Steps"), list):
         return
-    for _path, step in _steps(parsed["Steps"], ""):
+    for _path, step in pipeline_steps(parsed["Steps"], ""):
         operation = STEP_OPERATIONS.get(step.get("Type", ""))
         arguments = step.get("Arguments")
         if operation is not None and isinstance(arguments, Mapping):
@@ -572,7 +557,7 @@ def _check_acl(item: _Compiled, container: MutableMapping[str, Any], where: str,
     control = item.control
     clean = True
     acl = container.get("ACL")
-    if acl in _PUBLIC_CANNED_ACLS:
+    if acl is not None and (not isinstance(acl, str) or acl in _PUBLIC_CANNED_ACLS):
         run.problem(_Problem(control, _paths.join(where, "ACL"), acl, _PRIVATE_ACL))
         clean = False
     for header in _GRANT_HEADERS:
@@ -697,14 +682,30 @@ def _restricted(statement: Mapping[str, Any]) -> bool:
         if operator not in _CONFINING_OPERATORS or not isinstance(block, Mapping):
             continue
         for key, value in block.items():
+            name = str(key).lower()
             values = [str(v) for v in _as_list(value)]
-            if (
-                str(key).lower() in _RESTRICTING_KEYS
-                and values
-                and not any(v in _OPEN_VALUES or "*" in v or "?" in v for v in values)
-            ):
+            if name in _RESTRICTING_KEYS and values and all(_confining(name, v) for v in values):
                 return True
     return False
+
+
+#: The widest ``aws:SourceIp`` range that still confines a statement, per IP version: ranges
+#: such as ``0.0.0.0/1`` or ``0::/0`` admit (half of) everyone.
+_NARROWEST_OPEN_PREFIX = {4: 8, 6: 32}
+
+
+def _confining(key: str, value: str) -> bool:
+    """Whether one condition value names something fixed: not a wildcard, and for a source
+    address a network no wider than a /8 (IPv4) or a /32 (IPv6)."""
+    if value in _OPEN_VALUES or "*" in value or "?" in value:
+        return False
+    if key != "aws:sourceip":
+        return True
+    try:
+        network = ipaddress.ip_network(value, strict=False)
+    except ValueError:
+        return False
+    return network.prefixlen >= _NARROWEST_OPEN_PREFIX[network.version]
 
 
 _TLS_CONDITION = {"aws:securetransport": ["false"]}
@@ -724,11 +725,11 @@ def is_tls_deny(statement: Mapping[str, Any], bucket: str | None) -> bool:
         and principal["AWS"] in ("*", ["*"])
     ):
         return False
-    if "NotAction" in statement or not {"s3:*", "*"} & set(_as_list(statement.get("Action"))):
+    if "NotAction" in statement or not {"s3:*", "*"} & set(_strings(statement.get("Action"))):
         return False
     if "NotResource" in statement:
         return False
-    resources = set(_as_list(statement.get("Resource")))
+    resources = set(_strings(statement.get("Resource")))
     if "*" not in resources and not (
         bucket is not None and {f"arn:aws:s3:::{bucket}", f"arn:aws:s3:::{bucket}/*"} <= resources
     ):
@@ -941,6 +942,8 @@ def _is_instance_store_type(instance_type: str) -> bool:
 
 def _injection(control: Control, policy: Policy) -> object:
     requirement = control.requirement
+    if not requirement.fill:
+        return None
     kind = requirement.kind
     if kind == "role":
         return policy.execution_role_arn
@@ -1091,7 +1094,7 @@ def _secure_pipeline(
         run.problem(_Problem(steps_control, prefix, found, _PIPELINE_JSON))
         return
     injected_before = run.injected
-    steps = list(_steps(definition.get("Steps", []), f"{prefix}:Steps"))
+    steps = list(pipeline_steps(definition.get("Steps", []), f"{prefix}:Steps"))
     for step_path, step in steps:
         step_type = step.get("Type")
         arguments = step.get("Arguments")
@@ -1167,7 +1170,7 @@ def _unsecured_reference(
     )
 
 
-def _steps(steps: list[Any], prefix: str) -> Iterator[tuple[str, MutableMapping[str, Any]]]:
+def pipeline_steps(steps: list[Any], prefix: str) -> Iterator[tuple[str, MutableMapping[str, Any]]]:
     """Every step, nested Condition branches included, with a readable path."""
     for index, step in enumerate(steps):
         if not isinstance(step, MutableMapping):
@@ -1180,4 +1183,4 @@ def _steps(steps: list[Any], prefix: str) -> Iterator[tuple[str, MutableMapping[
         for branch in branches:
             nested = arguments.get(branch) if isinstance(arguments, Mapping) else None
             if isinstance(nested, list):
-                yield from _steps(nested, f"{path}.Arguments.{branch}")
+                yield from pipeline_steps(nested, f"{path}.Arguments.{branch}")

@@ -25,7 +25,6 @@ from ._engine import (
     copy_structure,
     handled_operations,
     secure_in_place,
-    touched_members,
 )
 from ._exceptions import PreflightError, SafeAIError, SecurityViolation, SecurityWarning
 from ._inputs import EXECUTIONS
@@ -52,6 +51,7 @@ GUARDED_SERVICES = services()
 _HANDLER_ID = "safeai.guard"
 #: botocore keeps one handler per unique id per client, whatever the event: a second id.
 _BASELINE_HANDLER_ID = "safeai.guard.baseline"
+_POST_HANDLER_ID = "safeai.guard.presigned-post"
 #: Where the request context carries the name of a bucket being created, for the baseline.
 _NEW_BUCKET = "safeai.new_bucket"
 Scope = Literal["process", "session", "client"]
@@ -182,6 +182,8 @@ def unguard(handle: GuardHandle) -> None:
                     f"before-parameter-build.{_service_id(client)}", unique_id=_HANDLER_ID
                 )
                 client.meta.events.unregister(_AFTER_CREATE_BUCKET, unique_id=_BASELINE_HANDLER_ID)
+                for event in _BEFORE_SIGN:
+                    client.meta.events.unregister(event, unique_id=f"{_POST_HANDLER_ID}.{event}")
                 del _states[client]
 
 
@@ -257,6 +259,12 @@ def _attach(
                 _make_baseline_handler(client_ref, state),
                 unique_id=_BASELINE_HANDLER_ID,
             )
+            signing = _make_post_handler(state)
+            for event in _BEFORE_SIGN:
+                # A unique id registers once per emitter, whatever the event: one id per event.
+                client.meta.events.register_last(
+                    event, signing, unique_id=f"{_POST_HANDLER_ID}.{event}"
+                )
     elif state.session is None and session is not None:
         state.session = weakref.ref(session)
     if handle not in state.handles:
@@ -330,6 +338,10 @@ def _make_handler(client_ref: weakref.ReferenceType[BaseClient], state: _ClientS
                 _check_transport(state.plain_http, operation, policy)
         if operation not in relevant:
             return
+        if operation == "CreateBucket" and context.get("is_presign_request"):
+            # generate_presigned_post builds its URL from CreateBucket (its form is secured at
+            # before-sign); a presigned CreateBucket URL is refused there too.
+            return
         client = client_ref()
         if client is None:
             return
@@ -342,6 +354,70 @@ def _make_handler(client_ref: weakref.ReferenceType[BaseClient], state: _ClientS
 
 
 _AFTER_CREATE_BUCKET = "after-call.s3.CreateBucket"
+#: ``generate_presigned_post`` signs its form as a PutObject: the one moment its fields and
+#: conditions can be read and changed. A presigned CreateBucket URL is signed as itself.
+_BEFORE_SIGN = ("before-sign.s3.PutObject", "before-sign.s3.CreateBucket")
+
+
+def _make_post_handler(state: _ClientState) -> Any:
+    """Secures the form of a presigned POST (``generate_presigned_post``) like a PutObject,
+    and refuses a presigned CreateBucket URL."""
+
+    def before_sign(request: Any, operation_name: str, **_: Any) -> None:
+        if operation_name == "CreateBucket":
+            if request.context.get("is_presign_request"):
+                for policy in state.policies:
+                    _refuse_presigned_bucket(policy)
+            return
+        fields = request.context.get("s3-presign-post-fields")
+        post_policy = request.context.get("s3-presign-post-policy")
+        if fields is None or not isinstance(post_policy, dict):
+            return  # a request, secured at before-parameter-build
+        for policy in state.policies:
+            _secure_post(state, fields, post_policy["conditions"], policy, request.context)
+
+    return before_sign
+
+
+def _refuse_presigned_bucket(policy: Policy) -> None:
+    """A bucket made later from a presigned URL is out of the guard's reach: the baseline
+    follows a CreateBucket call, and there is none to follow."""
+    if "s3.baseline" in active_waivers(policy):
+        return
+    found = SecurityViolation(
+        control="s3.baseline",
+        operation="CreateBucket",
+        path="presigned URL",
+        found="a presigned CreateBucket URL",
+        expected="a bucket created by a guarded client, which brings it to the baseline",
+        remedy="create the bucket through a guarded client, or run `safeai bucket secure NAME` "
+        "once it exists and waive s3.baseline for the URL with a reason.",
+    )
+    for violation in _route([found], policy, None):
+        warnings.warn(_warning_text(violation), SecurityWarning, stacklevel=3)
+
+
+def _secure_post(
+    state: _ClientState,
+    fields: dict[str, Any],
+    conditions: list[Any],
+    policy: Policy,
+    context: dict[str, Any],
+) -> None:
+    from ._presigned_post import secure_post_form
+
+    decisions: list[Decision] | None = [] if _audit.logger.isEnabledFor(logging.INFO) else None
+    operation = "PutObject (presigned POST)"
+    try:
+        let_through = secure_post_form(fields, conditions, policy, decisions=decisions)
+    except SafeAIError as error:
+        if decisions is not None:
+            _audit.emit(_record(state, operation, fields, policy, context, decisions, error))
+        raise
+    for violation in let_through:
+        warnings.warn(_warning_text(violation), SecurityWarning, stacklevel=2)
+    if decisions is not None:
+        _audit.emit(_record(state, operation, fields, policy, context, decisions, None))
 
 
 def _make_baseline_handler(
@@ -434,10 +510,11 @@ def _secure_request(
         if found:
             let_through += _route(found, policy, decisions)
         # ``params`` is botocore's own dict for this call, but the structures in it are the
-        # caller's: copy the ones the engine may change, so the caller's stay as they were.
+        # caller's: copy them all, so the caller's stay as they were, and as plain dicts and
+        # lists, so every check reads a tuple or a read-only mapping as botocore sends it.
         # A refusal aborts the call, so a half-secured ``params`` is never sent.
-        for member in touched_members(operation) & params.keys():
-            params[member] = copy_structure(params[member])
+        for member, value in params.items():
+            params[member] = copy_structure(value)
         if operation in _PIPELINE_OPERATIONS and "PipelineDefinitionS3Location" in params:
             _secure_stored_pipeline(client, state, operation, params, policy, decisions)
         let_through += secure_in_place(operation, params, policy, decisions=decisions)

@@ -104,6 +104,9 @@ class Policy:
         network_isolation: require ``EnableNetworkIsolation`` (default True).
         inter_container_encryption: require ``EnableInterContainerTrafficEncryption``
             (default True).
+        private_registry: require every model container to pull its image from a private
+            Docker registry in the VPC (``ImageConfig.RepositoryAccessMode="Vpc"``; default
+            False: images from Amazon ECR).
         allowed_role_arns: further roles a request may name instead of ``execution_role_arn``.
         allowed_kms_key_ids: further keys a request may name instead of ``kms_key_id``.
         pii: what a PII finding in a job's S3 input does: ``"block"`` (refuse the request),
@@ -122,9 +125,9 @@ class Policy:
         allow_loopback_http: let guarded clients use a plain ``http://`` endpoint on the
             loopback interface (127.0.0.0/8, ::1, localhost), for local emulators in tests;
             every other plain-HTTP endpoint is refused.
-        preflight: run the checks that call AWS (today: that the client's credentials belong to
-            the policy's account; the role, key, network and PII checks extend it); False runs
-            only the pure engine and the reference checks.
+        preflight: run the checks that call AWS (the account of the client's credentials, the
+            role, key and network, and the data a job reads); False runs only the pure engine
+            and the reference checks.
         waivers: control slug -> the written reason it is waived; recorded in every decision.
         region: the region the role, key and subnets live in; taken from ``kms_key_id`` when it
             is an ARN. A guarded client of another region is refused.
@@ -149,6 +152,7 @@ class Policy:
     security_group_ids: Sequence[str] = ()
     network_isolation: bool = True
     inter_container_encryption: bool = True
+    private_registry: bool = False
     allowed_role_arns: Sequence[str] = ()
     allowed_kms_key_ids: Sequence[str] = ()
     pii: PiiMode = "block"
@@ -206,6 +210,7 @@ class Policy:
         for flag in (
             "network_isolation",
             "inter_container_encryption",
+            "private_registry",
             "preflight",
             "allow_loopback_http",
         ):

@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable, Mapping, MutableMapping
 from typing import TYPE_CHECKING, Any
 
-from ._engine import evaluate
+from ._engine import evaluate, pipeline_steps
 from ._exceptions import PreflightError, SecurityViolation
 
 if TYPE_CHECKING:
@@ -36,6 +36,8 @@ REFERENCING_OPERATIONS = frozenset(
         "CreateTransformJob",
         "CreateInferenceComponent",
         "UpdateInferenceComponent",
+        "CreatePipeline",
+        "UpdatePipeline",
     }
 )
 
@@ -114,13 +116,9 @@ def check_references(
     if operation == "CreateTransformJob":
         return _check_model(client, operation, params.get("ModelName"), "ModelName", policy)
     if operation in ("CreateInferenceComponent", "UpdateInferenceComponent"):
-        specification = params.get("Specification")
-        if not isinstance(specification, Mapping):
-            return []
-        if "ModelName" not in specification and "Container" in specification:
-            return _check_inline_container(client, operation, params, specification, policy)
-        model = specification.get("ModelName")
-        return _check_model(client, operation, model, "Specification.ModelName", policy)
+        return _check_component(client, operation, params, policy)
+    if operation in ("CreatePipeline", "UpdatePipeline"):
+        return _check_pipeline_models(client, operation, params, policy)
     name = params.get("EndpointConfigName")
     if not isinstance(name, str):
         return []
@@ -156,16 +154,116 @@ def _check_model(
     ]
 
 
-def _check_inline_container(
-    client: Any,
-    operation: str,
-    params: Mapping[str, Any],
-    specification: Mapping[str, Any],
-    policy: Policy,
+def _check_pipeline_models(
+    client: Any, operation: str, params: Mapping[str, Any], policy: Policy
 ) -> list[SecurityViolation]:
-    """An inference component's inline container is a model defined in place: it runs as the
-    endpoint configuration's role, in its VpcConfig, with its EnableNetworkIsolation, so the
-    model controls are checked on those."""
+    """The models that Transform and EndpointConfig steps name: one a Model step of the pipeline
+    creates was secured with the definition; any other is read and checked like a model a
+    ``CreateTransformJob`` names; and one named by a parameter or an expression, whose value is
+    known only when the pipeline runs, cannot be proven and is refused."""
+    raw = params.get("PipelineDefinition")
+    try:
+        definition = json.loads(raw) if isinstance(raw, str) else None
+    except ValueError:
+        return []  # the engine has refused the definition already
+    if not isinstance(definition, Mapping) or not isinstance(definition.get("Steps"), list):
+        return []
+    steps = list(pipeline_steps(definition["Steps"], "PipelineDefinition:Steps"))
+    created = {
+        step["Arguments"].get("ModelName")
+        for _, step in steps
+        if step.get("Type") == "Model" and isinstance(step.get("Arguments"), Mapping)
+    }
+    found: list[SecurityViolation] = []
+    for step_path, step in steps:
+        for where, name in _named_models(step.get("Type"), step.get("Arguments")):
+            path = f"{step_path}.Arguments.{where}"
+            if isinstance(name, str):
+                if name not in created:
+                    found += _check_model(client, operation, name, path, policy)
+            elif name is not None and not _made_by_a_step(name):
+                found.append(_unprovable_model(operation, path, name))
+    return found
+
+
+def _named_models(step_type: object, arguments: object) -> list[tuple[str, object]]:
+    if not isinstance(arguments, Mapping):
+        return []
+    if step_type == "Transform":
+        return [("ModelName", arguments.get("ModelName"))]
+    if step_type != "EndpointConfig":
+        return []
+    return [
+        (f"{variants}[{index}].ModelName", variant.get("ModelName"))
+        for variants in ("ProductionVariants", "ShadowProductionVariants")
+        for index, variant in enumerate(arguments.get(variants) or [])
+        if isinstance(variant, Mapping)
+    ]
+
+
+def _made_by_a_step(value: object) -> bool:
+    """``{"Get": "Steps.<name>...."}``: a property of another step of the pipeline."""
+    if not isinstance(value, Mapping) or set(value) != {"Get"}:
+        return False
+    reference = value["Get"]
+    return isinstance(reference, str) and reference.startswith("Steps.")
+
+
+def _unprovable_model(operation: str, path: str, value: object) -> SecurityViolation:
+    from .controls import by_slug
+
+    control = by_slug("pipeline.steps")
+    return SecurityViolation(
+        control="pipeline.steps",
+        operation=operation,
+        path=path,
+        found=value,
+        expected="the name of an existing model, or a model a step of this pipeline creates",
+        remedy=(control.remedy if control is not None else "")
+        + " A model chosen by a parameter when the pipeline runs cannot be checked now.",
+    )
+
+
+def _check_component(
+    client: Any, operation: str, params: Mapping[str, Any], policy: Policy
+) -> list[SecurityViolation]:
+    """Each specification of an inference component (``Specification``, or each entry of
+    ``Specifications``) names a model, or holds an inline container: a model defined in place,
+    which runs as the endpoint configuration's role, in its VpcConfig, with its
+    EnableNetworkIsolation, so the model controls are checked on those."""
+    specifications: list[tuple[str, object]] = [("Specification", params.get("Specification"))]
+    listed = params.get("Specifications")
+    if isinstance(listed, list):
+        specifications += [(f"Specifications[{i}]", item) for i, item in enumerate(listed)]
+    found: list[SecurityViolation] = []
+    hosting: tuple[str, Mapping[str, Any]] | None = None
+    for where, specification in specifications:
+        if not isinstance(specification, Mapping):
+            continue
+        if "ModelName" in specification or "Container" not in specification:
+            model = specification.get("ModelName")
+            found += _check_model(client, operation, model, f"{where}.ModelName", policy)
+            continue
+        if hosting is None:
+            hosting = _hosting_configuration(client, operation, params)
+        via, config = hosting
+        as_model = {
+            member: config[member]
+            for member in ("ExecutionRoleArn", "VpcConfig", "EnableNetworkIsolation")
+            if member in config
+        }
+        as_model["PrimaryContainer"] = specification["Container"]
+        found += [
+            _refuse(operation, f"{where}.Container on {via}", violation, _MOVE_THE_CONTAINER)
+            for violation in evaluate("CreateModel", as_model, policy)
+        ]
+    return found
+
+
+def _hosting_configuration(
+    client: Any, operation: str, params: Mapping[str, Any]
+) -> tuple[str, Mapping[str, Any]]:
+    """The endpoint configuration an inference component runs under, and how it was reached."""
     endpoint = params.get("EndpointName")
     if operation == "UpdateInferenceComponent":
         name = str(params.get("InferenceComponentName"))
@@ -192,19 +290,7 @@ def _check_inline_container(
         config_name,
         lambda: client.describe_endpoint_config(EndpointConfigName=config_name),
     )
-    as_model = {
-        member: config[member]
-        for member in ("ExecutionRoleArn", "VpcConfig", "EnableNetworkIsolation")
-        if member in config
-    }
-    as_model["PrimaryContainer"] = specification["Container"]
-    via = (
-        f"Specification.Container on EndpointName={endpoint!r} (EndpointConfigName={config_name!r})"
-    )
-    return [
-        _refuse(operation, via, found, _MOVE_THE_CONTAINER)
-        for found in evaluate("CreateModel", as_model, policy)
-    ]
+    return f"EndpointName={endpoint!r} (EndpointConfigName={config_name!r})", config
 
 
 def inline_pipeline_definition(

@@ -96,6 +96,21 @@ def test_clean_data_passes_and_planted_pii_is_refused_with_types_and_counts(
     assert len(sent.sent("CreateTrainingJob")) == 1  # the refused job was not sent
 
 
+def test_inputs_given_as_tuples_and_read_only_mappings_are_checked_too(
+    policy: safeai.Policy, data: dict[str, str], sent: RequestRecorder
+) -> None:
+    from types import MappingProxyType
+
+    (channel,) = _channel(data["people"])
+    channel["DataSource"] = MappingProxyType(channel["DataSource"])
+    sagemaker: Any = boto3.Session(region_name="us-east-1").client("sagemaker")
+    local = dataclasses.replace(policy, pii_scanner="local")
+    with safeai.guarded(local, client=sagemaker), pytest.raises(safeai.SecurityViolation) as found:
+        sagemaker.create_training_job(**job("tupled", InputDataConfig=(channel,)))
+    assert found.value.control == "training.pii"
+    assert sent.sent("CreateTrainingJob") == []
+
+
 def test_an_allowed_identifier_type_passes(
     policy: safeai.Policy, data: dict[str, str], sent: RequestRecorder
 ) -> None:
@@ -390,6 +405,24 @@ def test_an_execution_is_checked_at_the_parameters_it_is_given(
     assert found.value.control == "pipeline.pii"
     assert "people.csv" in str(found.value)
     assert len(sent.sent("StartPipelineExecution")) == 1
+
+
+def test_an_execution_of_a_named_version_is_checked_on_that_versions_definition(
+    policy: safeai.Policy, data: dict[str, str], sent: RequestRecorder
+) -> None:
+    sagemaker: Any = boto3.Session(region_name="us-east-1").client("sagemaker")
+    local = dataclasses.replace(policy, pii_scanner="local")
+    name = f"p-{uuid.uuid4().hex[:8]}"
+    with safeai.guarded(local, client=sagemaker):
+        sagemaker.create_pipeline(
+            PipelineName=name,
+            PipelineDefinition=json.dumps(_reading_a_parameter(data["clean"])),
+            RoleArn=policy.execution_role_arn or "",
+        )
+        sagemaker.start_pipeline_execution(PipelineName=name, PipelineVersionId=1)
+    # The sandbox keeps no versions; what matters is which definition the check asked for.
+    (looked_up,) = sent.sent("DescribePipeline")
+    assert json.loads(looked_up.body) == {"PipelineName": name, "PipelineVersionId": 1}
 
 
 def test_a_retry_is_checked_at_the_executions_parameters_on_the_data_as_it_is_now(

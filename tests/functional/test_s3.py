@@ -3,8 +3,10 @@ requests actually sent (moto's answers are not what is under test)."""
 
 from __future__ import annotations
 
+import base64
 import dataclasses
 import json
+import logging
 import ssl
 import urllib.parse
 import urllib.request
@@ -140,6 +142,85 @@ def test_a_presigned_put_url_signs_the_encryption_headers(
         assert answer.status == 200
     head = raw_s3.head_object(Bucket=bucket, Key="presigned.txt")
     assert (head["ServerSideEncryption"], head["SSEKMSKeyId"]) == ("aws:kms", policy.kms_key_id)
+
+
+def _post_policy(form: dict[str, Any]) -> list[Any]:
+    conditions: list[Any] = json.loads(base64.b64decode(form["fields"]["policy"]))["conditions"]
+    return conditions
+
+
+def test_a_presigned_post_form_pins_sse_kms_in_its_fields_and_its_signed_policy(
+    guarded_s3: Any, bucket: str, policy: safeai.Policy
+) -> None:
+    form = guarded_s3.generate_presigned_post(bucket, "uploads/${filename}")
+    pinned = {
+        "x-amz-server-side-encryption": "aws:kms",
+        "x-amz-server-side-encryption-aws-kms-key-id": policy.kms_key_id,
+        "x-amz-server-side-encryption-bucket-key-enabled": "true",
+    }
+    assert {k: v for k, v in form["fields"].items() if k in pinned} == pinned
+    # Exact conditions in the signed policy: S3 refuses a form that changes or drops them.
+    assert all({field: value} in _post_policy(form) for field, value in pinned.items())
+
+
+@pytest.mark.parametrize(
+    ("fields", "conditions", "slug"),
+    [
+        ({"x-amz-server-side-encryption": "AES256"}, None, "s3.sse_kms"),
+        (None, [{"x-amz-server-side-encryption": "AES256"}], "s3.sse_kms"),
+        ({"x-amz-server-side-encryption-customer-algorithm": "AES256"}, None, "s3.sse_kms"),
+        ({"acl": "public-read"}, None, "s3.acl"),
+        (None, [["eq", "$acl", "authenticated-read"]], "s3.acl"),
+        (None, [["starts-with", "$acl", ""]], "s3.acl"),
+    ],
+)
+def test_a_weaker_presigned_post_form_is_refused(
+    guarded_s3: Any, bucket: str, fields: Any, conditions: Any, slug: str
+) -> None:
+    with pytest.raises(safeai.SecurityViolation) as refused:
+        guarded_s3.generate_presigned_post(bucket, "k", Fields=fields, Conditions=conditions)
+    assert refused.value.control == slug
+
+
+def test_an_sse_c_key_in_a_presigned_post_form_never_reaches_a_message_or_the_audit_log(
+    guarded_s3: Any, bucket: str, caplog: Any
+) -> None:
+    key = "c2VjcmV0LWN1c3RvbWVyLWtleS0wMTIzNDU2Nzg5YWI="
+    fields = {
+        "x-amz-server-side-encryption-customer-algorithm": "AES256",
+        "x-amz-server-side-encryption-customer-key": key,
+    }
+    with (
+        caplog.at_level(logging.INFO, logger="safeai.audit"),
+        pytest.raises(safeai.SecurityViolation) as refused,
+    ):
+        guarded_s3.generate_presigned_post(bucket, "k", Fields=fields)
+    (record,) = [r for r in caplog.records if r.name == "safeai.audit"]
+    assert record.safeai["outcome"] == "refused"
+    assert key not in str(refused.value)
+    assert key not in json.dumps(record.safeai, default=str)
+
+
+def test_a_presigned_create_bucket_url_is_refused_the_baseline_cannot_follow_it(
+    guarded_s3: Any,
+) -> None:
+    with pytest.raises(safeai.SecurityViolation) as refused:
+        guarded_s3.generate_presigned_url("create_bucket", Params={"Bucket": "later"})
+    assert refused.value.control == "s3.baseline"
+    with safeai.waive("s3.baseline", reason="secured by the platform's bucket factory"):
+        assert "later" in guarded_s3.generate_presigned_url(
+            "create_bucket", Params={"Bucket": "later"}
+        )
+
+
+def test_a_presigned_post_form_in_report_mode_is_left_as_written(
+    bucket: str, policy: safeai.Policy
+) -> None:
+    client = boto3.Session(region_name="us-east-1").client("s3")
+    with safeai.guarded(dataclasses.replace(policy, mode="report"), client=client):
+        form = client.generate_presigned_post(bucket, "k", Fields={"acl": "public-read"})
+    assert form["fields"]["acl"] == "public-read"
+    assert not [k for k in form["fields"] if "server-side-encryption" in k]
 
 
 def test_an_allowed_key_is_kept(
@@ -298,6 +379,19 @@ def test_each_weakening_is_refused_and_the_bucket_stays_as_it_was(
     assert "fix:" in str(refused.value)
     assert [r for r in recorder.requests if r.operation.startswith(("Put", "Delete"))] == []
     assert _state(raw_s3, name) == before
+
+
+def test_a_public_grant_in_a_tuple_is_refused_like_one_in_a_list(
+    guarded_s3: Any, bucket: str, recorder: RequestRecorder
+) -> None:
+    everyone = {"Type": "Group", "URI": "http://acs.amazonaws.com/groups/global/AllUsers"}
+    grants = ({"Grantee": everyone, "Permission": "READ"},)  # botocore sends a tuple as a list
+    with pytest.raises(safeai.SecurityViolation) as refused:
+        guarded_s3.put_bucket_acl(
+            Bucket=bucket, AccessControlPolicy={"Owner": {"ID": "owner"}, "Grants": grants}
+        )
+    assert refused.value.control == "s3.acl"
+    assert recorder.sent("PutBucketAcl") == []
 
 
 def test_a_weakening_can_be_waived_with_a_reason(guarded_s3: Any, bucket: str, raw_s3: Any) -> None:

@@ -32,6 +32,7 @@ _ANCHOR_FORMATS: dict[str, re.Pattern[str]] = {
     "checkov": re.compile(r"^CKV2?_AWS_\d+$"),
     "iam_condition_keys": re.compile(r"^(sagemaker|iam|s3|kms):[A-Za-z-]+$"),
     "cdk_nag": re.compile(r"^AwsSolutions-[A-Z]+\d+$"),
+    "config_rules": re.compile(r"^(sagemaker|s3|iam)-[a-z0-9-]+$"),
 }
 #: The shape type each requirement kind needs at its field (``equals`` and ``vpc`` are checked
 #: separately: the first depends on the value, the second on the structure's members).

@@ -107,3 +107,13 @@ def test_nav_lists_every_page() -> None:
     config = (ROOT / "mkdocs.yml").read_text(encoding="utf-8")
     listed = set(re.findall(r":\s*([\w./-]+\.md)\s*$", config, flags=re.MULTILINE))
     assert listed == {page.relative_to(DOCS).as_posix() for page in PAGES}
+
+
+def test_every_policy_field_and_its_variable_are_documented() -> None:
+    import dataclasses
+
+    page = (DOCS / "policy.md").read_text(encoding="utf-8")
+    names = [f.name for f in dataclasses.fields(safeai.Policy) if f.init]
+    assert [name for name in names if f"| `{name}` |" not in page] == []
+    variables = [f"`SAFEAI_{name.upper()}`" for name in names if name != "waivers"]
+    assert [variable for variable in variables if variable not in page] == []

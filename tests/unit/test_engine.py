@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from typing import Any
 
@@ -25,6 +26,7 @@ POLICY = safeai.Policy(
     subnets=["subnet-0a1", "subnet-0b2"],
     security_group_ids=["sg-0c3", "sg-0d4"],
     allowed_kms_key_ids=[ALLOWED_KEY],
+    private_registry=True,  # switch every opt-in control on
 )
 
 COMPLIANT: dict[str, object] = {
@@ -59,6 +61,7 @@ WEAKER_EQUALS = {
     "VpcOnly": "PublicInternetOnly",
     "Enabled": "Suspended",
     "BucketOwnerEnforced": "ObjectWriter",
+    "Vpc": "Platform",
 }
 #: Kinds whose handlers read several members of their container (tested in test_engine_s3 and
 #: test_modes_and_tags); the tests here are for kinds that govern one field.
@@ -112,10 +115,15 @@ def _values(control: Control) -> tuple[object, object, object]:
 
 
 @pytest.mark.parametrize(("control", "target"), FIELD_TARGETS)
-def test_missing_is_injected_or_left_alone_on_check_only_targets(
+def test_missing_is_injected_refused_or_left_alone_on_check_only_targets(
     control: Control, target: Target
 ) -> None:
     _, _, injected = _values(control)
+    if target.inject and not control.requirement.fill:
+        with pytest.raises(safeai.SecurityViolation) as refused:
+            safeai.enforce(target.operation, _request(target), POLICY)
+        assert (refused.value.control, refused.value.path) == (control.slug, _concrete(target))
+        return
     secured, decisions = safeai.enforce(target.operation, _request(target), POLICY)
     mine = [d for d in decisions if d.control == control.slug and d.path == _concrete(target)]
     found = _found(secured, target)
@@ -193,6 +201,28 @@ def test_policy_flags_switch_controls_off() -> None:
     outcomes = {d.control: d.outcome for d in decisions}
     assert outcomes["training.network_isolation"] == "disabled"
     assert outcomes["training.inter_container_encryption"] == "disabled"
+
+
+def test_a_private_registry_is_opt_in_and_never_filled_in() -> None:
+    ecr = {"Image": "111122223333.dkr.ecr.eu-west-1.amazonaws.com/serve:1"}
+    in_vpc = {
+        "Image": "registry.internal:5000/serve:1",
+        "ImageConfig": {"RepositoryAccessMode": "Vpc"},
+    }
+    request = {"ModelName": "m", "PrimaryContainer": ecr}
+    default = dataclasses.replace(POLICY, private_registry=False)
+    secured, decisions = safeai.enforce("CreateModel", request, default)
+    assert secured["PrimaryContainer"] == ecr  # an ECR image is the norm: nothing changes
+    assert {d.outcome for d in decisions if d.control == "model.private_registry"} == {"disabled"}
+    with pytest.raises(safeai.SecurityViolation) as refused:
+        safeai.enforce("CreateModel", {"ModelName": "m", "Containers": [in_vpc, ecr]}, POLICY)
+    assert refused.value.control == "model.private_registry"
+    assert refused.value.path == "Containers[1].ImageConfig.RepositoryAccessMode"
+    assert "Policy.private_registry = false" in refused.value.remedy
+    secured, _ = safeai.enforce(
+        "CreateModel", {"ModelName": "m", "PrimaryContainer": in_vpc}, POLICY
+    )
+    assert secured["PrimaryContainer"] == in_vpc
 
 
 def test_policy_without_a_needed_value_refuses_rather_than_sending() -> None:

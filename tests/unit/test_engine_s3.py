@@ -149,6 +149,12 @@ def _policy(*statements: dict[str, Any]) -> str:
     return json.dumps({"Version": "2012-10-17", "Statement": [tls, *statements]})
 
 
+def _tls_deny(**changes: Any) -> dict[str, Any]:
+    deny = dict(baseline_policy_statements("data", (KEY,))[0])
+    deny.update(changes)
+    return deny
+
+
 def _allow(principal: object, condition: dict[str, Any] | None = None, **extra: Any) -> Any:
     statement: dict[str, Any] = {
         "Sid": "S",
@@ -212,8 +218,17 @@ def test_a_named_or_restricted_principal_passes(statement: Any) -> None:
         ),
         "{not json",
         '{"Statement": [], "Statement": []}',
+        json.dumps({"Statement": [_tls_deny(Action=[{}])]}),
+        json.dumps({"Statement": [_tls_deny(Resource=[["arn:aws:s3:::data"]])]}),
     ],
-    ids=["no-tls-deny", "deny-on-the-wrong-value", "invalid-json", "duplicate-keys"],
+    ids=[
+        "no-tls-deny",
+        "deny-on-the-wrong-value",
+        "invalid-json",
+        "duplicate-keys",
+        "actions-not-strings",
+        "resources-not-strings",
+    ],
 )
 def test_a_policy_without_a_valid_tls_deny_is_refused(policy: str) -> None:
     refused = _refused("PutBucketPolicy", {"Bucket": "data", "Policy": policy})
@@ -226,12 +241,6 @@ def test_a_single_statement_object_with_a_boolean_false_is_a_tls_deny() -> None:
     safeai.enforce(
         "PutBucketPolicy", {"Bucket": "data", "Policy": json.dumps({"Statement": deny})}, POLICY
     )
-
-
-def _tls_deny(**changes: Any) -> dict[str, Any]:
-    deny = dict(baseline_policy_statements("data", (KEY,))[0])
-    deny.update(changes)
-    return deny
 
 
 @pytest.mark.parametrize(
@@ -274,6 +283,11 @@ def test_a_weakened_tls_deny_does_not_count(weakened: dict[str, Any]) -> None:
         {"StringNotEquals": {"aws:PrincipalAccount": "111122223333"}},
         {"Null": {"aws:SourceVpce": "true"}},
         {"IpAddress": {"aws:SourceIp": "0.0.0.0/0"}},
+        {"IpAddress": {"aws:SourceIp": "10.0.0.0/0"}},  # the same network, spelt loosely
+        {"IpAddress": {"aws:SourceIp": ["0.0.0.0/1", "128.0.0.0/1"]}},  # everyone, in halves
+        {"IpAddress": {"aws:SourceIp": "0::/0"}},
+        {"IpAddress": {"aws:SourceIp": "2000::/3"}},  # every global unicast IPv6 address
+        {"IpAddress": {"aws:SourceIp": "not-an-address"}},
         {"StringLike": {"aws:PrincipalArn": "arn:*"}},
         {"ForAnyValue:StringNotLike": {"aws:PrincipalOrgID": "o-1"}},
     ],

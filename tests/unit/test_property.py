@@ -90,11 +90,12 @@ PROPERTY_SETTINGS = settings(
 
 @dataclass(frozen=True)
 class Variant:
-    """One drawn policy: the fixed values, some waivers, and the two switches."""
+    """One drawn policy: the fixed values, some waivers, and the three switches."""
 
     waived: frozenset[str]
     network_isolation: bool
     inter_container_encryption: bool
+    private_registry: bool
     policy: Policy = field(init=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -107,6 +108,7 @@ class Variant:
             allowed_kms_key_ids=(ALIAS_ARN,),
             network_isolation=self.network_isolation,
             inter_container_encryption=self.inter_container_encryption,
+            private_registry=self.private_registry,
             waivers=dict.fromkeys(sorted(self.waived), "property test waiver"),
             preflight=False,
         )
@@ -140,6 +142,7 @@ def variants(operation: str) -> st.SearchStrategy[Variant]:
         waived=st.frozensets(st.sampled_from(_slugs(operation)), max_size=3),
         network_isolation=switch,
         inter_container_encryption=switch,
+        private_registry=st.booleans(),
     )
 
 
@@ -316,7 +319,9 @@ def findings(
                     found += _step_findings(value, variant, sent=sent, prefix=path)
                 continue
             if state == "absent":
-                if sent and target.inject and not _instance_store(container, target):
+                if target.inject and not requirement.fill:
+                    found.append(Finding(slug, path, "absent, and never filled in"))
+                elif sent and target.inject and not _instance_store(container, target):
                     found.append(Finding(slug, path, "absent: it should have been filled in"))
             elif state == "blocked":
                 found.append(Finding(slug, path, f"{value!r} on the way is not a structure"))
@@ -376,7 +381,7 @@ def _filled(operation: str, request: Mapping[str, Any], variant: Variant) -> dic
         requirement = control.requirement
         if not variant.active(requirement, control.slug) or not target.inject:
             continue
-        if requirement.kind == "steps":
+        if requirement.kind == "steps" or not requirement.fill:
             continue
         for _, container in _containers(filled, target.within):
             if _lookup(container, target.relative_path)[0] != "absent":
@@ -410,6 +415,7 @@ def _fillable_paths(operation: str, variant: Variant, prefix: str = "") -> tuple
         _join(prefix, target.path)
         for control, target in for_operation(operation)
         if target.inject
+        and control.requirement.fill
         and control.requirement.kind != "steps"
         and variant.active(control.requirement, control.slug)
     )

@@ -260,6 +260,88 @@ def test_an_inline_container_is_checked_as_a_model_under_its_endpoints_configura
     assert [op for op, _ in wire.sent] == ["DescribeEndpoint", "DescribeEndpointConfig"]
 
 
+def _transform_pipeline(model_name: object, *extra_steps: dict[str, Any]) -> dict[str, Any]:
+    transform = {
+        "ModelName": model_name,
+        "TransformInput": {
+            "DataSource": {"S3DataSource": {"S3DataType": "S3Prefix", "S3Uri": "s3://d/in"}}
+        },
+        "TransformOutput": {"S3OutputPath": "s3://d/out"},
+        "TransformResources": {"InstanceType": "ml.m5.large", "InstanceCount": 1},
+    }
+    steps = [*extra_steps, {"Name": "Score", "Type": "Transform", "Arguments": transform}]
+    return {
+        "PipelineName": "p",
+        "RoleArn": POLICY.execution_role_arn,
+        "PipelineDefinition": json.dumps({"Version": "2020-12-01", "Steps": steps}),
+    }
+
+
+def test_a_pipeline_step_naming_an_existing_model_is_checked_through_it() -> None:
+    wire = Wire()  # DescribeModel answers {}: a model with no role, VPC or isolation
+    with (
+        safeai.guarded(POLICY, client=wire.client),
+        pytest.raises(safeai.SecurityViolation) as refused,
+    ):
+        wire.call("CreatePipeline", _transform_pipeline("legacy-model"))
+    assert refused.value.control.startswith("model.")
+    assert refused.value.path.startswith(
+        "PipelineDefinition:Steps[Score].Arguments.ModelName='legacy-model' -> "
+    )
+    assert [op for op, _ in wire.sent] == ["DescribeModel"]
+
+
+def test_a_pipeline_step_whose_model_is_a_parameter_cannot_be_proven() -> None:
+    wire = Wire()
+    with (
+        safeai.guarded(POLICY, client=wire.client),
+        pytest.raises(safeai.SecurityViolation) as refused,
+    ):
+        wire.call("CreatePipeline", _transform_pipeline({"Get": "Parameters.Model"}))
+    assert refused.value.control == "pipeline.steps"
+    assert refused.value.path == "PipelineDefinition:Steps[Score].Arguments.ModelName"
+    assert wire.sent == []
+
+
+def test_a_pipeline_step_using_a_model_the_pipeline_creates_needs_no_lookup() -> None:
+    model_step = {
+        "Name": "Make",
+        "Type": "Model",
+        "Arguments": {"ModelName": "made-here", "PrimaryContainer": {"Image": "img:1"}},
+    }
+    wire = Wire()
+    with safeai.guarded(POLICY, client=wire.client):
+        wire.call(
+            "CreatePipeline", _transform_pipeline({"Get": "Steps.Make.ModelName"}, model_step)
+        )
+        wire.call("CreatePipeline", _transform_pipeline("made-here", model_step))
+    assert [op for op, _ in wire.sent] == ["CreatePipeline", "CreatePipeline"]
+
+
+def test_every_entry_of_specifications_is_checked() -> None:
+    wire = Wire(
+        {
+            "DescribeEndpoint": {"EndpointConfigName": "open-config"},
+            "DescribeEndpointConfig": {"EndpointConfigName": "open-config"},
+        }
+    )  # DescribeModel answers {}: a model with no role, VPC or isolation
+    component = _inline_component("plural-endpoint")
+    inline = component.pop("Specification")
+    named = {"ModelName": "open-model", "InstanceType": "ml.g5.xlarge"}
+    component["Specifications"] = [{**inline, "InstanceType": "ml.g5.xlarge"}, named]
+    with (
+        safeai.guarded(POLICY, client=wire.client),
+        pytest.raises(safeai.SecurityViolation) as refused,
+    ):
+        wire.call("CreateInferenceComponent", component)
+    found = [refused.value, *refused.value.additional]
+    assert {v.path.split(" ", 1)[0] for v in found} == {
+        "Specifications[0].Container",
+        "Specifications[1].ModelName='open-model'",
+    }
+    assert "CreateInferenceComponent" not in [op for op, _ in wire.sent]
+
+
 def test_an_inline_container_on_a_compliant_configuration_is_sent() -> None:
     config = {
         "EndpointConfigName": "private-config",

@@ -105,6 +105,7 @@ _ANCHOR_LABELS: tuple[tuple[str, str], ...] = (
     ("prowler", "Prowler"),
     ("checkov", "Checkov"),
     ("cdk_nag", "cdk-nag"),
+    ("config_rules", "AWS Config rules"),
     ("iam_condition_keys", "IAM condition keys"),
 )
 
@@ -174,7 +175,8 @@ def _requirement(requirement: Requirement) -> str:
             "a JSON policy with a statement denying every `s3:*` action to `*` when "
             "`aws:SecureTransport` is false, and no `Allow` to `*` (or with `NotPrincipal`) "
             "without a condition on a restricting key (`aws:SourceVpce`, `aws:PrincipalOrgID`, "
-            "`aws:PrincipalAccount`, ...)"
+            "`aws:PrincipalAccount`, ...; an `aws:SourceIp` range wider than a /8, or an IPv6 "
+            "/32, restricts nothing)"
         )
     elif kind == "baseline":
         text = (
@@ -193,6 +195,8 @@ def _requirement(requirement: Requirement) -> str:
             "every step of the pipeline definition is secured as the request it stands for "
             "(see [pipeline step types](#pipeline-step-types))"
         )
+    if not requirement.fill:
+        text += "; never filled in: a missing value is refused"
     if requirement.enabled_by:
         text += f"; off when `Policy.{requirement.enabled_by}` is false"
     return text

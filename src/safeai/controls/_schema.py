@@ -47,12 +47,15 @@ class Requirement:
     baseline once it exists (the guard does it after the call).
 
     ``enabled_by`` names a boolean policy field that switches the control off when False (for
-    example ``network_isolation``).
+    example ``network_isolation``). ``fill=False`` keeps the engine from filling a missing value
+    in, where doing so would change what the request means (an image pulled from somewhere
+    else): a missing value is then refused.
     """
 
     kind: RequirementKind
     value: object = None
     enabled_by: str | None = None
+    fill: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +94,8 @@ class Anchors:
     checkov: tuple[str, ...] = ()
     iam_condition_keys: tuple[str, ...] = ()
     cdk_nag: tuple[str, ...] = ()
+    #: AWS Config managed rule identifiers, in their lower-case hyphenated form.
+    config_rules: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

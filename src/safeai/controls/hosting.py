@@ -7,7 +7,7 @@ through the endpoint configuration (and its models) they name.
 from __future__ import annotations
 
 from ._builders import ISOLATION, KMS, ROLE, VPC, at
-from ._schema import Anchors, Control
+from ._schema import Anchors, Control, Requirement
 
 __all__ = ["CONTROLS"]
 
@@ -34,6 +34,7 @@ CONTROLS: tuple[Control, ...] = (
         anchors=Anchors(
             prowler=("sagemaker_models_vpc_settings_configured",),
             iam_condition_keys=("sagemaker:VpcSubnets", "sagemaker:VpcSecurityGroupIds"),
+            config_rules=("sagemaker-model-in-vpc",),
         ),
     ),
     Control(
@@ -47,7 +48,21 @@ CONTROLS: tuple[Control, ...] = (
             prowler=("sagemaker_models_network_isolation_enabled",),
             checkov=("CKV_AWS_370",),
             iam_condition_keys=("sagemaker:NetworkIsolation",),
+            config_rules=("sagemaker-model-isolation-enabled",),
         ),
+    ),
+    Control(
+        slug="model.private_registry",
+        title="Model images are pulled from a private registry in the VPC",
+        # Off by default: most accounts serve images from Amazon ECR ("Platform"). Switching the
+        # mode in would send SageMaker to another registry, so it is required, never filled in.
+        requirement=Requirement("equals", "Vpc", enabled_by="private_registry", fill=False),
+        targets=at(MODEL, "ImageConfig.RepositoryAccessMode", prefix="PrimaryContainer")
+        + at(MODEL, "ImageConfig.RepositoryAccessMode", prefix="Containers[]"),
+        remedy="set ImageConfig.RepositoryAccessMode to 'Vpc' on every container, with the "
+        "image in a private Docker registry the model's VpcConfig reaches, or set "
+        "Policy.private_registry = false where images come from Amazon ECR.",
+        anchors=Anchors(config_rules=("sagemaker-model-private-registry-required",)),
     ),
     Control(
         slug="endpoint_config.storage_kms",

@@ -96,7 +96,15 @@ def _execution_inputs(sagemaker: Any, params: Mapping[str, Any]) -> tuple[S3Inpu
     with fail_closed(
         "pipeline.pii", name, "the definition", f"sagemaker:DescribePipeline on {name}"
     ):
-        definition = sagemaker.describe_pipeline(PipelineName=name).get("PipelineDefinition")
+        # The version the execution runs, when it names one, not the latest.
+        version = {
+            member: params[member]
+            for member in ("PipelineVersionId", "PipelineVersionAlias")
+            if member in params
+        }
+        definition = sagemaker.describe_pipeline(PipelineName=name, **version).get(
+            "PipelineDefinition"
+        )
     values = {
         str(p.get("Name")): str(p.get("Value"))
         for p in params.get("PipelineParameters") or []
