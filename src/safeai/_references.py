@@ -240,7 +240,8 @@ def _check_component(
     for where, specification in specifications:
         if not isinstance(specification, Mapping):
             continue
-        if "ModelName" in specification or "Container" not in specification:
+        # A null ModelName (sent with parameter validation off) names no model.
+        if specification.get("ModelName") is not None or "Container" not in specification:
             model = specification.get("ModelName")
             found += _check_model(client, operation, model, f"{where}.ModelName", policy)
             continue

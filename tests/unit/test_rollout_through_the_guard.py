@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 import botocore.session
 import pytest
 from botocore.awsrequest import AWSResponse, HTTPHeaders
+from botocore.config import Config
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -45,7 +46,9 @@ class Wire:
     """A botocore SageMaker client whose requests are captured and answered with ``{}``, or
     with the answer given for their operation."""
 
-    def __init__(self, answers: dict[str, dict[str, Any]] | None = None) -> None:
+    def __init__(
+        self, answers: dict[str, dict[str, Any]] | None = None, config: Config | None = None
+    ) -> None:
         self.sent: list[tuple[str, bytes]] = []
         self.answers = answers or {}
         self.client: Any = botocore.session.get_session().create_client(
@@ -53,6 +56,7 @@ class Wire:
             region_name=REGION,
             aws_access_key_id="testing",
             aws_secret_access_key="testing",
+            config=config,
         )
         self.client.meta.events.register("before-send.sagemaker", self._answer)
 
@@ -340,6 +344,24 @@ def test_every_entry_of_specifications_is_checked() -> None:
         "Specifications[1].ModelName='open-model'",
     }
     assert "CreateInferenceComponent" not in [op for op, _ in wire.sent]
+
+
+def test_a_null_model_name_does_not_hide_an_inline_container() -> None:
+    wire = Wire(
+        {
+            "DescribeEndpoint": {"EndpointConfigName": "open-config"},
+            "DescribeEndpointConfig": {"EndpointConfigName": "open-config"},
+        },
+        config=Config(parameter_validation=False),
+    )
+    component = _inline_component("null-endpoint")
+    component["Specification"]["ModelName"] = None
+    with (
+        safeai.guarded(POLICY, client=wire.client),
+        pytest.raises(safeai.SecurityViolation) as refused,
+    ):
+        wire.call("CreateInferenceComponent", component)
+    assert refused.value.path.startswith("Specification.Container on EndpointName='null-endpoint'")
 
 
 def test_an_inline_container_on_a_compliant_configuration_is_sent() -> None:
