@@ -254,7 +254,20 @@ def _compliant(control: Control, policy: Policy) -> st.SearchStrategy[Any]:
         return _subset(policy.security_group_ids)
     if kind == "equals":
         return st.just(requirement.value)
+    if kind == "resource_policy":
+        return st.sampled_from(
+            [
+                _policy_document({"AWS": f"arn:aws:iam::{_FOREIGN_ACCOUNT}:root"}),
+                '{"Statement": []}',
+            ]
+        )
     raise AssertionError(f"no compliant value for requirement kind {kind!r}")
+
+
+def _policy_document(principal: object, **statement: Any) -> str:
+    """A resource policy with one Allow statement to ``principal``."""
+    allow = {"Effect": "Allow", "Principal": principal, "Action": "*", "Resource": "*", **statement}
+    return json.dumps({"Version": "2012-10-17", "Statement": [allow]})
 
 
 def _foreign_kms(policy: Policy) -> list[str]:
@@ -368,6 +381,19 @@ def _noncompliant(control: Control, policy: Policy, leaf: Shape | None) -> st.Se
             if value.isdigit():
                 others.append(int(value))
             return st.sampled_from(others) | wrong
+    if kind == "resource_policy":
+        return (
+            st.sampled_from(
+                [
+                    _policy_document("*"),
+                    _policy_document({"AWS": "*"}),
+                    json.dumps({"Statement": {"Effect": "Allow", "NotPrincipal": {"AWS": "x"}}}),
+                    "{not json",
+                    '{"Statement": [], "Statement": []}',
+                ]
+            )
+            | wrong
+        )
     raise AssertionError(f"no non-compliant value for requirement kind {kind!r}")
 
 

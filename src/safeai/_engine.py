@@ -398,8 +398,8 @@ def _secure(operation: str, params: MutableMapping[str, Any], run: _Run, *, pref
                 _secure_pipeline(container, item, run, prefix=_path(prefix, where, item))
             elif kind == "tags":
                 _apply_tags(item, container, _path(prefix, where, item), run)
-            elif kind in _S3_KINDS:
-                _S3_KINDS[kind](item, container, _paths.join(prefix, where), run)
+            elif kind in _HANDLERS:
+                _HANDLERS[kind](item, container, _paths.join(prefix, where), run)
             elif kind != "baseline":  # the guard applies the baseline once the bucket exists
                 _apply(item, container, prefix, where, run)
     if operation in _TAG_CHANGES:
@@ -604,14 +604,9 @@ _TLS_DENY = (
 )
 
 
-def _check_bucket_policy(
-    item: _Compiled, container: MutableMapping[str, Any], where: str, run: _Run
-) -> None:
-    control = item.control
-    path = _paths.join(where, item.relative_path)
-    raw = container.get(item.relative_path)
-    if raw is None:
-        return
+def _policy_statements(raw: object) -> list[Mapping[str, Any]] | None:
+    """The statements of a JSON policy document, or None when it is not one (or repeats a
+    key: parsers disagree on which duplicate wins)."""
     try:
         document = json.loads(raw, object_pairs_hook=_unique_keys) if isinstance(raw, str) else None
     except (json.JSONDecodeError, _DuplicateKeyError):
@@ -620,17 +615,20 @@ def _check_bucket_policy(
     if isinstance(statements, Mapping):
         statements = [statements]
     if not isinstance(statements, list) or not all(isinstance(s, Mapping) for s in statements):
-        found = f"<{type(raw).__name__}, not a JSON policy with statements and no duplicate keys>"
-        run.problem(_Problem(control, path, found, "a JSON bucket policy"))
-        return
+        return None
+    return statements
+
+
+def _not_a_policy(control: Control, path: str, raw: object, run: _Run) -> None:
+    found = f"<{type(raw).__name__}, not a JSON policy with statements and no duplicate keys>"
+    run.problem(_Problem(control, path, found, "a JSON policy document"))
+
+
+def _public_grants(
+    control: Control, path: str, statements: list[Mapping[str, Any]], run: _Run
+) -> bool:
+    """Refuse every Allow to anyone that no condition confines; whether there was none."""
     clean = True
-    bucket = container.get("Bucket")
-    if not any(
-        is_tls_deny(statement, bucket if isinstance(bucket, str) else None)
-        for statement in statements
-    ):
-        run.problem(_Problem(control, path, "<no TLS-only deny>", _TLS_DENY))
-        clean = False
     for index, statement in enumerate(statements):
         if statement.get("Effect") == "Allow" and _public(statement) and not _restricted(statement):
             label = statement.get("Sid", index)
@@ -644,8 +642,47 @@ def _check_bucket_policy(
                 )
             )
             clean = False
-    if clean:
+    return clean
+
+
+def _check_bucket_policy(
+    item: _Compiled, container: MutableMapping[str, Any], where: str, run: _Run
+) -> None:
+    control = item.control
+    path = _paths.join(where, item.relative_path)
+    raw = container.get(item.relative_path)
+    if raw is None:
+        return
+    statements = _policy_statements(raw)
+    if statements is None:
+        _not_a_policy(control, path, raw, run)
+        return
+    clean = True
+    bucket = container.get("Bucket")
+    if not any(
+        is_tls_deny(statement, bucket if isinstance(bucket, str) else None)
+        for statement in statements
+    ):
+        run.problem(_Problem(control, path, "<no TLS-only deny>", _TLS_DENY))
+        clean = False
+    if _public_grants(control, path, statements, run) and clean:
         run.decide(control, path, "compliant", value="<bucket policy>")
+
+
+def _check_resource_policy(
+    item: _Compiled, container: MutableMapping[str, Any], where: str, run: _Run
+) -> None:
+    """A resource policy (an endpoint's, a model package group's) grants nothing to anyone."""
+    control = item.control
+    path = _paths.join(where, item.relative_path)
+    raw = container.get(item.relative_path)
+    if raw is None:
+        return
+    statements = _policy_statements(raw)
+    if statements is None:
+        _not_a_policy(control, path, raw, run)
+    elif _public_grants(control, path, statements, run):
+        run.decide(control, path, "compliant", value="<resource policy>")
 
 
 def _as_list(value: object) -> list[Any]:
@@ -744,11 +781,13 @@ def is_tls_deny(statement: Mapping[str, Any], bucket: str | None) -> bool:
     return found == _TLS_CONDITION
 
 
-_S3_KINDS = {
+#: Requirement kinds with a handler of their own, given the whole container.
+_HANDLERS = {
     "sse": _apply_sse,
     "bucket_encryption": _apply_bucket_encryption,
     "acl": _check_acl,
     "bucket_policy": _check_bucket_policy,
+    "resource_policy": _check_resource_policy,
 }
 
 

@@ -42,6 +42,7 @@ _KIND_TYPES = {
     "subnet": "string",
     "steps": "string",
     "bucket_policy": "string",
+    "resource_policy": "string",
     "sse": "string",
     "acl": "string",
     "bucket_encryption": "structure",

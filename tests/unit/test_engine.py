@@ -65,7 +65,16 @@ WEAKER_EQUALS = {
 }
 #: Kinds whose handlers read several members of their container (tested in test_engine_s3 and
 #: test_modes_and_tags); the tests here are for kinds that govern one field.
-_STRUCTURE_KINDS = ("steps", "tags", "sse", "bucket_encryption", "acl", "bucket_policy", "baseline")
+_STRUCTURE_KINDS = (
+    "steps",
+    "tags",
+    "sse",
+    "bucket_encryption",
+    "acl",
+    "bucket_policy",
+    "resource_policy",
+    "baseline",
+)
 
 FIELD_TARGETS = [
     pytest.param(control, target, id=f"{control.slug}@{target.operation}:{target.path}")
@@ -517,3 +526,53 @@ def test_no_volume_key_for_a_heterogeneous_cluster_with_a_local_storage_group() 
         "CreateTrainingJob", {"ResourceConfig": {"InstanceGroups": ebs_only}}, POLICY
     )
     assert secured["ResourceConfig"]["VolumeKmsKeyId"] == KEY
+
+
+def _resource_policy(principal: object, condition: dict[str, Any] | None = None) -> str:
+    statement: dict[str, Any] = {
+        "Effect": "Allow",
+        "Principal": principal,
+        "Action": "sagemaker:InvokeEndpoint",
+        "Resource": "*",
+    }
+    if condition is not None:
+        statement["Condition"] = condition
+    return json.dumps({"Version": "2012-10-17", "Statement": [statement]})
+
+
+@pytest.mark.parametrize(
+    ("operation", "name"),
+    [
+        ("PutEndpointPolicy", "EndpointName"),
+        ("PutModelPackageGroupPolicy", "ModelPackageGroupName"),
+    ],
+)
+@pytest.mark.parametrize(
+    ("document", "refused"),
+    [
+        (_resource_policy({"AWS": "arn:aws:iam::444455556666:root"}), False),
+        (_resource_policy("*", {"StringEquals": {"aws:PrincipalOrgID": "o-abc123"}}), False),
+        (_resource_policy("*"), True),
+        (_resource_policy({"AWS": ["arn:aws:iam::444455556666:root", "*"]}), True),
+        (_resource_policy("*", {"StringLike": {"aws:PrincipalOrgID": "*"}}), True),
+        ("{not json", True),
+    ],
+    ids=["named", "confined", "everyone", "everyone-among-others", "wildcard-condition", "bad"],
+)
+def test_a_resource_policy_may_not_grant_the_public(
+    operation: str, name: str, document: str, refused: bool
+) -> None:
+    slug = {
+        "PutEndpointPolicy": "endpoint.resource_policy",
+        "PutModelPackageGroupPolicy": "model_package_group.resource_policy",
+    }[operation]
+    request = {name: "shared", "ResourcePolicy": document}
+    if not refused:
+        secured, decisions = safeai.enforce(operation, request, POLICY)
+        assert secured == request
+        assert [(d.control, d.outcome) for d in decisions] == [(slug, "compliant")]
+        return
+    with pytest.raises(safeai.SecurityViolation) as found:
+        safeai.enforce(operation, request, POLICY)
+    assert found.value.control == slug
+    assert found.value.path.startswith("ResourcePolicy")

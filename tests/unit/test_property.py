@@ -298,7 +298,38 @@ def _satisfies(requirement: Requirement, value: object) -> bool:
         )
     if kind == "equals":
         return type(value) is type(requirement.value) and value == requirement.value
+    if kind == "resource_policy":
+        return _grants_no_one(value)
     raise AssertionError(f"the oracle does not know requirement kind {kind!r}")
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    keys = [key for key, _ in pairs]
+    if len(set(keys)) != len(keys):
+        raise ValueError("duplicate key")
+    return dict(pairs)
+
+
+def _grants_no_one(value: object) -> bool:
+    """A JSON resource policy with no unconditioned Allow to everyone. (Drawn policies never
+    carry conditions; those are tested by example in test_engine.)"""
+    try:
+        document = (
+            json.loads(value, object_pairs_hook=_no_duplicates) if isinstance(value, str) else None
+        )
+    except ValueError:
+        return False
+    statements = document.get("Statement") if isinstance(document, dict) else None
+    if isinstance(statements, dict):
+        statements = [statements]
+    if not isinstance(statements, list) or not all(isinstance(s, dict) for s in statements):
+        return False
+    return not any(
+        s.get("Effect") == "Allow"
+        and "Condition" not in s
+        and ("NotPrincipal" in s or s.get("Principal") in ("*", {"AWS": "*"}))
+        for s in statements
+    )
 
 
 def findings(

@@ -178,6 +178,11 @@ def _requirement(requirement: Requirement) -> str:
             "`aws:PrincipalAccount`, ...; an `aws:SourceIp` range wider than a /8, or an IPv6 "
             "/32, restricts nothing)"
         )
+    elif kind == "resource_policy":
+        text = (
+            "a JSON resource policy with no `Allow` to `*` (or with `NotPrincipal`) without a "
+            "condition on a restricting key, as for bucket policies"
+        )
     elif kind == "baseline":
         text = (
             "once the bucket exists, the guard brings it to the secure baseline with "

@@ -22,6 +22,7 @@ RequirementKind = Literal[
     "bucket_encryption",
     "acl",
     "bucket_policy",
+    "resource_policy",
     "baseline",
 ]
 
@@ -43,8 +44,9 @@ class Requirement:
     encryption, every rule SSE-KMS under the policy's key. ``acl``: no canned ACL or grant opens
     a bucket or object to everyone or to every AWS account. ``bucket_policy``: a bucket policy
     that keeps a deny of plain-HTTP access and allows a public principal only under a
-    restricting condition. ``baseline``: the bucket a request creates is brought to the secure
-    baseline once it exists (the guard does it after the call).
+    restricting condition. ``resource_policy``: a JSON resource policy that allows a public
+    principal only under a restricting condition. ``baseline``: the bucket a request creates is
+    brought to the secure baseline once it exists (the guard does it after the call).
 
     ``enabled_by`` names a boolean policy field that switches the control off when False (for
     example ``network_isolation``). ``fill=False`` keeps the engine from filling a missing value

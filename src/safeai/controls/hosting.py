@@ -1,7 +1,8 @@
-"""Controls for hosting: models and endpoint configurations.
+"""Controls for hosting: models, endpoint configurations, and who may use them.
 
-Endpoints themselves carry no security fields: ``CreateEndpoint``/``UpdateEndpoint`` are checked
-through the endpoint configuration (and its models) they name.
+``CreateEndpoint``/``UpdateEndpoint`` carry no security fields of their own: they are checked
+through the endpoint configuration (and its models) they name. An endpoint's and a model
+package group's resource policies say who else may invoke or use them.
 """
 
 from __future__ import annotations
@@ -130,5 +131,22 @@ CONTROLS: tuple[Control, ...] = (
         requirement=ISOLATION,
         targets=at(ENDPOINT_CONFIG, "EnableNetworkIsolation", inject=False),
         remedy="set EnableNetworkIsolation to True or omit it.",
+    ),
+    Control(
+        slug="endpoint.resource_policy",
+        title="Endpoint resource policies let no one invoke an endpoint unconfined",
+        requirement=Requirement("resource_policy"),
+        targets=at(("PutEndpointPolicy",), "ResourcePolicy"),
+        remedy="name the accounts or roles that may invoke the endpoint as principals, or allow "
+        "Principal '*' only under a condition that restricts it (aws:PrincipalOrgID, "
+        "aws:SourceVpce, aws:PrincipalAccount, ...).",
+    ),
+    Control(
+        slug="model_package_group.resource_policy",
+        title="Model registry policies share models with no one unconfined",
+        requirement=Requirement("resource_policy"),
+        targets=at(("PutModelPackageGroupPolicy",), "ResourcePolicy"),
+        remedy="name the accounts that may use the model packages as principals, or allow "
+        "Principal '*' only under a condition that restricts it (aws:PrincipalOrgID, ...).",
     ),
 )
