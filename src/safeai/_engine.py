@@ -328,13 +328,17 @@ def copy_structure(value: Any) -> Any:
     """Copy the structures of a request as plain dicts and lists, sharing everything else
     (streams, bytes). botocore accepts any mapping for a structure and a tuple for a list and
     sends them alike, so the engine must see them alike: as dicts and lists."""
-    # Exact types first: this runs on every member of every guarded request, and an ``isinstance``
-    # against the Mapping ABC costs more than the copy of a leaf.
+    # Exact types first, and leaves kept without a call: this runs on every member of every
+    # guarded request, and a call or an ``isinstance`` against the Mapping ABC costs more than
+    # the copy of a leaf.
     kind = type(value)
     if kind is dict:
-        return {key: copy_structure(item) for key, item in value.items()}
+        return {
+            key: item if type(item) in _LEAVES else copy_structure(item)
+            for key, item in value.items()
+        }
     if kind is list or kind is tuple:
-        return [copy_structure(item) for item in value]
+        return [item if type(item) in _LEAVES else copy_structure(item) for item in value]
     if kind in _LEAVES:
         return value
     if isinstance(value, Mapping):
@@ -345,6 +349,13 @@ def copy_structure(value: Any) -> Any:
 
 
 _LEAVES = frozenset({str, int, float, bool, bytes, type(None)})
+
+
+def copy_members(params: MutableMapping[str, Any]) -> None:
+    """Replace every structure in ``params`` with a plain copy (see :func:`copy_structure`)."""
+    for member, value in params.items():
+        if type(value) not in _LEAVES:
+            params[member] = copy_structure(value)
 
 
 def _violation(operation: str, problems: list[_Problem], policy: Policy) -> SecurityViolation:

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from . import _audit
 from ._engine import (
     Decision,
-    copy_structure,
+    copy_members,
     handled_operations,
     secure_in_place,
 )
@@ -513,8 +513,7 @@ def _secure_request(
         # caller's: copy them all, so the caller's stay as they were, and as plain dicts and
         # lists, so every check reads a tuple or a read-only mapping as botocore sends it.
         # A refusal aborts the call, so a half-secured ``params`` is never sent.
-        for member, value in params.items():
-            params[member] = copy_structure(value)
+        copy_members(params)
         if operation in _PIPELINE_OPERATIONS and "PipelineDefinitionS3Location" in params:
             _secure_stored_pipeline(client, state, operation, params, policy, decisions)
         let_through += secure_in_place(operation, params, policy, decisions=decisions)
