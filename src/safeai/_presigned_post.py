@@ -61,17 +61,21 @@ def secure_post_form(
 
 
 def _pinned(field: str, fields: Mapping[str, Any], conditions: list[Any]) -> object:
-    """The value the form holds for ``field``: the field itself, else an exact condition."""
-    if field in fields:
-        return fields[field]
+    """The value the form holds for ``field``: the field itself, else an exact condition. S3
+    reads form field names in any case, so they are compared lower-cased."""
+    for name, value in fields.items():
+        if str(name).lower() == field:
+            return value
     for condition in conditions:
-        if isinstance(condition, Mapping) and field in condition:
-            return condition[field]
-        if (
+        if isinstance(condition, Mapping):
+            for name, value in condition.items():
+                if str(name).lower() == field:
+                    return value
+        elif (
             isinstance(condition, list)
             and len(condition) == 3
-            and condition[0] == "eq"
-            and condition[1] == f"${field}"
+            and str(condition[0]).lower() == "eq"
+            and str(condition[1]).lower() == f"${field}"
         ):
             return condition[2]
     return _paths.MISSING
@@ -83,8 +87,8 @@ def _refuse_open_acl(conditions: list[Any]) -> None:
         if (
             isinstance(condition, list)
             and len(condition) == 3
-            and condition[0] == "starts-with"
-            and condition[1] == "$acl"
+            and str(condition[0]).lower() == "starts-with"
+            and str(condition[1]).lower() == "$acl"
             and any(acl.startswith(str(condition[2])) for acl in _PUBLIC_ACLS)
         ):
             raise SecurityViolation(

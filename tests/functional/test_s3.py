@@ -170,6 +170,8 @@ def test_a_presigned_post_form_pins_sse_kms_in_its_fields_and_its_signed_policy(
         (None, [{"x-amz-server-side-encryption": "AES256"}], "s3.sse_kms"),
         ({"x-amz-server-side-encryption-customer-algorithm": "AES256"}, None, "s3.sse_kms"),
         ({"acl": "public-read"}, None, "s3.acl"),
+        ({"X-Amz-Server-Side-Encryption": "AES256"}, None, "s3.sse_kms"),  # names in any case
+        (None, [["starts-with", "$ACL", "public"]], "s3.acl"),
         (None, [["eq", "$acl", "authenticated-read"]], "s3.acl"),
         (None, [["starts-with", "$acl", ""]], "s3.acl"),
     ],
