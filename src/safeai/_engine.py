@@ -732,28 +732,36 @@ def _restricted(statement: Mapping[str, Any]) -> bool:
         for key, value in block.items():
             name = str(key).lower()
             values = [str(v) for v in _as_list(value)]
-            if name in _RESTRICTING_KEYS and values and all(_confining(name, v) for v in values):
+            if name in _RESTRICTING_KEYS and values and _confining(name, values):
                 return True
     return False
 
 
-#: The widest ``aws:SourceIp`` range that still confines a statement, per IP version: ranges
-#: such as ``0.0.0.0/1`` or ``0::/0`` admit (half of) everyone.
-_NARROWEST_OPEN_PREFIX = {4: 8, 6: 32}
+#: The most addresses all the ``aws:SourceIp`` ranges of a condition may cover together and
+#: still confine a statement, per IP version: one /8 of IPv4, one /32 of IPv6. Wider ranges
+#: (``0.0.0.0/1``, ``0::/0``, or 256 /8s) admit (much of) everyone.
+_WIDEST_SOURCES = {4: 2**24, 6: 2**96}
+_IPV4_MAPPED = ipaddress.ip_network("::ffff:0:0/96")
 
 
-def _confining(key: str, value: str) -> bool:
-    """Whether one condition value names something fixed: not a wildcard, and for a source
-    address a network no wider than a /8 (IPv4) or a /32 (IPv6)."""
-    if value in _OPEN_VALUES or "*" in value or "?" in value:
+def _confining(key: str, values: list[str]) -> bool:
+    """Whether a condition's values name something fixed: no wildcards, and for source
+    addresses, networks that together cover no more than :data:`_WIDEST_SOURCES`."""
+    if any(value in _OPEN_VALUES or "*" in value or "?" in value for value in values):
         return False
     if key != "aws:sourceip":
         return True
-    try:
-        network = ipaddress.ip_network(value, strict=False)
-    except ValueError:
-        return False
-    return network.prefixlen >= _NARROWEST_OPEN_PREFIX[network.version]
+    covered = {4: 0, 6: 0}
+    for value in values:
+        try:
+            network = ipaddress.ip_network(value, strict=False)
+        except ValueError:
+            return False
+        if isinstance(network, ipaddress.IPv6Network) and network.overlaps(_IPV4_MAPPED):
+            # IPv4 callers match their IPv4-mapped IPv6 form too.
+            covered[4] += min(network.num_addresses, 2**32)
+        covered[network.version] += network.num_addresses
+    return all(covered[version] <= widest for version, widest in _WIDEST_SOURCES.items())
 
 
 _TLS_CONDITION = {"aws:securetransport": ["false"]}
@@ -1208,7 +1216,9 @@ def _unsecured_reference(
     created = {
         step["Arguments"].get(creator_argument)
         for _, step in steps
-        if step.get("Type") == creator_type and isinstance(step.get("Arguments"), Mapping)
+        if step.get("Type") == creator_type
+        and isinstance(step.get("Arguments"), Mapping)
+        and isinstance(step["Arguments"].get(creator_argument), str)
     }
     if isinstance(name, str) and name in created:
         return None

@@ -338,9 +338,14 @@ def _make_handler(client_ref: weakref.ReferenceType[BaseClient], state: _ClientS
                 _check_transport(state.plain_http, operation, policy)
         if operation not in relevant:
             return
-        if operation == "CreateBucket" and context.get("is_presign_request"):
-            # generate_presigned_post builds its URL from CreateBucket (its form is secured at
-            # before-sign); a presigned CreateBucket URL is refused there too.
+        if (
+            operation == "CreateBucket"
+            and context.get("is_presign_request")
+            and params.keys() == {"Bucket"}
+        ):
+            # generate_presigned_post builds its URL from a bare CreateBucket (its form is
+            # secured at before-sign, where a presigned CreateBucket URL is refused too): there
+            # is nothing here to check, and no request to record.
             return
         client = client_ref()
         if client is None:
@@ -404,12 +409,15 @@ def _secure_post(
     policy: Policy,
     context: dict[str, Any],
 ) -> None:
-    from ._presigned_post import secure_post_form
+    from ._presigned_post import open_conditions, secure_post_form
 
     decisions: list[Decision] | None = [] if _audit.logger.isEnabledFor(logging.INFO) else None
     operation = "PutObject (presigned POST)"
+    waivers = active_waivers(policy)
     try:
-        let_through = secure_post_form(fields, conditions, policy, decisions=decisions)
+        opened = [v for v in open_conditions(conditions) if v.control not in waivers]
+        let_through = _route(opened, policy, decisions)
+        let_through += secure_post_form(fields, conditions, policy, decisions=decisions)
     except SafeAIError as error:
         if decisions is not None:
             _audit.emit(_record(state, operation, fields, policy, context, decisions, error))

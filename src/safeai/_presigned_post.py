@@ -1,11 +1,12 @@
 """Presigned POST forms: a browser upload is an object write, secured like ``PutObject``.
 
 ``generate_presigned_post`` signs a policy document (its ``conditions``) and returns the form
-fields the uploader sends. No request parameters pass through ``before-parameter-build`` for it,
-so the guard reads the fields and conditions where botocore keeps them while signing, maps them
-to the ``PutObject`` members they stand for, runs the engine on those, and writes what the
-engine fills in back as both a field and an exact-match condition: S3 then refuses an upload
-that changes or drops it. A condition that lets the uploader choose a public ACL is refused.
+fields the uploader sends. S3 enforces the conditions only: a field no condition covers is
+refused as an extra input, so the uploader drops it. No request parameters pass through
+``before-parameter-build`` for a form, so the guard reads the fields and conditions where
+botocore keeps them while signing, maps them to the ``PutObject`` members they stand for (a
+value pinned by an exact condition first, else the field's), runs the engine on those, and
+writes the result back as both a field and an exact condition, which S3 then enforces.
 """
 
 from __future__ import annotations
@@ -21,19 +22,47 @@ if TYPE_CHECKING:
     from ._engine import Decision
     from ._policy import Policy
 
-__all__ = ["secure_post_form"]
+__all__ = ["open_conditions", "secure_post_form"]
 
-#: Form field -> the ``PutObject`` member it stands for.
+#: Form field -> the ``PutObject`` member it stands for, and the control that governs it.
 _MEMBERS = {
-    "acl": "ACL",
-    "x-amz-server-side-encryption": "ServerSideEncryption",
-    "x-amz-server-side-encryption-aws-kms-key-id": "SSEKMSKeyId",
-    "x-amz-server-side-encryption-bucket-key-enabled": "BucketKeyEnabled",
-    "x-amz-server-side-encryption-customer-algorithm": "SSECustomerAlgorithm",
-    "x-amz-server-side-encryption-customer-key": "SSECustomerKey",
+    "acl": ("ACL", "s3.acl"),
+    "x-amz-server-side-encryption": ("ServerSideEncryption", "s3.sse_kms"),
+    "x-amz-server-side-encryption-aws-kms-key-id": ("SSEKMSKeyId", "s3.sse_kms"),
+    "x-amz-server-side-encryption-bucket-key-enabled": ("BucketKeyEnabled", "s3.sse_kms"),
+    "x-amz-server-side-encryption-customer-algorithm": ("SSECustomerAlgorithm", "s3.sse_kms"),
+    "x-amz-server-side-encryption-customer-key": ("SSECustomerKey", "s3.sse_kms"),
 }
-_FIELDS = {member: field for field, member in _MEMBERS.items()}
 _PUBLIC_ACLS = ("public-read", "public-read-write", "authenticated-read")
+_SSE_C_FIELDS = frozenset(field for field in _MEMBERS if "customer" in field)
+
+
+def open_conditions(conditions: list[Any]) -> list[SecurityViolation]:
+    """Conditions that let the uploader choose a value: ``["starts-with", "$acl", prefix]``
+    with a prefix of a public ACL, or any ``starts-with`` on an SSE-C field."""
+    found: list[SecurityViolation] = []
+    for index, condition in enumerate(conditions):
+        operator, field, prefix = _starts_with(condition)
+        if operator is None:
+            continue
+        if field == "acl" and any(acl.startswith(prefix) for acl in _PUBLIC_ACLS):
+            control, expected = "s3.acl", "no condition that lets the uploader choose a public ACL"
+        elif field in _SSE_C_FIELDS:
+            control, expected = "s3.sse_kms", "no condition that lets the uploader use SSE-C"
+        else:
+            continue
+        found.append(
+            SecurityViolation(
+                control=control,
+                operation="PutObject",
+                path=f"presigned POST conditions[{index}]",
+                found=condition,
+                expected=expected,
+                remedy="pin the field with an exact condition, or leave it out: safeai pins "
+                "SSE-KMS under the policy's key itself.",
+            )
+        )
+    return found
 
 
 def secure_post_form(
@@ -44,35 +73,40 @@ def secure_post_form(
     decisions: list[Decision] | None = None,
 ) -> list[SecurityViolation]:
     """Secure a POST form in place (its ``fields`` and its policy's ``conditions``); raises
-    :class:`safeai.SecurityViolation` for a weaker one, and returns what warn mode let through."""
+    :class:`safeai.SecurityViolation` for a weaker one, and returns what warn mode let through.
+    In report mode the form is left as written."""
     request: dict[str, Any] = {"Bucket": "", "Key": str(fields.get("key", ""))}
-    for field, member in _MEMBERS.items():
-        value = _pinned(field, fields, conditions)
+    pinned: set[str] = set()
+    for field, (member, _) in _MEMBERS.items():
+        value = _condition_value(field, conditions)
+        if value is not _paths.MISSING:
+            pinned.add(field)
+        else:
+            value = _field_value(field, fields)
         if value is not _paths.MISSING:
             request[member] = _as_member(member, value)
-    _refuse_open_acl(conditions)
     let_through = secure_in_place("PutObject", request, policy, decisions=decisions)
-    for member, field in _FIELDS.items():
-        if member in request and _pinned(field, fields, conditions) is _paths.MISSING:
-            value = _as_field(request[member])
-            fields[field] = value
-            conditions.append({field: value})
+    for field, (member, control) in _MEMBERS.items():
+        if member not in request or field in pinned or policy.mode_of(control) == "report":
+            continue
+        value = _as_field(request[member])
+        for name in [name for name in fields if str(name).lower() == field]:
+            del fields[name]
+        fields[field] = value
+        conditions.append({field: value})
     return let_through
 
 
-def _pinned(field: str, fields: Mapping[str, Any], conditions: list[Any]) -> object:
-    """The value the form holds for ``field``: the field itself, else an exact condition. S3
-    reads form field names in any case, so they are compared lower-cased."""
-    for name, value in fields.items():
-        if str(name).lower() == field:
-            return value
+def _condition_value(field: str, conditions: list[Any]) -> object:
+    """The value an exact condition pins ``field`` to. S3 reads form field names in any
+    case, so they are compared lower-cased; botocore signs a tuple as a list."""
     for condition in conditions:
         if isinstance(condition, Mapping):
             for name, value in condition.items():
                 if str(name).lower() == field:
                     return value
         elif (
-            isinstance(condition, list)
+            isinstance(condition, list | tuple)
             and len(condition) == 3
             and str(condition[0]).lower() == "eq"
             and str(condition[1]).lower() == f"${field}"
@@ -81,25 +115,22 @@ def _pinned(field: str, fields: Mapping[str, Any], conditions: list[Any]) -> obj
     return _paths.MISSING
 
 
-def _refuse_open_acl(conditions: list[Any]) -> None:
-    """``["starts-with", "$acl", prefix]`` lets the uploader pick any ACL with that prefix."""
-    for index, condition in enumerate(conditions):
-        if (
-            isinstance(condition, list)
-            and len(condition) == 3
-            and str(condition[0]).lower() == "starts-with"
-            and str(condition[1]).lower() == "$acl"
-            and any(acl.startswith(str(condition[2])) for acl in _PUBLIC_ACLS)
-        ):
-            raise SecurityViolation(
-                control="s3.acl",
-                operation="PutObject",
-                path=f"presigned POST conditions[{index}]",
-                found=condition,
-                expected="no condition that lets the uploader choose a public ACL",
-                remedy="pin the ACL with an exact condition ({'acl': 'private'}) or leave it "
-                "out; ACLs are disabled on buckets at the safeai baseline anyway.",
-            )
+def _field_value(field: str, fields: Mapping[str, Any]) -> object:
+    for name, value in fields.items():
+        if str(name).lower() == field:
+            return value
+    return _paths.MISSING
+
+
+def _starts_with(condition: object) -> tuple[str | None, str, str]:
+    if (
+        isinstance(condition, list | tuple)
+        and len(condition) == 3
+        and str(condition[0]).lower() == "starts-with"
+        and str(condition[1]).startswith("$")
+    ):
+        return "starts-with", str(condition[1])[1:].lower(), str(condition[2])
+    return None, "", ""
 
 
 def _as_member(member: str, value: object) -> object:

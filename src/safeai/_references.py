@@ -157,10 +157,13 @@ def _check_model(
 def _check_pipeline_models(
     client: Any, operation: str, params: Mapping[str, Any], policy: Policy
 ) -> list[SecurityViolation]:
-    """The models that Transform and EndpointConfig steps name: one a Model step of the pipeline
-    creates was secured with the definition; any other is read and checked like a model a
-    ``CreateTransformJob`` names; and one named by a parameter or an expression, whose value is
-    known only when the pipeline runs, cannot be proven and is refused."""
+    """The models that Transform and EndpointConfig steps name. ``{"Get":
+    "Steps.<a Model step>.ModelName"}`` is the model that step creates, secured with the
+    definition. A name is read and checked like the model a ``CreateTransformJob`` names,
+    whatever the pipeline's Model steps create (a branch or a failed step may leave the
+    existing model in use); one that does not exist passes only when a Model step creates it.
+    A parameter or any other expression chooses the model when the pipeline runs: it cannot be
+    proven now and is refused."""
     raw = params.get("PipelineDefinition")
     try:
         definition = json.loads(raw) if isinstance(raw, str) else None
@@ -169,21 +172,43 @@ def _check_pipeline_models(
     if not isinstance(definition, Mapping) or not isinstance(definition.get("Steps"), list):
         return []
     steps = list(pipeline_steps(definition["Steps"], "PipelineDefinition:Steps"))
-    created = {
-        step["Arguments"].get("ModelName")
+    model_steps = {
+        str(step.get("Name")): step["Arguments"].get("ModelName")
         for _, step in steps
         if step.get("Type") == "Model" and isinstance(step.get("Arguments"), Mapping)
     }
+    created = {name for name in model_steps.values() if isinstance(name, str)}
     found: list[SecurityViolation] = []
     for step_path, step in steps:
         for where, name in _named_models(step.get("Type"), step.get("Arguments")):
             path = f"{step_path}.Arguments.{where}"
             if isinstance(name, str):
-                if name not in created:
-                    found += _check_model(client, operation, name, path, policy)
-            elif name is not None and not _made_by_a_step(name):
+                found += _check_named_model(client, operation, name, path, policy, created)
+            elif name is not None and not _made_by_a_model_step(name, model_steps):
                 found.append(_unprovable_model(operation, path, name))
     return found
+
+
+def _check_named_model(
+    client: Any, operation: str, name: str, path: str, policy: Policy, created: set[str]
+) -> list[SecurityViolation]:
+    try:
+        return _check_model(client, operation, name, path, policy)
+    except PreflightError as error:
+        if name in created and _not_found(error):
+            return []
+        raise
+
+
+def _not_found(error: PreflightError) -> bool:
+    from botocore.exceptions import ClientError
+
+    cause = error.__cause__
+    return (
+        isinstance(cause, ClientError)
+        and cause.response.get("Error", {}).get("Code") == "ValidationException"
+        and "could not find" in str(cause.response.get("Error", {}).get("Message", "")).lower()
+    )
 
 
 def _named_models(step_type: object, arguments: object) -> list[tuple[str, object]]:
@@ -201,12 +226,17 @@ def _named_models(step_type: object, arguments: object) -> list[tuple[str, objec
     ]
 
 
-def _made_by_a_step(value: object) -> bool:
-    """``{"Get": "Steps.<name>...."}``: a property of another step of the pipeline."""
+def _made_by_a_model_step(value: object, model_steps: Mapping[str, object]) -> bool:
+    """``{"Get": "Steps.<name>.ModelName"}`` where ``<name>`` is a Model step: the model it
+    creates (any other step's output, a Lambda's say, may name any model)."""
     if not isinstance(value, Mapping) or set(value) != {"Get"}:
         return False
     reference = value["Get"]
-    return isinstance(reference, str) and reference.startswith("Steps.")
+    if not isinstance(reference, str):
+        return False
+    head, _, step = reference.partition(".")
+    step, _, member = step.rpartition(".")
+    return head == "Steps" and member == "ModelName" and step in model_steps
 
 
 def _unprovable_model(operation: str, path: str, value: object) -> SecurityViolation:
@@ -240,10 +270,11 @@ def _check_component(
     for where, specification in specifications:
         if not isinstance(specification, Mapping):
             continue
-        # A null ModelName (sent with parameter validation off) names no model.
-        if specification.get("ModelName") is not None or "Container" not in specification:
-            model = specification.get("ModelName")
-            found += _check_model(client, operation, model, f"{where}.ModelName", policy)
+        # Both may be given (the container then brings the runtime for the model): each is
+        # checked. A null ModelName (sent with parameter validation off) names no model.
+        model = specification.get("ModelName")
+        found += _check_model(client, operation, model, f"{where}.ModelName", policy)
+        if "Container" not in specification:
             continue
         if hosting is None:
             hosting = _hosting_configuration(client, operation, params)

@@ -164,6 +164,43 @@ def test_a_presigned_post_form_pins_sse_kms_in_its_fields_and_its_signed_policy(
 
 
 @pytest.mark.parametrize(
+    ("fields", "conditions"),
+    [
+        # S3 refuses a field no condition covers, so the uploader would drop these: pinned.
+        ({"x-amz-server-side-encryption": "aws:kms"}, None),
+        # A prefix condition alone would let the uploader send AES256: the exact one wins.
+        (None, [["starts-with", "$x-amz-server-side-encryption", ""]]),
+    ],
+    ids=["field-only", "starts-with"],
+)
+def test_the_encryption_of_a_presigned_post_form_is_always_an_exact_condition(
+    guarded_s3: Any, bucket: str, policy: safeai.Policy, fields: Any, conditions: Any
+) -> None:
+    form = guarded_s3.generate_presigned_post(bucket, "k", Fields=fields, Conditions=conditions)
+    signed = _post_policy(form)
+    assert {"x-amz-server-side-encryption": "aws:kms"} in signed
+    assert {"x-amz-server-side-encryption-aws-kms-key-id": policy.kms_key_id} in signed
+
+
+def test_an_open_acl_condition_follows_the_modes_and_waivers(
+    bucket: str, policy: safeai.Policy
+) -> None:
+    client = boto3.Session(region_name="us-east-1").client("s3")
+    anything = [["starts-with", "$acl", ""]]
+    warned = dataclasses.replace(policy, modes={"s3.acl": "warn"})
+    with (
+        safeai.guarded(warned, client=client),
+        pytest.warns(safeai.SecurityWarning, match="s3.acl"),
+    ):
+        client.generate_presigned_post(bucket, "k", Conditions=anything)
+    with (
+        safeai.guarded(policy, client=client),
+        safeai.waive("s3.acl", reason="a public download area, RISK-7"),
+    ):
+        client.generate_presigned_post(bucket, "k", Conditions=anything)
+
+
+@pytest.mark.parametrize(
     ("fields", "conditions", "slug"),
     [
         ({"x-amz-server-side-encryption": "AES256"}, None, "s3.sse_kms"),
@@ -172,6 +209,13 @@ def test_a_presigned_post_form_pins_sse_kms_in_its_fields_and_its_signed_policy(
         ({"acl": "public-read"}, None, "s3.acl"),
         ({"X-Amz-Server-Side-Encryption": "AES256"}, None, "s3.sse_kms"),  # names in any case
         (None, [["starts-with", "$ACL", "public"]], "s3.acl"),
+        (None, [("eq", "$acl", "public-read")], "s3.acl"),  # botocore signs a tuple as a list
+        ({"acl": "private"}, [{"acl": "public-read"}], "s3.acl"),  # S3 enforces the condition
+        (
+            None,
+            [["starts-with", "$x-amz-server-side-encryption-customer-algorithm", ""]],
+            "s3.sse_kms",
+        ),
         (None, [["eq", "$acl", "authenticated-read"]], "s3.acl"),
         (None, [["starts-with", "$acl", ""]], "s3.acl"),
     ],
@@ -213,6 +257,11 @@ def test_a_presigned_create_bucket_url_is_refused_the_baseline_cannot_follow_it(
         assert "later" in guarded_s3.generate_presigned_url(
             "create_bucket", Params={"Bucket": "later"}
         )
+        with pytest.raises(safeai.SecurityViolation) as opened:  # the other controls still apply
+            guarded_s3.generate_presigned_url(
+                "create_bucket", Params={"Bucket": "later", "ACL": "public-read-write"}
+            )
+    assert opened.value.control == "s3.acl"
 
 
 def test_a_presigned_post_form_in_report_mode_is_left_as_written(

@@ -288,6 +288,8 @@ def test_a_weakened_tls_deny_does_not_count(weakened: dict[str, Any]) -> None:
         {"IpAddress": {"aws:SourceIp": "0::/0"}},
         {"IpAddress": {"aws:SourceIp": "2000::/3"}},  # every global unicast IPv6 address
         {"IpAddress": {"aws:SourceIp": "not-an-address"}},
+        {"IpAddress": {"aws:SourceIp": [f"{n}.0.0.0/8" for n in range(256)]}},  # /8 by /8
+        {"IpAddress": {"aws:SourceIp": "::ffff:0:0/96"}},  # every IPv4 address, mapped
         {"StringLike": {"aws:PrincipalArn": "arn:*"}},
         {"ForAnyValue:StringNotLike": {"aws:PrincipalOrgID": "o-1"}},
     ],

@@ -17,6 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import safeai
+from safeai._references import clear_caches
 from safeai.controls import for_operation, guarded_operations
 from tests.strategies import request_for
 
@@ -64,8 +65,10 @@ class Wire:
         body = request.body if isinstance(request.body, bytes) else b""
         operation = event_name.rsplit(".", 1)[-1]
         self.sent.append((operation, body))
-        answer = json.dumps(self.answers.get(operation, {})).encode()
-        return AWSResponse(request.url, 200, HTTPHeaders(), _Raw(answer))
+        answer = self.answers.get(operation, {})
+        # An answer with "__type" is an error, as the SageMaker JSON protocol sends one.
+        status = 400 if "__type" in answer else 200
+        return AWSResponse(request.url, status, HTTPHeaders(), _Raw(json.dumps(answer).encode()))
 
     def call(self, operation: str, request: dict[str, Any]) -> bytes:
         before = len(self.sent)
@@ -307,19 +310,55 @@ def test_a_pipeline_step_whose_model_is_a_parameter_cannot_be_proven() -> None:
     assert wire.sent == []
 
 
-def test_a_pipeline_step_using_a_model_the_pipeline_creates_needs_no_lookup() -> None:
-    model_step = {
-        "Name": "Make",
-        "Type": "Model",
-        "Arguments": {"ModelName": "made-here", "PrimaryContainer": {"Image": "img:1"}},
-    }
+_MODEL_STEP = {
+    "Name": "Make",
+    "Type": "Model",
+    "Arguments": {"ModelName": "made-here", "PrimaryContainer": {"Image": "img:1"}},
+}
+_NO_SUCH_MODEL = {"__type": "ValidationException", "message": 'Could not find model "made-here".'}
+
+
+def test_a_pipeline_step_using_the_model_a_model_step_creates_needs_no_lookup() -> None:
     wire = Wire()
     with safeai.guarded(POLICY, client=wire.client):
         wire.call(
-            "CreatePipeline", _transform_pipeline({"Get": "Steps.Make.ModelName"}, model_step)
+            "CreatePipeline", _transform_pipeline({"Get": "Steps.Make.ModelName"}, _MODEL_STEP)
         )
-        wire.call("CreatePipeline", _transform_pipeline("made-here", model_step))
-    assert [op for op, _ in wire.sent] == ["CreatePipeline", "CreatePipeline"]
+    assert [op for op, _ in wire.sent] == ["CreatePipeline"]
+
+
+def test_a_model_name_is_looked_up_even_when_a_model_step_creates_it() -> None:
+    # A branch not taken, or a Model step failing on the name, leaves the existing model in use.
+    existing = Wire()  # DescribeModel answers {}: an existing model with no role, VPC or isolation
+    with safeai.guarded(POLICY, client=existing.client), pytest.raises(safeai.SecurityViolation):
+        existing.call("CreatePipeline", _transform_pipeline("made-here", _MODEL_STEP))
+    clear_caches()  # the same name, in another (stubbed) account state
+    absent = Wire({"DescribeModel": _NO_SUCH_MODEL})
+    with safeai.guarded(POLICY, client=absent.client):
+        absent.call("CreatePipeline", _transform_pipeline("made-here", _MODEL_STEP))
+    assert [op for op, _ in absent.sent] == ["DescribeModel", "CreatePipeline"]
+    nobody = Wire({"DescribeModel": _NO_SUCH_MODEL})  # and no Model step creates it
+    with safeai.guarded(POLICY, client=nobody.client), pytest.raises(safeai.PreflightError):
+        nobody.call("CreatePipeline", _transform_pipeline("made-here"))
+
+
+def test_another_steps_output_may_name_any_model_and_is_refused() -> None:
+    lambda_step = {
+        "Name": "Pick",
+        "Type": "Lambda",
+        "FunctionArn": "arn:aws:lambda:us-east-1:111122223333:function:pick",
+        "Arguments": {},
+    }
+    wire = Wire()
+    with (
+        safeai.guarded(POLICY, client=wire.client),
+        pytest.raises(safeai.SecurityViolation) as refused,
+    ):
+        wire.call(
+            "CreatePipeline",
+            _transform_pipeline({"Get": "Steps.Pick.OutputParameters['model']"}, lambda_step),
+        )
+    assert refused.value.control == "pipeline.steps"
 
 
 def test_every_entry_of_specifications_is_checked() -> None:
@@ -344,6 +383,27 @@ def test_every_entry_of_specifications_is_checked() -> None:
         "Specifications[1].ModelName='open-model'",
     }
     assert "CreateInferenceComponent" not in [op for op, _ in wire.sent]
+
+
+def test_a_model_and_a_container_in_one_specification_are_both_checked() -> None:
+    wire = Wire(
+        {
+            "DescribeEndpoint": {"EndpointConfigName": "open-config"},
+            "DescribeEndpointConfig": {"EndpointConfigName": "open-config"},
+        }
+    )  # DescribeModel answers {}: a model with no role, VPC or isolation
+    component = _inline_component("both-endpoint")
+    component["Specification"]["ModelName"] = "open-model"
+    with (
+        safeai.guarded(POLICY, client=wire.client),
+        pytest.raises(safeai.SecurityViolation) as refused,
+    ):
+        wire.call("CreateInferenceComponent", component)
+    found = [refused.value, *refused.value.additional]
+    assert {v.path.split(" ", 1)[0] for v in found} == {
+        "Specification.ModelName='open-model'",
+        "Specification.Container",
+    }
 
 
 def test_a_null_model_name_does_not_hide_an_inline_container() -> None:

@@ -175,8 +175,8 @@ def _requirement(requirement: Requirement) -> str:
             "a JSON policy with a statement denying every `s3:*` action to `*` when "
             "`aws:SecureTransport` is false, and no `Allow` to `*` (or with `NotPrincipal`) "
             "without a condition on a restricting key (`aws:SourceVpce`, `aws:PrincipalOrgID`, "
-            "`aws:PrincipalAccount`, ...; an `aws:SourceIp` range wider than a /8, or an IPv6 "
-            "/32, restricts nothing)"
+            "`aws:PrincipalAccount`, ...; `aws:SourceIp` ranges covering more than a /8 of IPv4 "
+            "or a /32 of IPv6 together restrict nothing)"
         )
     elif kind == "resource_policy":
         text = (
