@@ -522,18 +522,21 @@ def _secure_request(
         # lists, so every check reads a tuple or a read-only mapping as botocore sends it.
         # A refusal aborts the call, so a half-secured ``params`` is never sent.
         copy_members(params)
+        # What the references and preflight read: ``params``, or in report mode a copy with a
+        # definition kept in S3 read in (the request itself must leave as written).
+        checked: MutableMapping[str, Any] = params
         if operation in _PIPELINE_OPERATIONS and "PipelineDefinitionS3Location" in params:
-            _secure_stored_pipeline(client, state, operation, params, policy, decisions)
+            checked = _secure_stored_pipeline(client, state, operation, params, policy, decisions)
         let_through += secure_in_place(operation, params, policy, decisions=decisions)
         if operation in REFERENCING_OPERATIONS:
             try:
-                found = check_references(client, operation, params, policy)
+                found = check_references(client, operation, checked, policy)
             except PreflightError as error:
                 _unchecked(error, policy, decisions)
             else:
                 let_through += _route(found, policy, decisions)
         if policy.preflight:
-            let_through += _preflight(client, state, operation, params, policy, decisions)
+            let_through += _preflight(client, state, operation, checked, policy, decisions)
     except SafeAIError as error:
         if decisions is not None:
             _audit.emit(_record(state, operation, params, policy, context, decisions, error))
@@ -563,18 +566,20 @@ def _secure_stored_pipeline(
     params: MutableMapping[str, Any],
     policy: Policy,
     decisions: list[Decision] | None,
-) -> None:
+) -> MutableMapping[str, Any]:
     """Send a definition kept in S3 inline, so that what is checked is what runs. In report
-    mode the request must leave as written: the definition is checked on a copy instead."""
+    mode the request must leave as written: the definition is checked on a copy instead, which
+    is returned for the other checks to read."""
     if policy.mode_of("pipeline.steps") != "report":
         inline_pipeline_definition(params, _s3_reader(client, state))
-        return
+        return params
     copy = dict(params)
     inline_pipeline_definition(copy, _s3_reader(client, state))
     found: list[Decision] = []
     secure_in_place(operation, copy, policy, decisions=found)
     if decisions is not None:
         decisions.extend(d for d in found if d.path.startswith("PipelineDefinition"))
+    return copy
 
 
 def _preflight(

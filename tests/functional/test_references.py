@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import logging
 from typing import TYPE_CHECKING, Any
 
 import boto3
@@ -228,6 +230,47 @@ def test_pipeline_definition_in_s3_that_cannot_be_read_is_refused(
                 ClientRequestToken="w" * 32,
             )
     assert recorder.sent("CreatePipeline") == []
+
+
+def test_in_report_mode_a_stored_definitions_model_references_are_recorded_not_refused(
+    sandbox: Sandbox, policy: safeai.Policy, recorder: RequestRecorder, caplog: Any
+) -> None:
+    _unguarded(sandbox).create_model(
+        ModelName="stored-legacy", PrimaryContainer={"Image": "img:1"}, ExecutionRoleArn="x" * 20
+    )
+    transform = {
+        "ModelName": "stored-legacy",
+        "TransformInput": {
+            "DataSource": {"S3DataSource": {"S3DataType": "S3Prefix", "S3Uri": "s3://d/in"}}
+        },
+        "TransformOutput": {"S3OutputPath": "s3://d/out"},
+        "TransformResources": {"InstanceType": "ml.m5.large", "InstanceCount": 1},
+    }
+    definition = {
+        "Version": "2020-12-01",
+        "Steps": [{"Name": "Score", "Type": "Transform", "Arguments": transform}],
+    }
+    session = boto3.Session(region_name="us-east-1")
+    session.client("s3").put_object(
+        Bucket="safeai-sandbox-ml-data", Key="pipelines/r.json", Body=json.dumps(definition)
+    )
+    location = {"Bucket": "safeai-sandbox-ml-data", "ObjectKey": "pipelines/r.json"}
+    reporting = dataclasses.replace(policy, mode="report", preflight=False)
+    with (
+        safeai.guarded(reporting, session=session),
+        caplog.at_level(logging.INFO, logger="safeai.audit"),
+    ):
+        sagemaker: Any = session.client("sagemaker")
+        sagemaker.create_pipeline(
+            PipelineName="p-report",
+            PipelineDefinitionS3Location=location,
+            RoleArn=policy.execution_role_arn,
+            ClientRequestToken="r" * 32,
+        )
+    assert recorder.last("CreatePipeline").json()["PipelineDefinitionS3Location"] == location
+    (record,) = [r.safeai for r in caplog.records if r.name == "safeai.audit"]
+    refused = {(d["control"], d["outcome"]) for d in record["decisions"]}
+    assert ("model.role", "would_refuse") in refused
 
 
 def test_client_guard_reads_a_pipeline_definition_in_s3_with_its_own_credentials(

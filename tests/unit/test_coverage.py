@@ -36,13 +36,13 @@ if TYPE_CHECKING:
 
 
 #: Operations that create or change a resource, or start work: the ones a request can weaken.
-_MUTATING_PREFIXES = ("Create", "Update", "Start", "Put", "Import", "Add")
+_MUTATING_PREFIXES = ("Create", "Update", "Start", "Put", "Import", "Add", "Attach")
 #: Member names that mark a security-relevant field. ``Role$`` takes in members named ``Role``
 #: or ending in it (``ExecutionRole``, ``ClusterRole``, ``ValidationRole``).
 _SECURITY_RELEVANT = re.compile(
     r"RoleArn|RoleARN|Role$|ExecutionRole|KmsKey|VpcConfig|Subnet|SecurityGroup|"
     r"NetworkIsolation|InterContainer|DirectInternet|RootAccess|InstanceMetadata|"
-    r"AppNetworkAccess",
+    r"AppNetworkAccess|ResourcePolicy|RemoteAccess|RemoteDebug|NetworkInterface",
     re.IGNORECASE,
 )
 #: In S3: encryption, ACLs and grants, bucket policies, public access, ownership, versioning.

@@ -62,6 +62,7 @@ WEAKER_EQUALS = {
     "Enabled": "Suspended",
     "BucketOwnerEnforced": "ObjectWriter",
     "Vpc": "Platform",
+    "DISABLED": "ENABLED",
 }
 #: Kinds whose handlers read several members of their container (tested in test_engine_s3 and
 #: test_modes_and_tags); the tests here are for kinds that govern one field.

@@ -183,6 +183,22 @@ _SAGEMAKER: tuple[OutOfScope, ...] = (
         )
         for op in ("CreateCluster", "UpdateCluster")
     ),
+    *(
+        OutOfScope(
+            op,
+            "InstanceGroups[].NetworkInterface",
+            "the kind of network interface the nodes get (efa or efa-only, for fast node-to-node "
+            "traffic); where they are placed is the instance group's VpcConfig (cluster.vpc)",
+        )
+        for op in ("CreateCluster", "UpdateCluster")
+    ),
+    OutOfScope(
+        "AttachClusterNodeNetworkInterface",
+        "NetworkInterfaceId",
+        "attaches an existing elastic network interface to a HyperPod node; its subnet and "
+        "security groups were chosen when it was created with EC2, outside SageMaker, and are "
+        "not checked in this release: it is listed so that the gap is visible",
+    ),
     # -- CreateDomain / UpdateDomain: domain-wide settings -----------------------------------
     OutOfScope(
         "CreateDomain",

@@ -1,4 +1,5 @@
-"""Controls for interactive environments: notebook instances, Studio domains and user profiles."""
+"""Controls for interactive environments: notebook instances, Studio domains, user profiles and
+spaces."""
 
 from __future__ import annotations
 
@@ -178,5 +179,18 @@ CONTROLS: tuple[Control, ...] = (
                 "sagemaker:DomainSharingOutputKmsKeyArn",
             ),
         ),
+    ),
+    Control(
+        slug="space.remote_access",
+        title="Studio spaces take no remote IDE connections",
+        requirement=equals("DISABLED"),
+        targets=at(
+            ("CreateSpace", "UpdateSpace"),
+            "SpaceSettings.RemoteAccess",
+            within="SpaceSettings",
+            inject=False,
+        ),
+        remedy='omit RemoteAccess or set it to "DISABLED": remote access lets a local IDE '
+        "connect into the space, around the domain's network and its VPC-only access.",
     ),
 )

@@ -27,6 +27,7 @@ TAGGED_OPERATIONS: dict[str, tuple[str, ...]] = {
     "endpoint": ("CreateEndpoint",),
     "notebook": ("CreateNotebookInstance",),
     "domain": ("CreateDomain", "CreateUserProfile"),
+    "space": ("CreateSpace",),
     "monitoring": (
         "CreateMonitoringSchedule",
         "CreateDataQualityJobDefinition",
@@ -55,6 +56,7 @@ TAG_RESOURCE_TYPES: dict[str, str] = {
     "notebook-instance": "notebook",
     "domain": "domain",
     "user-profile": "domain",
+    "space": "space",
     "monitoring-schedule": "monitoring",
     "data-quality-job-definition": "monitoring",
     "model-quality-job-definition": "monitoring",
