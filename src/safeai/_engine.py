@@ -630,11 +630,6 @@ def _policy_statements(raw: object) -> list[Mapping[str, Any]] | None:
     return statements
 
 
-def _not_a_policy(control: Control, path: str, raw: object, run: _Run) -> None:
-    found = f"<{type(raw).__name__}, not a JSON policy with statements and no duplicate keys>"
-    run.problem(_Problem(control, path, found, "a JSON policy document"))
-
-
 def _public_grants(
     control: Control, path: str, statements: list[Mapping[str, Any]], run: _Run
 ) -> bool:
@@ -656,9 +651,11 @@ def _public_grants(
     return clean
 
 
-def _check_bucket_policy(
+def _check_policy(
     item: _Compiled, container: MutableMapping[str, Any], where: str, run: _Run
 ) -> None:
+    """A JSON policy document grants nothing to the public unconfined: a resource policy (an
+    endpoint's, a model package group's), or a bucket policy, which also keeps a TLS-only deny."""
     control = item.control
     path = _paths.join(where, item.relative_path)
     raw = container.get(item.relative_path)
@@ -666,34 +663,20 @@ def _check_bucket_policy(
         return
     statements = _policy_statements(raw)
     if statements is None:
-        _not_a_policy(control, path, raw, run)
+        found = f"<{type(raw).__name__}, not a JSON policy with statements and no duplicate keys>"
+        run.problem(_Problem(control, path, found, "a JSON policy document"))
         return
     clean = True
-    bucket = container.get("Bucket")
-    if not any(
-        is_tls_deny(statement, bucket if isinstance(bucket, str) else None)
-        for statement in statements
-    ):
-        run.problem(_Problem(control, path, "<no TLS-only deny>", _TLS_DENY))
-        clean = False
+    if item.kind == "bucket_policy":
+        bucket = container.get("Bucket")
+        if not any(
+            is_tls_deny(statement, bucket if isinstance(bucket, str) else None)
+            for statement in statements
+        ):
+            run.problem(_Problem(control, path, "<no TLS-only deny>", _TLS_DENY))
+            clean = False
     if _public_grants(control, path, statements, run) and clean:
-        run.decide(control, path, "compliant", value="<bucket policy>")
-
-
-def _check_resource_policy(
-    item: _Compiled, container: MutableMapping[str, Any], where: str, run: _Run
-) -> None:
-    """A resource policy (an endpoint's, a model package group's) grants nothing to anyone."""
-    control = item.control
-    path = _paths.join(where, item.relative_path)
-    raw = container.get(item.relative_path)
-    if raw is None:
-        return
-    statements = _policy_statements(raw)
-    if statements is None:
-        _not_a_policy(control, path, raw, run)
-    elif _public_grants(control, path, statements, run):
-        run.decide(control, path, "compliant", value="<resource policy>")
+        run.decide(control, path, "compliant", value=f"<{item.kind.replace('_', ' ')}>")
 
 
 def _as_list(value: object) -> list[Any]:
@@ -805,8 +788,8 @@ _HANDLERS = {
     "sse": _apply_sse,
     "bucket_encryption": _apply_bucket_encryption,
     "acl": _check_acl,
-    "bucket_policy": _check_bucket_policy,
-    "resource_policy": _check_resource_policy,
+    "bucket_policy": _check_policy,
+    "resource_policy": _check_policy,
 }
 
 

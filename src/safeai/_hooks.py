@@ -419,13 +419,9 @@ def _secure_post(
         let_through = _route(opened, policy, decisions)
         let_through += secure_post_form(fields, conditions, policy, decisions=decisions)
     except SafeAIError as error:
-        if decisions is not None:
-            _audit.emit(_record(state, operation, fields, policy, context, decisions, error))
+        _conclude(state, operation, fields, policy, context, decisions, [], error)
         raise
-    for violation in let_through:
-        warnings.warn(_warning_text(violation), SecurityWarning, stacklevel=2)
-    if decisions is not None:
-        _audit.emit(_record(state, operation, fields, policy, context, decisions, None))
+    _conclude(state, operation, fields, policy, context, decisions, let_through, None)
 
 
 def _make_baseline_handler(
@@ -538,13 +534,27 @@ def _secure_request(
         if policy.preflight:
             let_through += _preflight(client, state, operation, checked, policy, decisions)
     except SafeAIError as error:
-        if decisions is not None:
-            _audit.emit(_record(state, operation, params, policy, context, decisions, error))
+        _conclude(state, operation, params, policy, context, decisions, [], error)
         raise
+    _conclude(state, operation, params, policy, context, decisions, let_through, None)
+
+
+def _conclude(
+    state: _ClientState,
+    operation: str,
+    params: MutableMapping[str, Any],
+    policy: Policy,
+    context: dict[str, Any],
+    decisions: list[Decision] | None,
+    let_through: list[SecurityViolation],
+    error: SafeAIError | None,
+) -> None:
+    """After a request (or form) was secured or refused: warn about what warn mode let
+    through, and write the audit record when the audit log is on."""
     for violation in let_through:
-        warnings.warn(_warning_text(violation), SecurityWarning, stacklevel=2)
+        warnings.warn(_warning_text(violation), SecurityWarning, stacklevel=4)
     if decisions is not None:
-        _audit.emit(_record(state, operation, params, policy, context, decisions, None))
+        _audit.emit(_record(state, operation, params, policy, context, decisions, error))
 
 
 _PIPELINE_OPERATIONS = frozenset({"CreatePipeline", "UpdatePipeline"})

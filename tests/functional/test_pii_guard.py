@@ -290,6 +290,17 @@ def _reading_a_parameter(default: str) -> dict[str, Any]:
     }
 
 
+def _create_reading_pipeline(sagemaker: Any, policy: safeai.Policy, default: str) -> str:
+    """Create a pipeline reading TrainData (``default`` by default); its name."""
+    name = f"p-{uuid.uuid4().hex[:8]}"
+    sagemaker.create_pipeline(
+        PipelineName=name,
+        PipelineDefinition=json.dumps(_reading_a_parameter(default)),
+        RoleArn=policy.execution_role_arn or "",
+    )
+    return name
+
+
 def test_a_pipeline_step_reading_a_parameters_default_is_checked(
     policy: safeai.Policy, data: dict[str, str], sent: RequestRecorder
 ) -> None:
@@ -386,16 +397,10 @@ def test_safeai_scan_prints_the_findings_and_exits_by_the_policy(
 def test_an_execution_is_checked_at_the_parameters_it_is_given(
     policy: safeai.Policy, data: dict[str, str], sent: RequestRecorder
 ) -> None:
-    definition = _reading_a_parameter(data["clean"])
     sagemaker: Any = boto3.Session(region_name="us-east-1").client("sagemaker")
     local = dataclasses.replace(policy, pii_scanner="local")
-    name = f"p-{uuid.uuid4().hex[:8]}"
     with safeai.guarded(local, client=sagemaker):
-        sagemaker.create_pipeline(
-            PipelineName=name,
-            PipelineDefinition=json.dumps(definition),
-            RoleArn=policy.execution_role_arn or "",
-        )
+        name = _create_reading_pipeline(sagemaker, policy, data["clean"])
         sagemaker.start_pipeline_execution(PipelineName=name)  # the clean default
         with pytest.raises(safeai.SecurityViolation) as found:
             sagemaker.start_pipeline_execution(
@@ -412,13 +417,8 @@ def test_an_execution_of_a_named_version_is_checked_on_that_versions_definition(
 ) -> None:
     sagemaker: Any = boto3.Session(region_name="us-east-1").client("sagemaker")
     local = dataclasses.replace(policy, pii_scanner="local")
-    name = f"p-{uuid.uuid4().hex[:8]}"
     with safeai.guarded(local, client=sagemaker):
-        sagemaker.create_pipeline(
-            PipelineName=name,
-            PipelineDefinition=json.dumps(_reading_a_parameter(data["clean"])),
-            RoleArn=policy.execution_role_arn or "",
-        )
+        name = _create_reading_pipeline(sagemaker, policy, data["clean"])
         sagemaker.start_pipeline_execution(PipelineName=name, PipelineVersionId=1)
     # The sandbox keeps no versions; what matters is which definition the check asked for.
     (looked_up,) = sent.sent("DescribePipeline")
@@ -436,13 +436,8 @@ def test_a_retry_is_checked_at_the_executions_parameters_on_the_data_as_it_is_no
     s3.put_object(Bucket=bucket, Key="other/data.csv", Body=CLEAN, **encrypted)
     sagemaker: Any = boto3.Session(region_name="us-east-1").client("sagemaker")
     local = dataclasses.replace(policy, pii_scanner="local")
-    name = f"p-{uuid.uuid4().hex[:8]}"
     with safeai.guarded(local, client=sagemaker):
-        sagemaker.create_pipeline(
-            PipelineName=name,
-            PipelineDefinition=json.dumps(_reading_a_parameter(data["clean"])),
-            RoleArn=policy.execution_role_arn or "",
-        )
+        name = _create_reading_pipeline(sagemaker, policy, data["clean"])
         arn = sagemaker.start_pipeline_execution(
             PipelineName=name,
             PipelineParameters=[{"Name": "TrainData", "Value": f"s3://{bucket}/other/"}],

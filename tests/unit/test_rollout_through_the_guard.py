@@ -237,20 +237,26 @@ def _inline_component(endpoint: str) -> dict[str, Any]:
     }
 
 
-def test_an_inline_container_is_checked_as_a_model_under_its_endpoints_configuration() -> None:
-    open_config = {"EndpointConfigName": "open-config", "ProductionVariants": []}
-    wire = Wire(
-        {
-            "DescribeEndpoint": {"EndpointConfigName": "open-config"},
-            "DescribeEndpointConfig": open_config,
-        }
-    )
+#: What an endpoint on a configuration with no role, VPC or isolation answers.
+_OPEN_HOSTING: dict[str, dict[str, Any]] = {
+    "DescribeEndpoint": {"EndpointConfigName": "open-config"},
+    "DescribeEndpointConfig": {"EndpointConfigName": "open-config", "ProductionVariants": []},
+}
+
+
+def _refusals(wire: Wire, operation: str, request: dict[str, Any]) -> list[Any]:
+    """Every violation the guard refuses ``request`` for (it must refuse it)."""
     with (
         safeai.guarded(POLICY, client=wire.client),
         pytest.raises(safeai.SecurityViolation) as refused,
     ):
-        wire.call("CreateInferenceComponent", _inline_component("open-endpoint"))
-    found = [refused.value, *refused.value.additional]
+        wire.call(operation, request)
+    return [refused.value, *refused.value.additional]
+
+
+def test_an_inline_container_is_checked_as_a_model_under_its_endpoints_configuration() -> None:
+    wire = Wire(_OPEN_HOSTING)
+    found = _refusals(wire, "CreateInferenceComponent", _inline_component("open-endpoint"))
     assert sorted(v.control for v in found) == [
         "model.network_isolation",
         "model.role",
@@ -263,7 +269,7 @@ def test_an_inline_container_is_checked_as_a_model_under_its_endpoints_configura
         )
         for v in found
     )
-    assert "update the endpoint to a compliant configuration" in refused.value.remedy
+    assert "update the endpoint to a compliant configuration" in found[0].remedy
     assert [op for op, _ in wire.sent] == ["DescribeEndpoint", "DescribeEndpointConfig"]
 
 
@@ -362,22 +368,12 @@ def test_another_steps_output_may_name_any_model_and_is_refused() -> None:
 
 
 def test_every_entry_of_specifications_is_checked() -> None:
-    wire = Wire(
-        {
-            "DescribeEndpoint": {"EndpointConfigName": "open-config"},
-            "DescribeEndpointConfig": {"EndpointConfigName": "open-config"},
-        }
-    )  # DescribeModel answers {}: a model with no role, VPC or isolation
+    wire = Wire(_OPEN_HOSTING)  # DescribeModel answers {}: a model with no role, VPC or isolation
     component = _inline_component("plural-endpoint")
     inline = component.pop("Specification")
     named = {"ModelName": "open-model", "InstanceType": "ml.g5.xlarge"}
     component["Specifications"] = [{**inline, "InstanceType": "ml.g5.xlarge"}, named]
-    with (
-        safeai.guarded(POLICY, client=wire.client),
-        pytest.raises(safeai.SecurityViolation) as refused,
-    ):
-        wire.call("CreateInferenceComponent", component)
-    found = [refused.value, *refused.value.additional]
+    found = _refusals(wire, "CreateInferenceComponent", component)
     assert {v.path.split(" ", 1)[0] for v in found} == {
         "Specifications[0].Container",
         "Specifications[1].ModelName='open-model'",
@@ -386,20 +382,10 @@ def test_every_entry_of_specifications_is_checked() -> None:
 
 
 def test_a_model_and_a_container_in_one_specification_are_both_checked() -> None:
-    wire = Wire(
-        {
-            "DescribeEndpoint": {"EndpointConfigName": "open-config"},
-            "DescribeEndpointConfig": {"EndpointConfigName": "open-config"},
-        }
-    )  # DescribeModel answers {}: a model with no role, VPC or isolation
+    wire = Wire(_OPEN_HOSTING)  # DescribeModel answers {}: a model with no role, VPC or isolation
     component = _inline_component("both-endpoint")
     component["Specification"]["ModelName"] = "open-model"
-    with (
-        safeai.guarded(POLICY, client=wire.client),
-        pytest.raises(safeai.SecurityViolation) as refused,
-    ):
-        wire.call("CreateInferenceComponent", component)
-    found = [refused.value, *refused.value.additional]
+    found = _refusals(wire, "CreateInferenceComponent", component)
     assert {v.path.split(" ", 1)[0] for v in found} == {
         "Specification.ModelName='open-model'",
         "Specification.Container",
@@ -407,21 +393,11 @@ def test_a_model_and_a_container_in_one_specification_are_both_checked() -> None
 
 
 def test_a_null_model_name_does_not_hide_an_inline_container() -> None:
-    wire = Wire(
-        {
-            "DescribeEndpoint": {"EndpointConfigName": "open-config"},
-            "DescribeEndpointConfig": {"EndpointConfigName": "open-config"},
-        },
-        config=Config(parameter_validation=False),
-    )
+    wire = Wire(_OPEN_HOSTING, config=Config(parameter_validation=False))
     component = _inline_component("null-endpoint")
     component["Specification"]["ModelName"] = None
-    with (
-        safeai.guarded(POLICY, client=wire.client),
-        pytest.raises(safeai.SecurityViolation) as refused,
-    ):
-        wire.call("CreateInferenceComponent", component)
-    assert refused.value.path.startswith("Specification.Container on EndpointName='null-endpoint'")
+    (refused, *_) = _refusals(wire, "CreateInferenceComponent", component)
+    assert refused.path.startswith("Specification.Container on EndpointName='null-endpoint'")
 
 
 def test_an_inline_container_on_a_compliant_configuration_is_sent() -> None:
