@@ -14,8 +14,9 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from ._decisions import Decision
     from ._detective import AuditReport, audit
-    from ._engine import Decision, enforce
+    from ._engine import enforce
     from ._exceptions import (
         PolicyError,
         PreflightError,
@@ -54,7 +55,7 @@ __version__ = "0.1.0"
 _HOMES = {
     "AuditReport": "_detective",
     "audit": "_detective",
-    "Decision": "_engine",
+    "Decision": "_decisions",
     "enforce": "_engine",
     "PolicyError": "_exceptions",
     "PreflightError": "_exceptions",

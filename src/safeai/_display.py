@@ -6,7 +6,7 @@ import html
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from ._engine import Decision
+    from ._decisions import Decision
     from ._exceptions import SecurityViolation
 
 __all__ = ["decisions_html", "violation_html"]

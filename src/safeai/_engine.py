@@ -15,6 +15,7 @@ from functools import cache, lru_cache
 from typing import TYPE_CHECKING, Any
 
 from . import _paths
+from ._decisions import Decision
 from ._exceptions import SecurityViolation
 from ._waivers import active_waivers
 from .controls import Control, Target, by_slug, for_operation, guarded_operations
@@ -40,51 +41,6 @@ __all__ = [
     "named_resources",
     "secure_in_place",
 ]
-
-
-@dataclass(frozen=True, slots=True)
-class Decision:
-    """What the engine did for one control at one place in a request.
-
-    ``outcome`` is ``"injected"`` (filled in from the policy), ``"compliant"`` (already as the
-    policy requires), ``"waived"`` (with the written ``reason``), or ``"disabled"`` (the policy
-    switches the control off). ``value`` is what the field holds after enforcement.
-    """
-
-    control: str
-    path: str
-    outcome: Outcome
-    value: object = None
-    reason: str | None = None
-
-    def _repr_html_(self) -> str:
-        from ._display import decisions_html
-
-        return decisions_html([self])
-
-    @classmethod
-    def from_dict(cls, record: Mapping[str, Any]) -> Decision:
-        """The decision an audit record holds (the inverse of :meth:`as_dict`)."""
-        return cls(
-            record["control"],
-            record["path"],
-            record["outcome"],
-            record.get("value"),
-            record.get("reason"),
-        )
-
-    def as_dict(self) -> dict[str, object]:
-        """A JSON-ready form, as written to the audit log."""
-        record: dict[str, object] = {
-            "control": self.control,
-            "path": self.path,
-            "outcome": self.outcome,
-        }
-        if self.value is not None:
-            record["value"] = self.value
-        if self.reason is not None:
-            record["reason"] = self.reason
-        return record
 
 
 @dataclass(frozen=True, slots=True)

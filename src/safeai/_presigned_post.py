@@ -19,7 +19,7 @@ from ._engine import secure_in_place
 from ._exceptions import SecurityViolation
 
 if TYPE_CHECKING:
-    from ._engine import Decision
+    from ._decisions import Decision
     from ._policy import Policy
 
 __all__ = ["open_conditions", "secure_post_form"]

@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ._audit import Collector
+from ._decisions import Decision
 from ._display import decisions_html
-from ._engine import Decision
 from ._hooks import GuardHandle, active_handles, guard, unguard
 from ._policy import Policy
 

@@ -9,7 +9,7 @@ import time
 from typing import TYPE_CHECKING, Any, TextIO
 
 from .._audit import Collector
-from .._engine import Decision
+from .._decisions import Decision
 from .._exceptions import SafeAIError, SecurityViolation
 
 if TYPE_CHECKING:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any, TextIO
 
-from .._engine import Decision
+from .._decisions import Decision
 from .._exceptions import SafeAIError
 
 if TYPE_CHECKING:

@@ -15,7 +15,8 @@ import threading
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from .._engine import Decision, named_resources
+from .._decisions import Decision
+from .._engine import named_resources
 from .._exceptions import SecurityViolation
 from .._waivers import active_waivers
 from . import account

@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
-from .._engine import Decision
+from .._decisions import Decision
 from .._exceptions import PreflightError, SecurityViolation
 from ..controls import by_slug
 

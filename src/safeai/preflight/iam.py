@@ -22,7 +22,7 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
-from .._engine import Decision
+from .._decisions import Decision
 from .._exceptions import PreflightError
 from ._cache import CACHE, error_code, fail_closed, judged, scope, violation
 from .data import ADMIN_GRADE_MANAGED_POLICIES, STAR_RESOURCE_ACTIONS

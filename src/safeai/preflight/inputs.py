@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from .._engine import Decision
+from .._decisions import Decision
 from .._exceptions import PreflightError
 from .._inputs import S3Input, parse_s3_uri, pipeline_inputs, s3_inputs
 from .._waivers import active_waivers
