@@ -4,7 +4,9 @@ sandbox (Macie emulation included), asserting on what was sent and what was refu
 from __future__ import annotations
 
 import dataclasses
+import io
 import json
+import tarfile
 import uuid
 import warnings
 from typing import TYPE_CHECKING, Any
@@ -25,6 +27,7 @@ if TYPE_CHECKING:
 
 PEOPLE = b"name,ssn,credit_card\nana,512-38-4471,4539 1488 0343 6467\nben,634-21-9087,none\n"
 CLEAN = b"label,f1,f2\n" + b"".join(b"%d,%d,%d\n" % (i, i % 7, i * 37 % 101) for i in range(50))
+RECORDIO = b"\x0a\x23\xd7\xce" + bytes(60)
 NPY = b"\x93NUMPY\x01\x00v\x00{'descr': '<f8', 'fortran_order': False, 'shape': (4,), }" + bytes(32)
 
 
@@ -477,3 +480,73 @@ def test_a_manifest_that_is_not_one_is_unclassified_not_a_crash(
         pytest.raises(safeai.SecurityViolation, match="not a valid manifest"),
     ):
         sagemaker.create_training_job(**job(f"j-{uuid.uuid4().hex[:8]}", InputDataConfig=channel))
+
+
+def _source_archive(files: dict[str, bytes]) -> bytes:
+    """A ``sourcedir.tar.gz`` as the SageMaker SDK packs a script-mode job's code."""
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz") as archive:
+        for name, body in files.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(body)
+            archive.addfile(info, io.BytesIO(body))
+    return buffer.getvalue()
+
+
+def _put_secured(sandbox: Sandbox, policy: safeai.Policy, key: str, body: bytes) -> str:
+    s3 = sandbox.boto_session().client("s3")
+    bucket = f"code-{uuid.uuid4().hex[:10]}"
+    secure_bucket(bucket, client=s3, policy=policy)
+    s3.put_object(
+        Bucket=bucket,
+        Key=key,
+        Body=body,
+        ServerSideEncryption="aws:kms",
+        SSEKMSKeyId=policy.kms_key_id or "",
+    )
+    return f"s3://{bucket}/{key}"
+
+
+def test_the_sdks_code_channel_passes_when_it_holds_only_code(
+    sandbox: Sandbox, scanner_policy: safeai.Policy, data: dict[str, str], sent: RequestRecorder
+) -> None:
+    code = {"train.py": b"import sklearn\n", "requirements.txt": b"scikit-learn==1.5.0\n"}
+    uri = _put_secured(
+        sandbox, scanner_policy, "job/source/sourcedir.tar.gz", _source_archive(code)
+    )
+    channels = [
+        *_channel(data["clean"]),
+        {
+            "ChannelName": "code",
+            "DataSource": {"S3DataSource": {"S3DataType": "S3Prefix", "S3Uri": uri}},
+            "InputMode": "File",
+        },
+    ]
+    sagemaker = boto3.Session(region_name="us-east-1").client("sagemaker")
+    with safeai.guarded(scanner_policy, client=sagemaker):
+        sagemaker.create_training_job(**job(f"j-{uuid.uuid4().hex[:8]}", InputDataConfig=channels))
+    assert len(sent.sent("CreateTrainingJob")) == 1
+
+    leaky = _source_archive({**code, "data/people.csv": PEOPLE})
+    leaky_uri = _put_secured(sandbox, scanner_policy, "job2/source/sourcedir.tar.gz", leaky)
+    with pytest.raises(safeai.SecurityViolation) as refused:
+        _launch(scanner_policy, leaky_uri)
+    assert "sourcedir.tar.gz (" in str(refused.value)
+    assert "CREDIT_CARD_NUMBER x1" in str(refused.value)
+
+
+def test_recordio_is_refused_with_advice_that_works(
+    sandbox: Sandbox, scanner_policy: safeai.Policy, sent: RequestRecorder
+) -> None:
+    uri = _put_secured(sandbox, scanner_policy, "images/train/train.rec", RECORDIO)
+
+    with pytest.raises(safeai.SecurityViolation) as refused:
+        _launch(scanner_policy, uri.rsplit("/", 1)[0] + "/")
+
+    message = str(refused.value)
+    assert "train.rec (" in message
+    assert "MXNet RecordIO: a format neither Amazon Macie nor the local scanner reads" in message
+    assert "remove or mask" not in message  # nothing was found: there is nothing to remove
+    assert 'Policy.pii_unknown = "warn"' in refused.value.remedy
+    assert "waive the control with that reason" in refused.value.remedy
+    assert sent.sent("CreateTrainingJob") == []

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import gzip
+import io
 import json
+import tarfile
 import uuid
 from typing import TYPE_CHECKING, Any
 
@@ -121,7 +123,11 @@ def test_scan_classifies_each_format(s3: RecordingS3, bucket: str) -> None:
     assert (by_key["b/clean.jsonl"].status, by_key["b/clean.jsonl"].reason) == ("clean", None)
     assert by_key["c/events.jsonl.gz"].detections == (Detection("CREDIT_CARD_NUMBER", 1),)
     assert by_key["d/part-00000"].detections == (Detection("UK_PHONE_NUMBER", 1),)
-    for key, reason in (("e/features.npy", ".npy is a binary format"), ("f/blob", "binary")):
+    unread = (
+        ("e/features.npy", "NumPy array: a format neither Amazon Macie nor the local scanner"),
+        ("f/blob", "binary content"),
+    )
+    for key, reason in unread:
         assert by_key[key].status == "unknown"
         assert by_key[key].detections == ()
         assert reason in (by_key[key].reason or "")
@@ -220,3 +226,30 @@ def test_classify_bytes() -> None:
     assert scanner.classify("x.parquet", b"PAR1")[0] == "unknown"
     assert scanner.classify("x.csv", b"PAR1\x00\x00")[0] == "unknown"  # binary, whatever the name
     assert scanner.classify("x.txt", "café 536-22-1934".encode("latin-1"))[0] == "pii"
+
+
+def test_a_large_source_archive_is_streamed_and_its_files_classified(
+    s3: RecordingS3, bucket: str
+) -> None:
+    files = {
+        "train.py": b"import torch\n",
+        "requirements.txt": b"torch==2.3.0\n",
+        "data/big.csv": big_csv(3 * MIB),
+    }
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz") as archive:
+        for name, data in files.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            archive.addfile(info, io.BytesIO(data))
+    put(s3, bucket, "job/source/sourcedir.tar.gz", buffer.getvalue())
+
+    (verdict,) = LocalScanner().scan(clients_of(s3), listed(s3, bucket))
+
+    assert (verdict.status, verdict.detections, verdict.reason) == (
+        "pii",
+        (Detection(SSN, 1),),
+        "found in data/big.csv",
+    )
+    assert None not in s3.reads  # never "read it all"
+    assert max(amount or 0 for amount in s3.reads) <= MIB

@@ -3,12 +3,16 @@ clients; calls are counted on the requests that actually left botocore."""
 
 from __future__ import annotations
 
+import gzip
+import io
 import json
 import os
 import subprocess
 import sys
+import tarfile
 import threading
 import uuid
+import zipfile
 from typing import TYPE_CHECKING, Any
 
 import boto3
@@ -36,6 +40,11 @@ SERVICE_ROLE = (
 )
 CLEAN = b"label,f1,f2\n" + b"".join(b"%d,%d,%d\n" % (i, i % 7, i * 37 % 101) for i in range(50))
 PEOPLE = b"name,ssn,score\nana,512-38-4471,3\nben,634-21-9087,4\n"
+SOURCE = {
+    "train.py": b"import pandas as pd\n\nprint(pd.read_csv('/opt/ml/input/data/train/a.csv'))\n",
+    "requirements.txt": b"pandas==2.2.2\n",
+}
+CARDS = b"name,credit_card\nana,4539 1488 0343 6467\nben,5555 3412 4444 1115\n"
 NPY = b"\x93NUMPY\x01\x00v\x00{'descr': '<f8', 'fortran_order': False, 'shape': (4,), }" + bytes(32)
 
 
@@ -67,6 +76,7 @@ class World:
         self.kms = self.clients("kms")
         self.s3.create_bucket(Bucket=self.bucket)
         results = f"macie-results-{uuid.uuid4().hex[:10]}"
+        self.results = results
         self.s3.create_bucket(Bucket=results)
         key = self.kms.create_key(Description="Macie results")["KeyMetadata"]["Arn"]
         self.macie.put_classification_export_configuration(
@@ -159,8 +169,11 @@ def test_clean_pii_and_unsupported_objects_in_one_job(
     assert [v.object for v in verdicts] == objects
     assert {d.identifier for d in verdicts[1].detections} == {"USA_SOCIAL_SECURITY_NUMBER"}
     assert sum(d.count for d in verdicts[1].detections) == 2
-    assert "format" in (verdicts[2].reason or "")
-    assert "local scanner" in (verdicts[2].reason or "")
+    # No scanner reads .npy: the reason must not send the user to one.
+    assert "NumPy array: a format neither Amazon Macie nor the local scanner reads" in (
+        verdicts[2].reason or ""
+    )
+    assert "pii_scanner" not in (verdicts[2].reason or "")
     [create] = recorder.sent("CreateClassificationJob")
     request = create.json()
     assert request["jobType"] == "ONE_TIME"
@@ -641,3 +654,104 @@ def test_a_reset_forgets_jobs_and_findings(sandbox: Sandbox, world: World) -> No
     # What is left is the sandbox baseline's own results repository, not the test's.
     repository = macie.get_classification_export_configuration()["configuration"]
     assert repository["s3Destination"]["bucketName"] == "safeai-sandbox-macie-results"
+
+
+# Archives and binary formats, as Macie reads them
+
+
+def tar_gz(files: dict[str, bytes]) -> bytes:
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz") as archive:
+        for name, data in files.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            archive.addfile(info, io.BytesIO(data))
+    return buffer.getvalue()
+
+
+def zipped(files: dict[str, bytes]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in files.items():
+            archive.writestr(name, data)
+    return buffer.getvalue()
+
+
+def discovery_results(world: World) -> dict[str, dict[str, Any]]:
+    """The status Macie's discovery results give each object, by key."""
+    statuses = {}
+    for item in world.s3.list_objects_v2(Bucket=world.results)["Contents"]:
+        body = world.s3.get_object(Bucket=world.results, Key=item["Key"])["Body"].read()
+        for line in gzip.decompress(body).splitlines():
+            record = json.loads(line)
+            key = record["resourcesAffected"]["s3Object"]["key"]
+            statuses[key] = record["classificationDetails"]["result"]["status"]
+    return statuses
+
+
+def test_archives_are_opened_like_macie_does(world: World) -> None:
+    objects = [
+        world.put("clean/source/sourcedir.tar.gz", tar_gz(SOURCE)),
+        world.put("leaky/source/sourcedir.tar.gz", tar_gz({**SOURCE, "data/people.csv": CARDS})),
+        world.put("bundle/code.zip", zipped({**SOURCE, "assets/logo.png": b"\x89PNG" + bytes(60)})),
+        world.put("mixed/code.zip", zipped({"people.csv": CARDS, "x.npy": NPY})),
+    ]
+
+    verdicts = fast().scan(world.clients, objects)
+
+    assert [v.status for v in verdicts] == ["clean", "pii", "unknown", "pii"]
+    assert {d.identifier for d in verdicts[1].detections} == {"CREDIT_CARD_NUMBER"}
+    assert sum(d.count for d in verdicts[1].detections) == 2
+    assert (
+        "Macie analysed only part of it: it is an archive holding files Macie could not read"
+        in (verdicts[2].reason or "")
+    )
+    statuses = discovery_results(world)
+    assert statuses["clean/source/sourcedir.tar.gz"] == {"code": "COMPLETE"}
+    assert statuses["leaky/source/sourcedir.tar.gz"] == {"code": "COMPLETE"}
+    partial = {"code": "PARTIAL", "reason": "ARCHIVE_CONTAINS_UNPROCESSED_FILES"}
+    assert statuses["bundle/code.zip"] == partial
+    assert statuses["mixed/code.zip"] == partial  # findings too, for what it could read
+
+
+def test_an_archive_over_macies_nesting_depth_is_partial(world: World) -> None:
+    data = zipped({"people.csv": b"label\n1\n"})
+    for _ in range(10):  # 11 layers: one more than Macie reads
+        data = zipped({"inner.zip": data})
+    deep = world.put("deep/a.zip", data)
+
+    [verdict] = fast().scan(world.clients, [deep])
+
+    assert verdict.status == "unknown"
+    assert "an archive nested deeper than Macie reads (10 layers)" in (verdict.reason or "")
+    assert discovery_results(world)["deep/a.zip"] == {
+        "code": "PARTIAL",
+        "reason": "ARCHIVE_NESTING_LEVEL_OVER_LIMIT",
+    }
+
+
+def test_each_unread_format_says_only_what_works(world: World) -> None:
+    objects = [
+        world.put("train/images.rec", b"\x0a\x23\xd7\xce" + bytes(60)),
+        world.put("train/cat.jpg", b"\xff\xd8\xff\xe0" + bytes(60)),
+        world.put("code/sourcedir.tgz", tar_gz(SOURCE)),
+        world.put("tables/part-0.parquet", b"PAR1" + bytes(16) + b"PAR1"),
+        world.put("blobs/data.bin2", bytes(range(256)) * 8),
+    ]
+
+    reasons = [v.reason or "" for v in fast().scan(world.clients, objects)]
+
+    assert (
+        "skipped: MXNet RecordIO: a format neither Amazon Macie nor the local scanner reads"
+        in (reasons[0])
+    )
+    assert (
+        "skipped: image: a format neither Amazon Macie nor the local scanner reads" in (reasons[1])
+    )
+    for unreadable_everywhere in reasons[:2]:
+        assert "pii_scanner" not in unreadable_everywhere
+        assert "local scanner does" not in unreadable_everywhere
+    assert 'the local scanner does (Policy.pii_scanner = "local")' in reasons[2]
+    # The sandbox's Macie reads no Parquet; real Macie does, so its word must not deny that.
+    assert "though it reads Apache Parquet" in reasons[3]
+    assert "Macie does not read its file format (it reads text, Apache Avro" in reasons[4]

@@ -4,30 +4,23 @@ mode can name exactly the jobs it is for; preflight applies them (they have no r
 
 from __future__ import annotations
 
+from ._resources import pii_families
 from ._schema import Anchors, Control, Requirement
 
 __all__ = ["CONTROLS"]
 
-_WHAT = {
-    "training": "Training jobs",
-    "tuning": "Tuning jobs",
-    "processing": "Processing jobs",
-    "transform": "Batch transform jobs",
-    "automl": "AutoML jobs",
-    "labeling": "Labeling jobs",
-    "pipeline": "Pipeline steps",
-}
-
 CONTROLS: tuple[Control, ...] = tuple(
     Control(
-        slug=f"{family}.pii",
-        title=f"{what} read no S3 input holding personal data the policy forbids",
+        slug=f"{resource.family}.pii",
+        title=f"{resource.title} read no S3 input holding personal data the policy forbids",
         requirement=Requirement("preflight"),
         targets=(),
-        remedy="remove or mask the personal data in the objects listed, add an identifier type "
-        "the workload may read to Policy.pii_allowed_types, or waive the control with a reason; "
-        "an object that could not be classified is never clean (Policy.pii_unknown).",
+        remedy="remove or mask the personal data in the objects listed, or add an identifier "
+        "type the workload may read to Policy.pii_allowed_types; an object that could not be "
+        "classified is never clean: follow the reason given with it (another scanner where one "
+        "reads its format), or, for a format no scanner reads, waive the control with a reason "
+        'or set Policy.pii_unknown = "warn".',
         anchors=Anchors(),
     )
-    for family, what in _WHAT.items()
+    for resource in pii_families()
 )

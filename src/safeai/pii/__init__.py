@@ -16,6 +16,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from ._archives import ArchiveLimits
     from ._fingerprint import VerdictCache, scan_targets
     from ._local import LocalScanner
     from ._macie import MacieScanner
@@ -23,6 +24,7 @@ if TYPE_CHECKING:
     from ._verdict import Detection, ObjectVerdict, S3Object, Scanner
 
 __all__ = [
+    "ArchiveLimits",
     "Detection",
     "LocalScanner",
     "MacieScanner",
@@ -36,6 +38,7 @@ __all__ = [
 ]
 
 _HOMES = {
+    "ArchiveLimits": "_archives",
     "VerdictCache": "_fingerprint",
     "scan_targets": "_fingerprint",
     "LocalScanner": "_local",

@@ -22,7 +22,9 @@ when ``timeout_s`` runs out.
 An object the job skipped or analysed only partly, did not sample, or saw at another ETag is
 ``unknown``, with Macie's reason in words; for an SSE-KMS object that Macie may not decrypt the
 reason says that the key policy must allow Macie's service-linked role
-``AWSServiceRoleForAmazonMacie`` to use the key.
+``AWSServiceRoleForAmazonMacie`` to use the key, and for a format Macie does not read, whether
+the local scanner does (:mod:`safeai.pii._formats`). An archive Macie analysed only partly but
+found personal data in is ``pii``.
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 from .._exceptions import PolicyError, PreflightError
 from ..preflight._cache import error_code, fail_closed
 from ._fingerprint import CONTROL
+from ._formats import format_by_name
 from ._verdict import Detection, ObjectVerdict
 
 if TYPE_CHECKING:
@@ -54,9 +57,15 @@ _SERVICE_ROLE = "role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmaz
 _JOB_LOG = "see its log events in CloudWatch Logs, log group /aws/macie/classificationjobs"
 _ENABLE = "aws macie2 enable-macie --region {region} (or enable it in the Macie console)"
 _SKIP_REASONS = {
-    "UNSUPPORTED_FILE_TYPE_EXCEPTION": "Macie does not read its file or storage format "
-    "(e.g. .npy, RecordIO, images): scan it with the local scanner or store it in a format "
-    "Macie supports",
+    "ARCHIVE_CONTAINS_UNPROCESSED_FILES": "it is an archive holding files Macie could not read "
+    "(the job's sensitive data discovery results name them)",
+    "ARCHIVE_EXCEEDS_SIZE_LIMIT": "it is an archive larger than Macie's size quota for its type",
+    "ARCHIVE_NESTING_LEVEL_OVER_LIMIT": "it is an archive nested deeper than Macie reads "
+    "(10 layers)",
+    "ARCHIVE_TOTAL_BYTES_EXTRACTED_OVER_LIMIT": "it is an archive that decompresses to more data "
+    "than Macie's quota",
+    "ARCHIVE_TOTAL_DOCUMENTS_PROCESSED_OVER_LIMIT": "it is an archive holding more files than "
+    "Macie reads (1,000,000)",
     "INVALID_KMS_KEY": "its KMS key {kms_key} is disabled or pending deletion",
     "INVALID_OBJECT_STATE": "Macie does not read its storage class ({storage_class})",
     "PERMISSION_DENIED": "its permissions settings do not let Macie read it",
@@ -527,9 +536,29 @@ def _why(code: str | None, reason: str | None, s3_object: dict[str, Any], accoun
             f"Macie's service-linked role AWSServiceRoleForAmazonMacie "
             f"(arn:aws:iam::{account}:{_SERVICE_ROLE}) to use the key (kms:Decrypt)"
         )
-    text = _SKIP_REASONS.get(reason or "", f"Macie reported {reason or 'no reason'}").format(
-        kms_key=kms_key, storage_class=s3_object.get("storageClass", "?")
-    )
+    if reason == "UNSUPPORTED_FILE_TYPE_EXCEPTION":
+        text = _unsupported(str(s3_object.get("key", "")))
+    else:
+        text = _SKIP_REASONS.get(reason or "", f"Macie reported {reason or 'no reason'}").format(
+            kms_key=kms_key, storage_class=s3_object.get("storageClass", "?")
+        )
     if code == "PARTIAL":
         return f"Macie analysed only part of it: {text}"
     return f"skipped: {text}"
+
+
+def _unsupported(key: str) -> str:
+    """Why Macie did not read an object of an unsupported format, by what its name says, and
+    which scanner (if any) does."""
+    known = format_by_name(key)
+    if known is None:
+        return (
+            "Macie does not read its file format (it reads text, Apache Avro and Parquet, PDF, "
+            "Word and Excel documents, and .gz, .gzip, .tar and .zip archives of them)"
+        )
+    if known.macie:
+        return (
+            f"Macie could not read it, though it reads {known.name}: check that the object is "
+            f"what its name says"
+        )
+    return known.unreadable("macie")

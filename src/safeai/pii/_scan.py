@@ -72,6 +72,8 @@ class ScanReport:
         rows = [("object", "status", "identifier types (count)")]
         for verdict, detections in self.offending:
             found = ", ".join(f"{d.identifier} ({d.count})" for d in detections)
+            if verdict.reason:  # where in an archive, or that it was sampled
+                found += f"; {verdict.reason}"
             rows.append((_name(verdict), "pii", found))
         rows += [(_name(v), "unknown", v.reason or "not classified") for v in self.unknown]
         widths = [max(len(row[column]) for row in rows) for column in range(2)]

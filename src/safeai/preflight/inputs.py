@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from .._decisions import Decision
-from .._exceptions import PreflightError
+from .._exceptions import PreflightError, SecurityViolation
 from .._inputs import S3Input, parse_s3_uri, pipeline_inputs, s3_inputs
 from .._waivers import active_waivers
 from ._cache import CACHE, fail_closed, judged, scope, violation
@@ -21,7 +21,6 @@ from ._cache import CACHE, fail_closed, judged, scope, violation
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from .._exceptions import SecurityViolation
     from .._policy import Policy
 
 __all__ = ["InputFindings", "check_inputs", "clear_caches"]
@@ -35,6 +34,13 @@ _POSTURE_EXPECTED = (
 _LISTED = 10
 #: A manifest larger than this is not read (its objects are unknown), to bound the cost.
 _MANIFEST_LIMIT = 16 * 1024 * 1024
+_UNCLASSIFIED_REMEDY = (
+    "remove the cause given with each object where it names one (a KMS key policy, a "
+    'permission, Policy.pii_scanner = "macie" or "local" where that scanner reads the format); '
+    "a format no scanner reads (RecordIO, images, NumPy arrays, ...) cannot be cleared by any "
+    "scan: if the data is known to hold no personal data, waive the control with that reason, "
+    'or set Policy.pii_unknown = "warn" to send such jobs with a warning.'
+)
 
 
 @dataclass
@@ -233,6 +239,7 @@ def _pii(
         listed = [
             f"s3://{v.object.bucket}/{v.object.key} ("
             + ", ".join(f"{d.identifier} x{d.count}" for d in detections)
+            + (f"; {v.reason}" if v.reason else "")  # the archive's files it is in, say
             + ")"
             for v, detections in found
         ]
@@ -266,14 +273,17 @@ def _unknown(
     policy: Policy,
     findings: InputFindings,
 ) -> None:
-    found = violation(
-        slug,
-        operation,
-        item.path,
-        f"{len(unknown)} object(s) under {item.uri or item.path} could not be classified: "
+    found = SecurityViolation(
+        control=slug,
+        operation=operation,
+        path=item.path,
+        found=f"{len(unknown)} object(s) under {item.uri or item.path} could not be classified: "
         + _listing(unknown),
-        "objects the scanner can classify: an unclassified object is never clean "
+        expected="objects the scanner can classify: an unclassified object is never clean "
         f'(Policy.pii_unknown = "{policy.pii_unknown}")',
+        # Nothing was found in these objects, so the control's remedy (remove or mask the
+        # personal data) does not apply: only what makes them readable, or a decision to trust.
+        remedy=_UNCLASSIFIED_REMEDY,
     )
     (findings.warnings if policy.pii_unknown == "warn" else findings.violations).append(found)
 

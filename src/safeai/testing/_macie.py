@@ -38,11 +38,17 @@ How a job runs. The objects in scope are fixed when the job is created; when the
   Macie's service-linked role ``AWSServiceRoleForAmazonMacie`` to ``kms:Decrypt``
   (``INVALID_ENCRYPTION``; the account-root statement of a default key policy does not count,
   because the role's own policy grants no KMS permission; policy conditions are not evaluated);
+* an object whose extension names a format Macie does not list (``.npy``, RecordIO, images,
+  ``.tgz``, ...: :mod:`safeai.pii._formats`) is skipped as ``UNSUPPORTED_FILE_TYPE_EXCEPTION``;
 * anything else is classified by safeai's local scanner, less the types Macie has no managed
-  identifier for (e-mail addresses); what it cannot classify (a format it does not read:
-  ``.npy``, RecordIO, images, ...) is skipped as ``UNSUPPORTED_FILE_TYPE_EXCEPTION``. That is
-  stricter than Macie for the formats Macie reads and the local scanner does not (Parquet,
-  Avro, PDF, Office documents, archives).
+  identifier for (e-mail addresses). Like Macie, it opens GNU Zip, TAR and ZIP archives and
+  classifies each file in them, to a nested depth of 10 layers and for as many as 1,000,000
+  files; an archive holding a file it cannot read is ``PARTIAL``
+  (``ARCHIVE_CONTAINS_UNPROCESSED_FILES``, findings still reported), one over a limit ``PARTIAL``
+  with the limit's reason (``ARCHIVE_NESTING_LEVEL_OVER_LIMIT``, ...), a damaged file
+  ``SKIPPED`` as ``MALFORMED_FILE``, binary content ``SKIPPED`` as
+  ``UNSUPPORTED_FILE_TYPE_EXCEPTION``. That is stricter than Macie for the formats Macie reads
+  and the local scanner does not (Parquet, Avro, PDF, Office documents): they are skipped too.
 
 An object with sensitive data gets a finding (``SensitiveData:S3Object/Personal``, ``/Financial``,
 ``/Credentials`` or ``/Multiple``; the severity is an approximation of Macie's scoring). Like Macie,
@@ -120,6 +126,16 @@ _GLACIER = frozenset({"GLACIER", "DEEP_ARCHIVE"})
 #: that the emulation finds no more than Macie would.
 _NOT_MACIE = frozenset({"EMAIL_ADDRESS"})
 _SERVICE_ROLE = "role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie"
+#: Reasons for which Macie analysed part of an archive (``PARTIAL``); for the others it skipped
+#: the object (``SKIPPED``).
+_PARTIAL = frozenset(
+    {
+        "ARCHIVE_CONTAINS_UNPROCESSED_FILES",
+        "ARCHIVE_NESTING_LEVEL_OVER_LIMIT",
+        "ARCHIVE_TOTAL_BYTES_EXTRACTED_OVER_LIMIT",
+        "ARCHIVE_TOTAL_DOCUMENTS_PROCESSED_OVER_LIMIT",
+    }
+)
 
 _install_lock = threading.Lock()
 _installed = False
@@ -694,13 +710,19 @@ def _analyse(job: _Job, bucket: Any, key: Any, region: str, now: datetime) -> di
         reason = _kms_refusal(account_id, region, key.kms_key_id)
         code = "SKIPPED" if reason else code
     if code == "COMPLETE":
+        from ..pii._formats import format_by_name
         from ..pii._local import LocalScanner
 
-        status, found, _why = LocalScanner().classify(key.name, key.value)
-        if status == "unknown":
+        known = format_by_name(key.name)
+        if known is not None and not known.macie:
+            # Macie picks formats by extension: one it does not list is not even opened.
             code, reason = "SKIPPED", "UNSUPPORTED_FILE_TYPE_EXCEPTION"
         else:
-            detections = tuple(d for d in found if d.identifier not in _NOT_MACIE)
+            found = LocalScanner().classification(key.name, key.value)
+            detections = tuple(d for d in found.detections if d.identifier not in _NOT_MACIE)
+            if found.macie_reason is not None:
+                reason = found.macie_reason
+                code = "PARTIAL" if reason in _PARTIAL else "SKIPPED"
     return _record(job, bucket, key, region, now, code, reason, detections)
 
 
