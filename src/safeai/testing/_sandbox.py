@@ -103,7 +103,9 @@ class Sandbox:
 
     While open, the process's AWS environment points every boto3 client at the sandbox
     (``AWS_ENDPOINT_URL``, ``AWS_CA_BUNDLE`` for its certificate, test credentials,
-    ``us-east-1``), so code under test, SDKs included, needs no changes. The previous
+    ``us-east-1``), and a client created with an explicit AWS endpoint (SDK v2 asks STS at its
+    regional endpoint that way) is created on the sandbox's, so code under test, SDKs included,
+    needs no changes. The previous
     environment is restored on close. moto keeps one emulated account per process, so open one
     sandbox at a time: opening one empties the account.
 
@@ -156,7 +158,7 @@ class Sandbox:
             raise SafeAIError(
                 "the sandbox needs moto's server mode: pip install 'safeai[sandbox]'"
             ) from error
-        from . import _bucket_policies, _macie, _moto_fixes, _tls
+        from . import _bucket_policies, _endpoints, _macie, _moto_fixes, _tls
 
         _moto_fixes.apply()
         _bucket_policies.apply()
@@ -185,6 +187,7 @@ class Sandbox:
         for name, value in environment.items():
             self._saved[name] = os.environ.get(name)
             os.environ[name] = value
+        _endpoints.serve_hard_coded_endpoints(self.endpoint_url)
         # moto keeps one account per process, shared by every server in it: start clean.
         try:
             self.reset()
@@ -194,6 +197,9 @@ class Sandbox:
 
     def stop(self) -> None:
         """Stop the server and restore the environment."""
+        from . import _endpoints
+
+        _endpoints.serve_hard_coded_endpoints(None)
         for name, value in self._saved.items():
             if value is None:
                 os.environ.pop(name, None)
