@@ -53,7 +53,7 @@ __all__ = [
 __version__ = "0.1.0"
 
 _HOMES = {
-    "AuditReport": "_detective",
+    "AuditReport": "_audit_model",
     "audit": "_detective",
     "Decision": "_decisions",
     "enforce": "_engine",

@@ -32,11 +32,6 @@ class Decision:
     value: object = None
     reason: str | None = None
 
-    def _repr_html_(self) -> str:
-        from ._display import decisions_html
-
-        return decisions_html([self])
-
     @classmethod
     def from_dict(cls, record: Mapping[str, Any]) -> Decision:
         """The decision an audit record holds (the inverse of :meth:`as_dict`)."""

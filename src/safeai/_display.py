@@ -1,4 +1,8 @@
-"""HTML for notebooks: how decisions and refusals look in Jupyter (``_repr_html_``)."""
+"""HTML for notebooks: how decisions and refusals look in Jupyter.
+
+The notebook door (:mod:`safeai.ipython`) registers these with IPython's display formatter when
+``%load_ext safeai`` runs; the records themselves carry no notebook code.
+"""
 
 from __future__ import annotations
 

@@ -105,11 +105,6 @@ class SecurityViolation(SafeAIError):
         lines.append("  nothing was sent.")
         return "\n".join(lines)
 
-    def _repr_html_(self) -> str:
-        from ._display import violation_html
-
-        return violation_html(self)
-
     @classmethod
     def combined(cls, violations: Sequence[SecurityViolation]) -> SecurityViolation:
         """One refusal for several violations: the first, with the others as ``additional``."""

@@ -1,5 +1,8 @@
 """The formats of an audit report: JSON, SARIF 2.1.0 (for GitHub code scanning), a
-self-contained HTML page and a plain-text table. Pure functions of an :class:`AuditReport`.
+self-contained HTML page and a plain-text table.
+
+Pure functions of an :class:`~safeai._audit_model.AuditReport` (whose ``to_*`` methods call
+them): they read the report and the control catalogue, and nothing else.
 """
 
 from __future__ import annotations
@@ -11,12 +14,12 @@ import re
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-from .controls import CATALOGUE, Anchors, Control
+from .controls import CATALOGUE, Anchors, Control, by_slug
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from ._detective import AuditError, AuditReport, Finding
+    from ._audit_model import AuditError, AuditReport, Finding
 
 __all__ = ["artifact_uri", "summary", "to_html", "to_json", "to_sarif", "to_table"]
 
@@ -141,40 +144,78 @@ def _rule_name(slug: str) -> str:
     return "".join(part.capitalize() for part in re.split(r"[._]", slug))
 
 
-def _rule(control: Control) -> dict[str, Any]:
-    operations = ", ".join(control.operations)
-    anchors = _anchor_text(control.anchors)
-    help_text = f"Fix: {control.remedy}"
-    if anchors:
-        help_text += f"\nCorresponds to: {anchors}."
-    tags = ["security", "aws", "sagemaker", control.resource]
+def _rule(
+    slug: str, *, title: str, description: str, remedy: str, anchors: Anchors
+) -> dict[str, Any]:
+    corresponds = _anchor_text(anchors)
+    help_text = f"Fix: {remedy}"
+    if corresponds:
+        help_text += f"\nCorresponds to: {corresponds}."
+    tags = ["security", "aws", "sagemaker", slug.split(".", 1)[0]]
     tags += [
         anchor
         for field in ("security_hub", "prowler", "checkov")
-        for anchor in getattr(control.anchors, field)
+        for anchor in getattr(anchors, field)
     ]
     return {
-        "id": control.slug,
-        "name": _rule_name(control.slug),
-        "shortDescription": {"text": control.title[:_DESCRIPTION_LIMIT]},
-        "fullDescription": {
-            "text": f"{control.title}; checked on the {operations} request shape."[
-                :_DESCRIPTION_LIMIT
-            ]
-        },
+        "id": slug,
+        "name": _rule_name(slug),
+        "shortDescription": {"text": title[:_DESCRIPTION_LIMIT]},
+        "fullDescription": {"text": description[:_DESCRIPTION_LIMIT]},
         "help": {
             "text": help_text,
-            "markdown": f"**Fix:** {control.remedy}"
-            + (f"\n\n**Corresponds to:** {anchors}." if anchors else ""),
+            "markdown": f"**Fix:** {remedy}"
+            + (f"\n\n**Corresponds to:** {corresponds}." if corresponds else ""),
         },
         "defaultConfiguration": {"level": "error"},
         "properties": {
             "tags": tags,
             "precision": "very-high",
             "security-severity": _SECURITY_SEVERITY,
-            "anchors": _anchors(control.anchors),
+            "anchors": _anchors(anchors),
         },
     }
+
+
+def _control_rule(control: Control) -> dict[str, Any]:
+    if control.targets:
+        where = f"checked on the {', '.join(control.operations)} request shape"
+    else:
+        # A control with no targets guards no request field: the audit finds it by reading the
+        # account (a bucket a resource names that no longer exists).
+        where = "checked on what the audit reads from the account"
+    return _rule(
+        control.slug,
+        title=control.title,
+        description=f"{control.title}; {where}.",
+        remedy=control.remedy,
+        anchors=control.anchors,
+    )
+
+
+def _finding_rule(finding: Finding) -> dict[str, Any]:
+    """The rule of a finding whose control the catalogue does not hold, from the finding."""
+    return _rule(
+        finding.control,
+        title=finding.title,
+        description=f"{finding.title}.",
+        remedy=finding.remedy,
+        anchors=finding.anchors,
+    )
+
+
+def _rules(report: AuditReport) -> list[dict[str, Any]]:
+    """Every control that applies to a request, in catalogue order, then every other control
+    a finding names: each result must point at a rule of the same log."""
+    rules = [_control_rule(control) for control in CATALOGUE if control.targets]
+    listed = {rule["id"] for rule in rules}
+    for finding in report.findings:
+        if finding.control in listed:
+            continue
+        control = by_slug(finding.control)
+        rules.append(_control_rule(control) if control else _finding_rule(finding))
+        listed.add(finding.control)
+    return rules
 
 
 def artifact_uri(arn: str) -> str:
@@ -202,7 +243,9 @@ def _message(finding: Finding) -> str:
 
 
 def _result(finding: Finding, index: int) -> dict[str, Any]:
-    name = finding.resource_arn.rsplit("/", 1)[-1]
+    # The resource's own name: after the type's slash (``model/m``), or after the last colon
+    # where the ARN has no type (``arn:aws:s3:::bucket``).
+    name = re.split(r"[:/]", finding.resource_arn)[-1]
     return {
         "ruleId": finding.control,
         "ruleIndex": index,
@@ -254,10 +297,11 @@ def _notification(error: AuditError) -> dict[str, Any]:
 
 
 def to_sarif(report: AuditReport) -> str:
-    """A SARIF 2.1.0 log with one run: every control that applies to a request as a rule,
-    every finding as a result, every read that failed as a tool execution notification."""
-    controls = [control for control in CATALOGUE if control.targets]
-    index = {control.slug: position for position, control in enumerate(controls)}
+    """A SARIF 2.1.0 log with one run: every control that applies to a request, and any other
+    control a finding names, as a rule; every finding as a result; every read that failed as a
+    tool execution notification."""
+    rules = _rules(report)
+    index = {rule["id"]: position for position, rule in enumerate(rules)}
     run: dict[str, Any] = {
         "tool": {
             "driver": {
@@ -265,7 +309,7 @@ def to_sarif(report: AuditReport) -> str:
                 "version": _version(),
                 "semanticVersion": _version(),
                 "informationUri": INFORMATION_URI,
-                "rules": [_rule(control) for control in controls],
+                "rules": rules,
             }
         },
         # The category is everything before the last slash: one per set of regions, so that

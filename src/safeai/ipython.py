@@ -1,22 +1,27 @@
 """The notebook door: ``%load_ext safeai`` and ``%safeai status``.
 
 Loading the extension reads the policy (``safeai.Policy.load()``), switches the process-wide
-guard on, and prints one line. ``%safeai status`` shows the policy, what is guarded, the
-waivers and the last decisions, as HTML in Jupyter and as text elsewhere. Needs IPython
-(``pip install 'safeai[notebook]'``); nothing here is imported by ``import safeai``.
+guard on, teaches IPython to show decisions and refusals as HTML tables, and prints one line.
+``%safeai status`` shows the policy, what is guarded, the waivers and the last decisions, as
+HTML in Jupyter and as text elsewhere. Needs IPython (``pip install 'safeai[notebook]'``);
+nothing here is imported by ``import safeai``.
 """
 
 from __future__ import annotations
 
 import html
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ._audit import Collector
 from ._decisions import Decision
-from ._display import decisions_html
+from ._display import decisions_html, violation_html
+from ._exceptions import SecurityViolation
 from ._hooks import GuardHandle, active_handles, guard, unguard
 from ._policy import Policy
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 __all__ = ["Status", "load_ipython_extension", "unload_ipython_extension"]
 
@@ -32,8 +37,21 @@ class _Kernel:
 _kernel = _Kernel()
 
 
+def _decision_html(decision: Decision) -> str:
+    return decisions_html([decision])
+
+
+#: How safeai's records look in a notebook. The records know nothing of notebooks: this door
+#: registers their HTML with IPython's display formatter while the extension is loaded.
+_HTML_FORMS: tuple[tuple[type[Any], Callable[[Any], str]], ...] = (
+    (Decision, _decision_html),
+    (SecurityViolation, violation_html),
+)
+
+
 def load_ipython_extension(ipython: Any) -> None:
-    """``%load_ext safeai``: load the policy, guard the process, print a one-line status."""
+    """``%load_ext safeai``: load the policy, guard the process, register the HTML forms of
+    decisions and refusals, and print a one-line status."""
     if _kernel.handle is not None and _kernel.handle.active:
         print(_one_line(_kernel.handle.policy, already=True))
         return
@@ -41,15 +59,22 @@ def load_ipython_extension(ipython: Any) -> None:
     _kernel.recent.attach()
     _kernel.handle = guard(policy)
     ipython.register_magic_function(_magic, magic_kind="line", magic_name="safeai")
+    formatter = ipython.display_formatter.formatters["text/html"]
+    for kind, render in _HTML_FORMS:
+        formatter.for_type(kind, render)
     print(_one_line(policy, already=False))
 
 
 def unload_ipython_extension(ipython: Any) -> None:
-    """``%unload_ext safeai``: switch the guard this extension started off again."""
+    """``%unload_ext safeai``: switch the guard this extension started off again, and forget
+    the HTML forms it registered."""
     if _kernel.handle is not None:
         unguard(_kernel.handle)
         _kernel.handle = None
     _kernel.recent.detach()
+    formatter = ipython.display_formatter.formatters["text/html"]
+    for kind, _ in _HTML_FORMS:
+        formatter.pop(kind, None)
 
 
 def _one_line(policy: Policy, *, already: bool) -> str:

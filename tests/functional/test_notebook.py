@@ -26,9 +26,12 @@ def shell(sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     monkeypatch.setenv("SAFEAI_SUBNETS", ",".join(policy.subnets))
     monkeypatch.setenv("SAFEAI_SECURITY_GROUP_IDS", ",".join(policy.security_group_ids))
     monkeypatch.setenv("SAFEAI_MODE", "warn")
-    from IPython.testing.globalipapp import start_ipython
+    from IPython.testing import globalipapp
 
-    ip = start_ipython()
+    # The test shell is started once per process (a second start answers None); afterwards
+    # the module's get_ipython is the started shell.
+    globalipapp.start_ipython()
+    ip = globalipapp.get_ipython()
     yield ip
     ip.run_line_magic("unload_ext", "safeai")
 
@@ -50,7 +53,12 @@ def test_load_ext_guards_the_kernel_and_status_shows_mode_and_requests(
     assert "CreateTrainingJob from-a-notebook" in page
 
 
-def test_refusals_and_decisions_render_as_html() -> None:
+def test_the_extension_shows_refusals_and_decisions_as_html_while_loaded(
+    shell: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    html = shell.display_formatter.formatters["text/html"]
+    # A terminal shell renders text only; Jupyter asks for HTML as well.
+    monkeypatch.setattr(html, "enabled", True)
     policy = safeai.Policy(
         execution_role_arn="arn:aws:iam::111122223333:role/ml",
         kms_key_id="arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab",
@@ -59,8 +67,14 @@ def test_refusals_and_decisions_render_as_html() -> None:
     )
     with pytest.raises(safeai.SecurityViolation) as refused:
         safeai.enforce("CreateModel", {"EnableNetworkIsolation": False, "Note": "<b>"}, policy)
-    page = refused.value._repr_html_()
+    _, decisions = safeai.enforce("CreateModel", {"ModelName": "<m>"}, policy)
+    assert html(decisions[0]) is None, "a Decision carries no notebook code of its own"
+
+    shell.run_line_magic("load_ext", "safeai")
+    page = html(refused.value)
     assert "model.network_isolation" in page
     assert "safeai.waive(&quot;model.network_isolation&quot;" in page
-    _, decisions = safeai.enforce("CreateModel", {"ModelName": "<m>"}, policy)
-    assert "<td style='text-align:left'>injected</td>" in decisions[0]._repr_html_()
+    assert "<td style='text-align:left'>injected</td>" in html(decisions[0])
+
+    shell.run_line_magic("unload_ext", "safeai")
+    assert html(decisions[0]) is None, "unloading the extension forgets its HTML forms"

@@ -6,23 +6,30 @@ for code scanning"): the properties it marks required, non-empty, within its lim
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import json
 import re
+import subprocess
+import sys
 from typing import Any
 
 import pytest
 
+import safeai
+from safeai import _detective
 from safeai._audit import REDACTED
-from safeai._detective import AuditedResource, AuditError, AuditReport, Finding, _shown
+from safeai._audit_model import AuditedResource, AuditError, AuditReport, Finding
+from safeai._detective import _shown
 from safeai._paths import MISSING
 from safeai._report_formats import artifact_uri
-from safeai.controls import by_slug
+from safeai.controls import Anchors, by_slug
 
 REGION = "eu-west-1"
 MODEL_ARN = f"arn:aws:sagemaker:{REGION}:111122223333:model/open"
 JOB_ARN = f"arn:aws:sagemaker:{REGION}:111122223333:training-job/<script>x</script>"
 CLEAN_ARN = f"arn:aws:sagemaker:{REGION}:111122223333:training-job/clean"
+DELETED_BUCKET_ARN = "arn:aws:s3:::ml-data-deleted"
 
 
 def _finding(slug: str, arn: str, path: str, found: object, kind: str) -> Finding:
@@ -109,6 +116,27 @@ def test_found_values_are_redacted_by_their_field() -> None:
     assert environment == {"API_TOKEN": REDACTED}
     assert _shown("EndpointConfigName='c' -> HyperParameters", {"a": "1"}) == {"a": REDACTED}
     assert _shown("Steps[0].Arguments.ClientSecret", "hunter2") == REDACTED
+
+
+def test_the_model_is_a_leaf_that_the_detective_re_exports() -> None:
+    """A report can be built, rendered and stored without boto3 or the audit's readers."""
+    probe = (
+        "import sys, safeai._audit_model as model; "
+        "report = model.AuditReport((), (), (), 0, 0.0, ('eu-west-1',), ()); "
+        "report.to_sarif(); report.to_json(); report.to_html(); report.to_table(); "
+        "loaded = [m for m in ('boto3', 'botocore', 'safeai._detective', 'safeai._hooks') "
+        "if m in sys.modules]; "
+        "print(loaded)"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
+    assert _detective.AuditReport is AuditReport
+    assert (_detective.Finding, _detective.AuditedResource, _detective.AuditError) == (
+        Finding,
+        AuditedResource,
+        AuditError,
+    )
+    assert safeai.AuditReport is AuditReport
 
 
 # -- JSON ----------------------------------------------------------------------------------------
@@ -231,6 +259,67 @@ def test_sarif_reports_errors_as_an_unsuccessful_invocation() -> None:
     assert "ListPipelines failed (AccessDeniedException)" in notification["message"]["text"]
     (clean,) = _sarif(_report(findings=False))["runs"][0]["invocations"]
     assert clean == {"executionSuccessful": True, "toolExecutionNotifications": []}
+
+
+def test_sarif_reports_a_finding_of_a_control_with_no_targets() -> None:
+    """``s3.named_bucket`` applies to no request (it is found by reading the account), yet an
+    audit that names a deleted bucket reports it: it must still be a rule, and its result must
+    point at that rule and at the bucket."""
+    named_bucket = by_slug("s3.named_bucket")
+    assert named_bucket is not None
+    assert not named_bucket.targets
+    report = AuditReport(
+        findings=(
+            _finding(
+                "s3.named_bucket",
+                DELETED_BUCKET_ARN,
+                "Bucket",
+                "no bucket named 'ml-data-deleted' (NoSuchBucket)",
+                "s3-bucket",
+            ),
+        ),
+        resources=(AuditedResource("s3-bucket", DELETED_BUCKET_ARN, REGION),),
+        errors=(),
+        api_calls=1,
+        duration_seconds=0.1,
+        regions=(REGION,),
+        resource_types=("s3-bucket",),
+    )
+    (run,) = _sarif(report)["runs"]
+    rules = run["tool"]["driver"]["rules"]
+    (result,) = run["results"]
+    rule = rules[result["ruleIndex"]]
+    assert rule["id"] == result["ruleId"] == "s3.named_bucket"
+    assert rule["name"] == "S3NamedBucket"
+    assert rule["help"]["text"].startswith("Fix: a bucket name is free")
+    assert "request shape" not in rule["fullDescription"]["text"], "it applies to no request"
+    location = result["locations"][0]
+    assert location["physicalLocation"]["artifactLocation"]["uri"] == "aws/s3/ml-data-deleted"
+    assert location["logicalLocations"] == [
+        {"name": "ml-data-deleted", "fullyQualifiedName": DELETED_BUCKET_ARN, "kind": "resource"}
+    ]
+
+
+def test_sarif_reports_a_finding_of_a_control_the_catalogue_does_not_hold() -> None:
+    """A finding always points at a rule, built from the finding if need be."""
+    finding = Finding(
+        control="custom.check",
+        title="A check of the organisation's own",
+        resource_type="model",
+        resource_arn=MODEL_ARN,
+        region=REGION,
+        path="Tags",
+        found=None,
+        expected="a cost-centre tag",
+        remedy="tag the model.",
+        anchors=Anchors(),
+    )
+    report = _report(findings=False)
+    (run,) = _sarif(dataclasses.replace(report, findings=(finding,)))["runs"]
+    (result,) = run["results"]
+    rule = run["tool"]["driver"]["rules"][result["ruleIndex"]]
+    assert rule["id"] == "custom.check"
+    assert rule["help"]["text"] == "Fix: tag the model."
 
 
 @pytest.mark.parametrize(

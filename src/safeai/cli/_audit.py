@@ -9,14 +9,23 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from .._detective import RESOURCE_TYPES
 from .._exceptions import SafeAIError
+from .._report_formats import to_html, to_json, to_sarif, to_table
 from ._progress import progress_bar
 
 if TYPE_CHECKING:
     import argparse
+    from collections.abc import Callable
 
-    from .._detective import AuditReport
+    from .._audit_model import AuditReport
 
-FORMATS = ("table", "json", "sarif", "html")
+#: The report formats by their ``--format`` name (the first is the default).
+RENDERERS: dict[str, Callable[[AuditReport], str]] = {
+    "table": to_table,
+    "json": to_json,
+    "sarif": to_sarif,
+    "html": to_html,
+}
+FORMATS = tuple(RENDERERS)
 
 
 def register(commands: Any) -> None:
@@ -47,7 +56,7 @@ def register(commands: Any) -> None:
         help="only these resource types (default: all): "
         + ", ".join(kind.name for kind in RESOURCE_TYPES),
     )
-    parser.add_argument("--format", choices=FORMATS, default="table", help="report format")
+    parser.add_argument("--format", choices=FORMATS, default=FORMATS[0], help="report format")
     parser.add_argument("--output", metavar="FILE", help="write the report here, not to stdout")
     parser.add_argument("--config", help="policy file (default: found as safeai does)")
     parser.set_defaults(run=lambda args, out: run(out, args))
@@ -73,7 +82,7 @@ def run(out: TextIO, args: argparse.Namespace) -> int:
     except SafeAIError as error:
         print(f"safeai audit: {error}", file=sys.stderr)
         return 2
-    text = _render(report, args.format)
+    text = RENDERERS[args.format](report)
     if args.output:
         Path(args.output).write_text(text, encoding="utf-8")
         out.write(f"safeai audit: {args.format} report written to {args.output}\n")
@@ -81,13 +90,3 @@ def run(out: TextIO, args: argparse.Namespace) -> int:
     else:
         out.write(text)
     return report.exit_code
-
-
-def _render(report: AuditReport, form: str) -> str:
-    renderers = {
-        "table": report.to_table,
-        "json": report.to_json,
-        "sarif": report.to_sarif,
-        "html": report.to_html,
-    }
-    return renderers[form]()

@@ -63,7 +63,15 @@ CONTROLS: tuple[Control, ...] = (
         remedy="set ImageConfig.RepositoryAccessMode to 'Vpc' on every container, with the "
         "image in a private Docker registry the model's VpcConfig reaches, or set "
         "Policy.private_registry = false where images come from Amazon ECR.",
-        anchors=Anchors(config_rules=("sagemaker-model-private-registry-required",)),
+        anchors=Anchors(
+            # SageMaker.16 checks the primary container, SageMaker.19 every container of a
+            # multi-container inference pipeline: this control's two targets.
+            security_hub=("SageMaker.16", "SageMaker.19"),
+            config_rules=(
+                "sagemaker-model-private-registry-required",
+                "sagemaker-model-multicontainer-private-registry",
+            ),
+        ),
     ),
     Control(
         slug="endpoint_config.storage_kms",

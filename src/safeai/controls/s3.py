@@ -40,7 +40,10 @@ CONTROLS: tuple[Control, ...] = (
         "AES256 are refused.",
         # No IAM condition keys here: the SCP generator would deny every multipart part upload
         # (parts carry no encryption headers); the bucket policy of the baseline does this job.
-        anchors=Anchors(prowler=("s3_bucket_kms_encryption",)),
+        anchors=Anchors(
+            prowler=("s3_bucket_kms_encryption",),
+            checkov=("CKV_AWS_186", "CKV_AWS_181"),
+        ),
         service="s3",
     ),
     Control(
@@ -70,7 +73,7 @@ CONTROLS: tuple[Control, ...] = (
         anchors=Anchors(
             security_hub=("S3.17",),
             prowler=("s3_bucket_default_encryption",),
-            checkov=("CKV_AWS_145",),
+            checkov=("CKV_AWS_145", "CKV_AWS_19"),
         ),
         service="s3",
     ),
@@ -96,7 +99,7 @@ CONTROLS: tuple[Control, ...] = (
         anchors=Anchors(
             security_hub=("S3.1", "S3.8"),
             prowler=("s3_bucket_level_public_access_block",),
-            checkov=("CKV_AWS_53", "CKV_AWS_54", "CKV_AWS_55", "CKV_AWS_56"),
+            checkov=("CKV_AWS_53", "CKV_AWS_54", "CKV_AWS_55", "CKV_AWS_56", "CKV2_AWS_6"),
         ),
         service="s3",
     ),
@@ -110,7 +113,7 @@ CONTROLS: tuple[Control, ...] = (
         anchors=Anchors(
             security_hub=("S3.2", "S3.3"),
             prowler=("s3_bucket_public_access", "s3_bucket_public_write_acl"),
-            checkov=("CKV_AWS_20", "CKV_AWS_57"),
+            checkov=("CKV_AWS_20", "CKV_AWS_57", "CKV_AWS_375", "CKV2_AWS_43"),
         ),
         service="s3",
     ),
@@ -148,7 +151,7 @@ CONTROLS: tuple[Control, ...] = (
         anchors=Anchors(
             security_hub=("S3.5", "S3.2", "S3.3"),
             prowler=("s3_bucket_secure_transport_policy", "s3_bucket_policy_public_write_access"),
-            checkov=("CKV_AWS_70",),
+            checkov=("CKV_AWS_70", "CKV_AWS_379"),
         ),
         service="s3",
     ),
