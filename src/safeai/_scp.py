@@ -19,8 +19,9 @@ from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from ._exceptions import PolicyError, SafeAIError
-from ._iam_actions import partition, policy_size, validate_actions
+from ._iam_actions import policy_size, validate_actions
 from .controls import CATALOGUE
+from .kinds import KINDS
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -122,11 +123,6 @@ SUPPORTED_ACTIONS: dict[str, frozenset[str]] = {
     "sagemaker:DomainSharingOutputKmsKeyArn": _actions(
         "CreateDomain", "UpdateDomain", "CreateUserProfile", "UpdateUserProfile"
     ),
-}
-#: The list-valued keys and the policy field holding the values they may take.
-_SET_FIELDS = {
-    "sagemaker:VpcSubnets": "subnets",
-    "sagemaker:VpcSecurityGroupIds": "security_group_ids",
 }
 _PASSED_TO_SERVICE = "iam:PassedToService"
 _VERSION = "2012-10-17"
@@ -259,53 +255,21 @@ def _deny(sid: str, actions: set[str], condition: dict[str, Any]) -> dict[str, A
 
 
 def _wrong_value(name: str, control: Control, policy: Policy) -> dict[str, Any]:
-    """The condition that holds when the key is present with a value the policy does not allow.
+    """The condition that holds when the key is present with a value the policy does not allow,
+    as the control's requirement kind writes it (:data:`safeai.kinds.KINDS`).
 
     Negated operators on a single-valued key are true when the key is absent (IAM condition
     operators: "If the policy condition requires that the key is not matched ... and the right
-    key is not present, the condition is true"), so they carry a one-key ``Null: false``: absence
-    is the missing-value statement's business, and is allowed on updates.
+    key is not present, the condition is true"), so the kinds pair them with a one-key ``Null:
+    false``: absence is the missing-value statement's business, and is allowed on updates.
     """
-    requirement = control.requirement
-    if requirement.kind == "kms_key":
-        return {"ArnNotEquals": {name: _key_arns(policy)}, "Null": {name: "false"}}
-    if requirement.kind == "equals" and isinstance(requirement.value, bool):
-        return {"Bool": {name: "false" if requirement.value else "true"}}
-    if requirement.kind == "equals":
-        return {"StringNotEquals": {name: str(requirement.value)}, "Null": {name: "false"}}
-    policy_field = _SET_FIELDS[name]
-    values = sorted(getattr(policy, policy_field))
-    if not values:
-        raise PolicyError(
-            f"is empty, so the SCP has nothing to compare {name} with: list them, or waive "
-            f"{control.slug}",
-            field=policy_field,
+    write = KINDS[control.requirement.kind].scp
+    if write is None:
+        raise SafeAIError(
+            f"{control.slug} names {name}, but a {control.requirement.kind!r} requirement has "
+            "no SCP condition (safeai.kinds)"
         )
-    # ForAnyValue is false for an absent key, so no Null is needed here.
-    return {"ForAnyValue:StringNotEquals": {name: values}}
-
-
-def _key_arns(policy: Policy) -> list[str]:
-    region, account = policy.effective_region, policy.account_id
-    arns = []
-    for key in policy.kms_key_ids:
-        if key.startswith("arn:") and ":key/" in key:
-            arns.append(key)
-        elif not key.startswith(("arn:", "alias/")) and region and account:
-            arns.append(f"arn:{partition(region)}:kms:{region}:{account}:key/{key}")
-        else:
-            raise PolicyError(
-                f"{key!r}: SCP conditions compare key ARNs (sagemaker:...KmsKeyArn) and cannot "
-                "resolve an alias, nor a bare key id without the policy's region and account: "
-                "give the key ARN",
-                field="kms_key_id" if key == policy.kms_key_id else "allowed_kms_key_ids",
-            )
-    if not arns:
-        raise PolicyError(
-            "is not set, so the SCP has no key to allow: set it, or waive the KMS controls",
-            field="kms_key_id",
-        )
-    return sorted(set(arns))
+    return write(name, control, policy)
 
 
 def _document(statements: list[dict[str, Any]]) -> dict[str, Any]:

@@ -319,7 +319,8 @@ class _Steps:
         )
 
     def bucket_policy(self) -> None:
-        from ._engine import evaluate, is_tls_deny
+        from ._engine import evaluate
+        from .kinds.policy_documents import is_tls_deny
 
         self.current = "bucket policy"
         answer = self._read(self.client.get_bucket_policy)

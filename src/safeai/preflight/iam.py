@@ -1,9 +1,10 @@
 """The execution role: who may assume it (``role.trust``) and what it may do
 (``role.least_privilege``).
 
-The rules are pure functions of policy documents, so they are tested without AWS; the I/O reads
-the role, its inline policies and the default version of each attached managed policy, and
-caches what it read.
+The rules are pure functions of policy documents, read by the one policy analyser
+(:mod:`safeai.kinds.policy_documents`) as bucket, resource and key policies are, so they are
+tested without AWS and judge conditions alike; the I/O reads the role, its inline policies and
+the default version of each attached managed policy, and caches what it read.
 
 The permissions boundary is not read: a boundary only limits what the identity policies grant,
 it grants nothing itself, and whether it would cut a wildcard grant down depends on conditions
@@ -24,6 +25,14 @@ from urllib.parse import unquote
 
 from .._decisions import Decision
 from .._exceptions import PreflightError
+from ..kinds.policy_documents import (
+    arn_account,
+    as_strings,
+    clauses,
+    confining,
+    principals,
+    statements,
+)
 from ._cache import CACHE, error_code, fail_closed, judged, scope, violation
 from .data import ADMIN_GRADE_MANAGED_POLICIES, STAR_RESOURCE_ACTIONS
 
@@ -74,57 +83,26 @@ def policy_document(value: object) -> dict[str, Any]:
     raise ValueError(f"not a policy document: {value!r:.80}")
 
 
-def statements(document: Mapping[str, Any]) -> list[Mapping[str, Any]]:
-    """A document's statements as a list (IAM accepts a single statement object too)."""
-    statements = document.get("Statement", [])
-    if isinstance(statements, Mapping):
-        statements = [statements]
-    return [s for s in statements if isinstance(s, Mapping)] if isinstance(statements, list) else []
-
-
-def as_strings(value: object) -> list[str]:
-    """An element that may be one string or a list of them (Action, Resource, ...) as a list."""
-    if isinstance(value, str):
-        return [value]
-    if isinstance(value, list):
-        return [item for item in value if isinstance(item, str)]
-    return []
-
-
-def principals(principal: object) -> list[tuple[str, str]]:
-    """``"*"``, ``{"AWS": "*"}`` or ``{"Service": [...]}`` as (kind, value) pairs."""
-    if isinstance(principal, str):
-        return [("*", principal)]
-    if isinstance(principal, Mapping):
-        return [(str(kind), value) for kind, raw in principal.items() for value in as_strings(raw)]
-    return []
-
-
 def _deputy_problem(condition: object, account: str | None) -> str | None:
     """Why a statement's conditions do not pin SageMaker to the role's account, or None.
 
-    An ``aws:SourceAccount`` or ``aws:SourceArn`` key counts under any operator except ``Null``
-    and ``...IfExists`` (both pass when the key is absent), with a value other than ``*``; when
-    the role's account is known, the value must name it.
+    An ``aws:SourceAccount`` or ``aws:SourceArn`` clause counts when it confines, as the one
+    policy analyser judges it (:func:`safeai.kinds.policy_documents.confining`: not negated,
+    not ``Null`` or ``...IfExists``, no wildcard but in an ARN's region or resource); when the
+    role's account is known, every value must name it.
     """
-    if not isinstance(condition, Mapping):
-        return "no aws:SourceAccount or aws:SourceArn condition"
-    for operator, clauses in condition.items():
-        base = str(operator).split(":")[-1]
-        if base == "Null" or base.endswith("IfExists") or not isinstance(clauses, Mapping):
+    for clause in clauses(condition):
+        if clause.name not in _DEPUTY_KEYS or not confining(clause):
             continue
-        for key, raw in clauses.items():
-            name = str(key).lower()
-            values = as_strings(raw)
-            if name not in _DEPUTY_KEYS or not values or "*" in values:
-                continue
-            if account is None:
-                return None
-            if name == "aws:sourceaccount" and all(value == account for value in values):
-                return None
-            if name == "aws:sourcearn" and all(f":{account}:" in value for value in values):
-                return None
-            return f"{key} {values} does not name account {account}"
+        if account is None:
+            return None
+        if clause.name == "aws:sourceaccount" and all(v == account for v in clause.values):
+            return None
+        if clause.name == "aws:sourcearn" and all(
+            arn_account(value) == account for value in clause.values
+        ):
+            return None
+        return f"{clause.key} {list(clause.values)} does not name account {account}"
     return "no aws:SourceAccount or aws:SourceArn condition"
 
 

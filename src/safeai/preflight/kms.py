@@ -11,8 +11,8 @@ import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from ..kinds.policy_documents import as_strings, grants_public, statements
 from ._cache import CACHE, error_code, fail_closed, judged, scope, violation
-from .iam import as_strings, principals, statements
 
 if TYPE_CHECKING:
     from collections.abc import Collection, Mapping
@@ -25,7 +25,8 @@ KEY = "kms.key"
 _PERMISSIONS = "kms:DescribeKey, kms:GetKeyRotationStatus and kms:GetKeyPolicy"
 _EXPECTED = (
     "an enabled customer-managed SYMMETRIC_DEFAULT ENCRYPT_DECRYPT key with automatic "
-    "rotation, whose key policy grants nothing to Principal '*' without conditions"
+    "rotation, whose key policy grants nothing to Principal '*' unless a condition confines it "
+    "(kms:CallerAccount, aws:PrincipalOrgID, aws:SourceVpce, ...)"
 )
 
 
@@ -54,24 +55,25 @@ def key_findings(metadata: Mapping[str, Any], rotation: bool | None = None) -> l
 
 
 def key_policy_findings(document: Mapping[str, Any]) -> list[str]:
-    """The Allow statements of a key policy that open the key to everyone (Principal ``*`` or
-    ``{"AWS": "*"}``) without a condition. Any action counts, not only ``kms:*``: granting
-    ``kms:Decrypt`` to everyone is as public as granting everything."""
+    """The Allow statements of a key policy that open the key to everyone (Principal ``*``, or
+    ``NotPrincipal``) with no condition that confines them, judged as bucket and resource
+    policies are (:func:`safeai.kinds.policy_documents.grants_public`). Any action counts, not
+    only ``kms:*``: granting ``kms:Decrypt`` to everyone is as public as granting everything."""
     findings: list[str] = []
     for index, statement in enumerate(statements(document), 1):
-        if statement.get("Effect") != "Allow" or statement.get("Condition"):
+        if not grants_public(statement):
             continue
-        public = "NotPrincipal" in statement or any(
-            value == "*" and kind in ("*", "AWS")
-            for kind, value in principals(statement.get("Principal"))
+        actions = (
+            ["every action but", *as_strings(statement.get("NotAction"))]
+            if "NotAction" in statement
+            else as_strings(statement.get("Action"))
         )
-        if public:
-            actions = (
-                ["every action but", *as_strings(statement.get("NotAction"))]
-                if "NotAction" in statement
-                else as_strings(statement.get("Action"))
-            )
-            findings.append(f"key policy statement {index} grants {actions} to '*' unconditionally")
+        how = (
+            "under a condition that confines nothing"
+            if "Condition" in statement
+            else ("unconditionally")
+        )
+        findings.append(f"key policy statement {index} grants {actions} to '*' {how}")
     return findings
 
 

@@ -5,7 +5,9 @@ action and a resource only) and treats every condition it cannot check as failed
 TLS-only Deny (``aws:SecureTransport`` false) denies every request. This module evaluates the
 statements that name the public principal the way IAM does, with the condition keys the
 sandbox can know: the transport, and the encryption headers of the request. moto's S3 request
-handler records them per thread before its permission check runs.
+handler records them per thread before its permission check runs. Statements, principals and
+conditions are read by the one policy analyser, :mod:`safeai.kinds.policy_documents`; only
+the evaluation is the sandbox's.
 """
 
 from __future__ import annotations
@@ -13,7 +15,12 @@ from __future__ import annotations
 import json
 import threading
 from fnmatch import fnmatchcase
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from ..kinds.policy_documents import as_list, clauses, is_public, statements
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
 
 __all__ = ["apply", "decide"]
 
@@ -71,17 +78,16 @@ def decide(policy: dict[str, Any], action: str, resource: str, context: dict[str
     principal say about ``action`` on ``resource`` in ``context`` (condition keys in lower
     case). An explicit deny wins."""
     action = _ACTIONS.get(action.lower(), action.lower())
-    statements = policy.get("Statement", [])
     allowed = False
-    for statement in statements if isinstance(statements, list) else [statements]:
-        if not _public(statement.get("Principal")):
+    for statement in statements(policy):
+        if not _names_everyone(statement):
             continue  # the sandbox has no identities to match a named principal against
         if not _matches(statement, "Action", action) or not _matches(
             statement, "Resource", resource
         ):
             continue
         deny = statement.get("Effect") == "Deny"
-        if not _conditions_hold(statement.get("Condition") or {}, context, deny=deny):
+        if not _conditions_hold(statement.get("Condition"), context, deny=deny):
             continue
         if deny:
             return "deny"
@@ -89,59 +95,51 @@ def decide(policy: dict[str, Any], action: str, resource: str, context: dict[str
     return "allow" if allowed else "neutral"
 
 
-def _public(principal: object) -> bool:
-    if principal == "*":
-        return True
-    return isinstance(principal, dict) and any(
-        value == "*" or (isinstance(value, list) and "*" in value) for value in principal.values()
-    )
+def _names_everyone(statement: Mapping[str, Any]) -> bool:
+    # A principal "*" only: NotPrincipal also counts as public to the analyser, but it names
+    # identities the sandbox cannot tell apart, so such a statement is not evaluated here.
+    return "NotPrincipal" not in statement and is_public(statement)
 
 
-def _listed(value: object) -> list[str]:
-    return [str(item) for item in value] if isinstance(value, list) else [str(value)]
-
-
-def _matches(statement: dict[str, Any], element: str, value: str) -> bool:
+def _matches(statement: Mapping[str, Any], element: str, value: str) -> bool:
     if element in statement:
-        return any(fnmatchcase(value.lower(), p.lower()) for p in _listed(statement[element]))
+        patterns = [str(p) for p in as_list(statement[element])]
+        return any(fnmatchcase(value.lower(), p.lower()) for p in patterns)
     negated = statement.get(f"Not{element}")
     if negated is None:
         return False
-    return not any(fnmatchcase(value.lower(), p.lower()) for p in _listed(negated))
+    return not any(fnmatchcase(value.lower(), str(p).lower()) for p in as_list(negated))
 
 
-def _conditions_hold(condition: dict[str, Any], context: dict[str, str], *, deny: bool) -> bool:
-    for raw_operator, block in condition.items():
-        operator = raw_operator.split(":")[-1]
-        if_exists = operator.endswith("IfExists")
-        operator = operator.removesuffix("IfExists")
-        for key, expected in block.items():
-            found = context.get(key.lower())
-            wanted = _listed(expected)
-            if operator == "Null":
-                holds = (found is None) == (wanted[0].lower() == "true")
-            elif found is None:
-                # IAM: an absent key makes a negated operator true, ...IfExists true, and any
-                # other operator false.
-                holds = if_exists or "Not" in operator
-            elif operator == "Bool":
-                holds = found.lower() in [w.lower() for w in wanted]
-            elif operator in ("StringEquals", "ArnEquals"):
-                holds = found in wanted
-            elif operator in ("StringNotEquals", "ArnNotEquals"):
-                holds = found not in wanted
-            elif operator == "StringEqualsIgnoreCase":
-                holds = found.lower() in [w.lower() for w in wanted]
-            elif operator == "StringNotEqualsIgnoreCase":
-                holds = found.lower() not in [w.lower() for w in wanted]
-            elif operator in ("StringLike", "ArnLike"):
-                holds = any(fnmatchcase(found, w) for w in wanted)
-            elif operator in ("StringNotLike", "ArnNotLike"):
-                holds = not any(fnmatchcase(found, w) for w in wanted)
-            else:
-                # An operator the sandbox does not evaluate: a deny applies, an allow does not
-                # (never more permissive than AWS).
-                holds = deny
-            if not holds:
-                return False
+def _conditions_hold(condition: object, context: dict[str, str], *, deny: bool) -> bool:
+    for clause in clauses(condition):
+        found = context.get(clause.name)
+        wanted = list(clause.values)
+        operator = clause.operator
+        if operator == "Null":
+            holds = (found is None) == (wanted[0].lower() == "true")
+        elif found is None:
+            # IAM: an absent key makes a negated operator true, ...IfExists true, and any
+            # other operator false.
+            holds = clause.if_exists or "Not" in operator
+        elif operator == "Bool":
+            holds = found.lower() in [w.lower() for w in wanted]
+        elif operator in ("StringEquals", "ArnEquals"):
+            holds = found in wanted
+        elif operator in ("StringNotEquals", "ArnNotEquals"):
+            holds = found not in wanted
+        elif operator == "StringEqualsIgnoreCase":
+            holds = found.lower() in [w.lower() for w in wanted]
+        elif operator == "StringNotEqualsIgnoreCase":
+            holds = found.lower() not in [w.lower() for w in wanted]
+        elif operator in ("StringLike", "ArnLike"):
+            holds = any(fnmatchcase(found, w) for w in wanted)
+        elif operator in ("StringNotLike", "ArnNotLike"):
+            holds = not any(fnmatchcase(found, w) for w in wanted)
+        else:
+            # An operator the sandbox does not evaluate: a deny applies, an allow does not
+            # (never more permissive than AWS).
+            holds = deny
+        if not holds:
+            return False
     return True
