@@ -13,6 +13,9 @@ Every request is a read (``List*``, ``Describe*``), which no control guards. Thr
 to botocore's adaptive retry mode. An error is reported with the region, the resource type and
 the resource, and never hides the rest: the audit goes on, and the report's exit code says
 that it could not look everywhere (fail closed: an audit that could not look is not clean).
+
+This module does the reading; what it builds (:class:`AuditReport` and its records) is in
+:mod:`safeai._audit_model`, and how a report is rendered in :mod:`safeai._report_formats`.
 """
 
 from __future__ import annotations
@@ -20,29 +23,31 @@ from __future__ import annotations
 import re
 import threading
 import time
-from collections import Counter
 from collections.abc import Callable, Collection, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 from ._audit import redact
+from ._audit_model import AuditedResource, AuditError, AuditReport, Finding
 from ._engine import evaluate
 from ._exceptions import PreflightError, SafeAIError, SecurityViolation
 from ._paths import MISSING
 from ._references import check_references
-from .controls import Anchors, by_slug
+from .controls import Anchors, AuditListing, by_slug
+from .controls._resources import audit_listings
 
 if TYPE_CHECKING:
     from ._policy import Policy
 
+# The report's records live in a leaf module (_audit_model); they are re-exported here, where
+# they were first defined, so that ``from safeai._detective import AuditReport`` keeps working.
 __all__ = [
     "RESOURCE_TYPES",
     "AuditError",
     "AuditReport",
     "AuditedResource",
     "Finding",
-    "ResourceType",
     "audit",
 ]
 
@@ -56,207 +61,16 @@ _PAGE_SIZE = 100
 _REGIONS_AT_ONCE = 4
 
 
-@dataclass(frozen=True, slots=True)
-class ResourceType:
-    """One kind of resource the audit lists, describes and checks.
-
-    ``name`` is the resource type as it appears in the ARN. ``list_operation`` pages through
-    ``list_key`` entries that carry the resource's name (``name_key``) and ARN (``arn_key``);
-    ``describe_operation`` takes the name as ``describe_parameter``. The answer is checked as a
-    ``create_operation`` request, after ``renames`` (Describe member -> Create member) where the
-    two shapes spell a member differently. ``references``: checked as the guard checks a
-    request that names other resources (an endpoint, through its configuration and models).
-    """
-
-    name: str
-    create_operation: str
-    list_operation: str
-    list_key: str
-    name_key: str
-    arn_key: str
-    describe_operation: str
-    describe_parameter: str
-    renames: tuple[tuple[str, str], ...] = ()
-    references: bool = False
-    service: str = "sagemaker"
-
-
-def _named(
-    name: str,
-    noun: str,
-    list_key: str,
-    *,
-    renames: tuple[tuple[str, str], ...] = (),
-    references: bool = False,
-) -> ResourceType:
-    """The usual spelling: ``List<Noun>s`` pages ``list_key`` entries holding ``<Noun>Name`` and
-    ``<Noun>Arn``, ``Describe<Noun>`` takes ``<Noun>Name``, and ``Create<Noun>`` made it."""
-    return ResourceType(
-        name,
-        f"Create{noun}",
-        f"List{noun}s",
-        list_key,
-        f"{noun}Name",
-        f"{noun}Arn",
-        f"Describe{noun}",
-        f"{noun}Name",
-        renames=renames,
-        references=references,
-    )
-
-
-def _job_definition(kind: str, prefix: str) -> ResourceType:
-    return ResourceType(
-        name=f"{kind}-job-definition",
-        create_operation=f"Create{prefix}JobDefinition",
-        list_operation=f"List{prefix}JobDefinitions",
-        list_key="JobDefinitionSummaries",
-        name_key="MonitoringJobDefinitionName",
-        arn_key="MonitoringJobDefinitionArn",
-        describe_operation=f"Describe{prefix}JobDefinition",
-        describe_parameter="JobDefinitionName",
-    )
-
-
-#: What the audit lists and describes, in report order. The S3 buckets these resources name are
-#: audited after them (``BUCKETS``), through their S3 settings.
-RESOURCE_TYPES: tuple[ResourceType, ...] = (
-    _named("training-job", "TrainingJob", "TrainingJobSummaries"),
-    _named("processing-job", "ProcessingJob", "ProcessingJobSummaries"),
-    # The model a transform job ran is audited as a model (it may be long gone by now).
-    _named("transform-job", "TransformJob", "TransformJobSummaries"),
-    _named(
-        "hyper-parameter-tuning-job",
-        "HyperParameterTuningJob",
-        "HyperParameterTuningJobSummaries",
-    ),
-    _named("model", "Model", "Models"),
-    _named("endpoint-config", "EndpointConfig", "EndpointConfigs"),
-    _named("endpoint", "Endpoint", "Endpoints", references=True),
-    _named(
-        "notebook-instance",
-        "NotebookInstance",
-        "NotebookInstances",
-        renames=(("SecurityGroups", "SecurityGroupIds"),),
-    ),
-    _named("monitoring-schedule", "MonitoringSchedule", "MonitoringScheduleSummaries"),
-    _job_definition("data-quality", "DataQuality"),
-    _job_definition("model-quality", "ModelQuality"),
-    _job_definition("model-bias", "ModelBias"),
-    _job_definition("model-explainability", "ModelExplainability"),
-    _named("pipeline", "Pipeline", "PipelineSummaries"),
-)
+#: What the audit lists and describes, in report order (the resource registry's listings). The
+#: S3 buckets these resources name are audited after them (``BUCKETS``), through their S3
+#: settings.
+RESOURCE_TYPES: tuple[AuditListing, ...] = audit_listings()
 
 
 #: The resource type of the S3 buckets the audited resources name (read, not listed).
 BUCKETS = "s3-bucket"
 #: The finding of a bucket a resource names that no longer exists.
 MISSING_BUCKET = "s3.named_bucket"
-
-
-@dataclass(frozen=True, slots=True)
-class Finding:
-    """One control an existing resource does not meet.
-
-    ``path`` is the field in the ``Describe*`` answer (for an endpoint, the configuration or
-    model it names, as ``EndpointConfigName='c' -> KmsKeyId``); ``found`` is its value, redacted
-    where the field is free-form (None: the field is absent); ``expected`` and ``remedy`` are the
-    control's, and ``anchors`` its Security Hub, Prowler and Checkov counterparts.
-    """
-
-    control: str
-    title: str
-    resource_type: str
-    resource_arn: str
-    region: str
-    path: str
-    found: object
-    expected: str
-    remedy: str
-    anchors: Anchors
-
-
-@dataclass(frozen=True, slots=True)
-class AuditedResource:
-    """A resource that was described and evaluated."""
-
-    resource_type: str
-    arn: str
-    region: str
-
-
-@dataclass(frozen=True, slots=True)
-class AuditError:
-    """A read that failed: a whole resource type (``resource`` is None: the list call failed)
-    or one resource. Any error makes the report's exit code 2."""
-
-    region: str
-    resource_type: str
-    operation: str
-    resource: str | None
-    code: str
-    message: str
-
-
-@dataclass(frozen=True, slots=True)
-class AuditReport:
-    """What :func:`audit` found, with what it looked at and what it could not read.
-
-    ``exit_code`` is 0 when every listed resource was evaluated and none has a finding, 1 when
-    there are findings, and 2 when any read failed (whatever was found besides).
-    """
-
-    findings: tuple[Finding, ...]
-    resources: tuple[AuditedResource, ...]
-    errors: tuple[AuditError, ...]
-    api_calls: int
-    duration_seconds: float
-    regions: tuple[str, ...]
-    resource_types: tuple[str, ...]
-
-    @property
-    def resource_counts(self) -> dict[str, int]:
-        """Resources evaluated per type, every audited type included (in report order)."""
-        counts = Counter(resource.resource_type for resource in self.resources)
-        return {name: counts[name] for name in self.resource_types}
-
-    @property
-    def exit_code(self) -> Literal[0, 1, 2]:
-        """0 clean, 1 findings, 2 errors (an audit that could not look is not clean)."""
-        if self.errors:
-            return 2
-        return 1 if self.findings else 0
-
-    @property
-    def summary(self) -> str:
-        """One line: findings, resources, regions, errors, API calls and time."""
-        from ._report_formats import summary
-
-        return summary(self)
-
-    def to_json(self) -> str:
-        """The report as a JSON document."""
-        from ._report_formats import to_json
-
-        return to_json(self)
-
-    def to_sarif(self) -> str:
-        """The report as a SARIF 2.1.0 log that GitHub code scanning accepts."""
-        from ._report_formats import to_sarif
-
-        return to_sarif(self)
-
-    def to_html(self) -> str:
-        """The report as a self-contained HTML page."""
-        from ._report_formats import to_html
-
-        return to_html(self)
-
-    def to_table(self) -> str:
-        """The report as plain text with aligned columns."""
-        from ._report_formats import to_table
-
-        return to_table(self)
 
 
 def audit(
@@ -329,7 +143,7 @@ def audit(
     )
 
 
-def _chosen_types(names: Collection[str] | None) -> tuple[ResourceType, ...]:
+def _chosen_types(names: Collection[str] | None) -> tuple[AuditListing, ...]:
     if names is None:
         return RESOURCE_TYPES
     if isinstance(names, str):
@@ -395,7 +209,7 @@ def _clients(
 
 @dataclass(frozen=True, slots=True)
 class _Listed:
-    kind: ResourceType
+    kind: AuditListing
     name: str
     arn: str
 
@@ -417,7 +231,7 @@ class _Region:
         self.buckets: set[str] = set()
         self._lock = threading.Lock()
 
-    def run(self, kinds: Sequence[ResourceType], workers: int, *, buckets: bool) -> _Region:
+    def run(self, kinds: Sequence[AuditListing], workers: int, *, buckets: bool) -> _Region:
         with ThreadPoolExecutor(max_workers=workers) as pool:
             listed = [item for items in pool.map(self._list, kinds) for item in items]
             self.tally.listed(len(listed))
@@ -478,7 +292,7 @@ class _Region:
                 AuditError(self.region, BUCKETS, operation, arn, _error_code(error), str(error))
             )
 
-    def _list(self, kind: ResourceType) -> list[_Listed]:
+    def _list(self, kind: AuditListing) -> list[_Listed]:
         from botocore import xform_name
         from botocore.exceptions import BotoCoreError, ClientError
 
@@ -528,7 +342,7 @@ class _Region:
             self.buckets |= named
 
     def _check(
-        self, kind: ResourceType, client: Any, document: dict[str, Any]
+        self, kind: AuditListing, client: Any, document: dict[str, Any]
     ) -> list[SecurityViolation]:
         document.pop("ResponseMetadata", None)
         for described, created in kind.renames:
@@ -538,7 +352,7 @@ class _Region:
             return check_references(client, kind.create_operation, document, self.policy)
         return evaluate(kind.create_operation, document, self.policy)
 
-    def _finding(self, kind: ResourceType, arn: str, violation: SecurityViolation) -> Finding:
+    def _finding(self, kind: AuditListing, arn: str, violation: SecurityViolation) -> Finding:
         return self._finding_of(kind.name, arn, violation)
 
     def _finding_of(self, resource_type: str, arn: str, violation: SecurityViolation) -> Finding:
@@ -557,12 +371,12 @@ class _Region:
         )
 
     def _failed(
-        self, kind: ResourceType, operation: str, resource: str | None, error: Exception
+        self, kind: AuditListing, operation: str, resource: str | None, error: Exception
     ) -> None:
         self._error(kind, operation, resource, _error_code(error), str(error))
 
     def _error(
-        self, kind: ResourceType, operation: str, resource: str | None, code: str, message: str
+        self, kind: AuditListing, operation: str, resource: str | None, code: str, message: str
     ) -> None:
         with self._lock:
             self.errors.append(

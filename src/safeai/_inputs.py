@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 from . import _paths
+from .controls._resources import input_places, pipeline_definitions, pipeline_executions
 from .controls.pipelines import NESTED_STEP_LISTS, STEP_OPERATIONS
 
 if TYPE_CHECKING:
@@ -21,7 +22,6 @@ if TYPE_CHECKING:
 
 __all__ = [
     "EXECUTIONS",
-    "INPUT_FAMILIES",
     "S3Input",
     "parse_s3_uri",
     "pipeline_inputs",
@@ -53,39 +53,9 @@ class S3Input:
         return f"s3://{self.bucket}/{self.prefix}"
 
 
-_S3_DATA_SOURCE = ("DataSource.S3DataSource.S3Uri", "DataSource.S3DataSource.S3DataType")
-#: Per operation: the resource family and where its S3 inputs are, as (container path, URI
-#: member, data-type member or None) below the request.
-_WHERE: dict[str, tuple[str, tuple[tuple[str, str, str | None], ...]]] = {
-    "CreateTrainingJob": ("training", (("InputDataConfig[]", *_S3_DATA_SOURCE),)),
-    "CreateHyperParameterTuningJob": (
-        "tuning",
-        (
-            ("TrainingJobDefinition.InputDataConfig[]", *_S3_DATA_SOURCE),
-            ("TrainingJobDefinitions[].InputDataConfig[]", *_S3_DATA_SOURCE),
-        ),
-    ),
-    "CreateProcessingJob": (
-        "processing",
-        (
-            ("ProcessingInputs[]", "S3Input.S3Uri", "S3Input.S3DataType"),
-            # An Athena or Redshift query: data outside S3, which no scanner reads.
-            ("ProcessingInputs[]", "DatasetDefinition", None),
-        ),
-    ),
-    "CreateTransformJob": ("transform", (("TransformInput", *_S3_DATA_SOURCE),)),
-    "CreateAutoMLJob": ("automl", (("InputDataConfig[]", *_S3_DATA_SOURCE),)),
-    "CreateAutoMLJobV2": ("automl", (("AutoMLJobInputDataConfig[]", *_S3_DATA_SOURCE),)),
-    "CreateLabelingJob": (
-        "labeling",
-        (("InputConfig", "DataSource.S3DataSource.ManifestS3Uri", None),),
-    ),
-}
-#: The resource families whose requests read S3 inputs (each has a ``<family>.pii`` control).
-INPUT_FAMILIES = ("training", "tuning", "processing", "transform", "automl", "labeling", "pipeline")
-_PIPELINES = frozenset({"CreatePipeline", "UpdatePipeline"})
+_PIPELINES = pipeline_definitions()
 #: Runs of a stored pipeline: what they read is in the definition and parameters AWS holds.
-EXECUTIONS = frozenset({"StartPipelineExecution", "RetryPipelineExecution"})
+EXECUTIONS = pipeline_executions()
 
 
 _HTTPS_S3 = re.compile(
@@ -122,17 +92,19 @@ def _inputs(
     family: str | None,
     pipeline: _Pipeline,
 ) -> Iterator[S3Input]:
-    where = _WHERE.get(operation)
+    where = input_places().get(operation)
     if where is None:
         return
     own_family, places = where
-    for container_path, uri_member, type_member in places:
-        for location, container in _paths.containers(dict(params), _paths.split(container_path)):
-            uri, _ = _paths.lookup(container, _paths.split(uri_member))
+    for place in places:
+        for location, container in _paths.containers(dict(params), _paths.split(place.container)):
+            uri, _ = _paths.lookup(container, _paths.split(place.uri))
             data_type = (
-                _paths.lookup(container, _paths.split(type_member))[0] if type_member else None
+                _paths.lookup(container, _paths.split(place.data_type))[0]
+                if place.data_type
+                else None
             )
-            path = _paths.join(prefix, _paths.join(location, uri_member))
+            path = _paths.join(prefix, _paths.join(location, place.uri))
             found = _input(uri, data_type, path, family or own_family, pipeline)
             if found is not None:
                 yield found

@@ -340,8 +340,11 @@ class Policy:
             raise _fail("waivers", f"expected a table of slug = reason, found {self.waivers!r}")
         checked: dict[str, str] = {}
         for slug, reason in self.waivers.items():
-            if by_slug(slug) is None:
+            control = by_slug(slug)
+            if control is None:
                 raise _fail("waivers", f"{slug!r} is not a control slug (see docs/controls.md)")
+            if not control.waivable:
+                raise _fail("waivers", f"{slug!r} cannot be waived (see docs/waivers.md)")
             if not isinstance(reason, str) or not reason.strip():
                 raise _fail("waivers", f"{slug!r} needs a written reason, found {reason!r}")
             checked[slug] = reason.strip()

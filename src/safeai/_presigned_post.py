@@ -19,8 +19,7 @@ from ._engine import secure_in_place
 from ._exceptions import SecurityViolation
 
 if TYPE_CHECKING:
-    from ._decisions import Decision
-    from ._policy import Policy
+    from ._decide import DecisionRouter
 
 __all__ = ["open_conditions", "secure_post_form"]
 
@@ -66,15 +65,13 @@ def open_conditions(conditions: list[Any]) -> list[SecurityViolation]:
 
 
 def secure_post_form(
-    fields: MutableMapping[str, Any],
-    conditions: list[Any],
-    policy: Policy,
-    *,
-    decisions: list[Decision] | None = None,
+    fields: MutableMapping[str, Any], conditions: list[Any], router: DecisionRouter
 ) -> list[SecurityViolation]:
     """Secure a POST form in place (its ``fields`` and its policy's ``conditions``); raises
-    :class:`safeai.SecurityViolation` for a weaker one, and returns what warn mode let through.
-    In report mode the form is left as written."""
+    :class:`safeai.SecurityViolation` for a weaker one or for a condition that lets the uploader
+    choose a weaker value, and returns what warn mode let through. In report mode the form is
+    left as written."""
+    let_through = router.route(open_conditions(conditions))
     request: dict[str, Any] = {"Bucket": "", "Key": str(fields.get("key", ""))}
     pinned: set[str] = set()
     for field, (member, _) in _MEMBERS.items():
@@ -85,9 +82,11 @@ def secure_post_form(
             value = _field_value(field, fields)
         if value is not _paths.MISSING:
             request[member] = _as_member(member, value)
-    let_through = secure_in_place("PutObject", request, policy, decisions=decisions)
+    let_through += secure_in_place(
+        "PutObject", request, router.policy, decisions=router.decisions, waivers=router.waivers
+    )
     for field, (member, control) in _MEMBERS.items():
-        if member not in request or field in pinned or policy.mode_of(control) == "report":
+        if member not in request or field in pinned or router.mode(control) == "report":
             continue
         value = _as_field(request[member])
         for name in [name for name in fields if str(name).lower() == field]:

@@ -1,21 +1,25 @@
 """Requests whose security lives in another resource: an endpoint names an endpoint
 configuration (which names models), a transform job names a model, and a pipeline may keep its
-definition in S3. These lookups use the caller's own client and are cached briefly. Clients are
-typed ``Any``: botocore builds their methods at run time."""
+definition in S3. These lookups use the caller's own client and are cached briefly, in a
+bounded single-flight cache (:class:`safeai.preflight._cache.TtlCache`) that
+``safeai.preflight.clear_caches()`` empties with the others. Clients are typed ``Any``: botocore
+builds their methods at run time."""
 
 from __future__ import annotations
 
 import json
-import threading
-import time
 from collections.abc import Callable, Mapping, MutableMapping
 from typing import TYPE_CHECKING, Any
 
 from ._engine import evaluate, pipeline_steps
 from ._exceptions import PreflightError, SecurityViolation
+from .preflight._cache import TtlCache, scope
 
 if TYPE_CHECKING:
     from ._policy import Policy
+
+    #: Checks a stored resource as the request that creates it: (operation, document) -> found.
+    _Judge = Callable[[str, Mapping[str, Any]], list[SecurityViolation]]
 
 __all__ = [
     "REFERENCING_OPERATIONS",
@@ -41,14 +45,15 @@ REFERENCING_OPERATIONS = frozenset(
     }
 )
 
-_cache: dict[tuple[object, ...], tuple[float, Mapping[str, Any]]] = {}
-_lock = threading.Lock()
+#: The referenced resources read so far, by where they were read and what they are; at most
+#: this many are kept, the least recently used going first.
+_MAX_CACHED = 1024
+_cache = TtlCache(max_entries=_MAX_CACHED)
 
 
 def clear_caches() -> None:
     """Forget every cached referenced resource."""
-    with _lock:
-        _cache.clear()
+    _cache.clear()
 
 
 def _describe(
@@ -60,29 +65,27 @@ def _describe(
     cached: bool = True,
 ) -> Mapping[str, Any]:
     """``call()``'s answer, kept for :data:`REFERENCE_TTL_SECONDS` unless the resource can
-    change in place (``cached=False``)."""
-    # The access key stands for the account: two accounts may use the same resource names.
-    credentials = client._get_credentials()
-    access_key = credentials.get_frozen_credentials().access_key if credentials else None
-    key = (client.meta.endpoint_url, client.meta.region_name, access_key, kind, name)
-    now = time.monotonic()
-    with _lock:
-        hit = _cache.get(key) if cached else None
-    if hit is not None and now - hit[0] < REFERENCE_TTL_SECONDS:
-        return hit[1]
+    change in place (``cached=False``). Concurrent reads of the same resource ask AWS once."""
+    if not cached:
+        return _read(kind, name, call)
+    # The scope holds the access key, which stands for the account: two accounts may use the
+    # same resource names.
+    return _cache.get(
+        (*scope(client), kind, name), REFERENCE_TTL_SECONDS, lambda: _read(kind, name, call)
+    )
+
+
+def _read(kind: str, name: str, call: Callable[[], Mapping[str, Any]]) -> Mapping[str, Any]:
+    """``call()``'s answer; an AWS error refuses the request (fail closed)."""
     from botocore.exceptions import BotoCoreError, ClientError
 
     try:
-        document = call()
+        return call()
     except (BotoCoreError, ClientError) as error:  # anything else is a bug: it propagates
         raise PreflightError(
             f"cannot read {kind} {name!r} to check it ({error}); the request was refused",
             resource=name,
         ) from error
-    if cached:
-        with _lock:
-            _cache[key] = (now, document)
-    return document
 
 
 _NAME_ANOTHER = (
@@ -110,15 +113,26 @@ def _refuse(
 
 
 def check_references(
-    client: Any, operation: str, params: Mapping[str, Any], policy: Policy
+    client: Any,
+    operation: str,
+    params: Mapping[str, Any],
+    policy: Policy,
+    *,
+    waivers: Mapping[str, str] | None = None,
 ) -> list[SecurityViolation]:
-    """What is wrong with the resources ``operation`` names, as violations of ``operation``."""
+    """What is wrong with the resources ``operation`` names, as violations of ``operation``.
+
+    ``waivers`` are the request's, resolved at the door (``None``: those active now)."""
+
+    def judge(creating: str, document: Mapping[str, Any]) -> list[SecurityViolation]:
+        return evaluate(creating, document, policy, waivers=waivers)
+
     if operation == "CreateTransformJob":
-        return _check_model(client, operation, params.get("ModelName"), "ModelName", policy)
+        return _check_model(client, operation, params.get("ModelName"), "ModelName", judge)
     if operation in ("CreateInferenceComponent", "UpdateInferenceComponent"):
-        return _check_component(client, operation, params, policy)
+        return _check_component(client, operation, params, judge)
     if operation in ("CreatePipeline", "UpdatePipeline"):
-        return _check_pipeline_models(client, operation, params, policy)
+        return _check_pipeline_models(client, operation, params, judge)
     name = params.get("EndpointConfigName")
     if not isinstance(name, str):
         return []
@@ -129,7 +143,7 @@ def check_references(
         lambda: client.describe_endpoint_config(EndpointConfigName=name),
     )
     via = f"EndpointConfigName={name!r}"
-    found = [_refuse(operation, via, v) for v in evaluate("CreateEndpointConfig", config, policy)]
+    found = [_refuse(operation, via, v) for v in judge("CreateEndpointConfig", config)]
     for variants in ("ProductionVariants", "ShadowProductionVariants"):
         for index, variant in enumerate(config.get(variants) or []):
             found += _check_model(
@@ -137,25 +151,25 @@ def check_references(
                 operation,
                 variant.get("ModelName"),
                 f"{via} {variants}[{index}].ModelName",
-                policy,
+                judge,
             )
     return found
 
 
 def _check_model(
-    client: Any, operation: str, name: object, via: str, policy: Policy
+    client: Any, operation: str, name: object, via: str, judge: _Judge
 ) -> list[SecurityViolation]:
     if not isinstance(name, str):
         return []
     model = _describe(client, "model", name, lambda: client.describe_model(ModelName=name))
     return [
         _refuse(operation, f"{via}={name!r}", violation)
-        for violation in evaluate("CreateModel", model, policy)
+        for violation in judge("CreateModel", model)
     ]
 
 
 def _check_pipeline_models(
-    client: Any, operation: str, params: Mapping[str, Any], policy: Policy
+    client: Any, operation: str, params: Mapping[str, Any], judge: _Judge
 ) -> list[SecurityViolation]:
     """The models that Transform and EndpointConfig steps name. ``{"Get":
     "Steps.<a Model step>.ModelName"}`` is the model that step creates, secured with the
@@ -183,17 +197,17 @@ def _check_pipeline_models(
         for where, name in _named_models(step.get("Type"), step.get("Arguments")):
             path = f"{step_path}.Arguments.{where}"
             if isinstance(name, str):
-                found += _check_named_model(client, operation, name, path, policy, created)
+                found += _check_named_model(client, operation, name, path, judge, created)
             elif name is not None and not _made_by_a_model_step(name, model_steps):
                 found.append(_unprovable_model(operation, path, name))
     return found
 
 
 def _check_named_model(
-    client: Any, operation: str, name: str, path: str, policy: Policy, created: set[str]
+    client: Any, operation: str, name: str, path: str, judge: _Judge, created: set[str]
 ) -> list[SecurityViolation]:
     try:
-        return _check_model(client, operation, name, path, policy)
+        return _check_model(client, operation, name, path, judge)
     except PreflightError as error:
         if name in created and _not_found(error):
             return []
@@ -255,7 +269,7 @@ def _unprovable_model(operation: str, path: str, value: object) -> SecurityViola
 
 
 def _check_component(
-    client: Any, operation: str, params: Mapping[str, Any], policy: Policy
+    client: Any, operation: str, params: Mapping[str, Any], judge: _Judge
 ) -> list[SecurityViolation]:
     """Each specification of an inference component (``Specification``, or each entry of
     ``Specifications``) names a model, or holds an inline container: a model defined in place,
@@ -273,7 +287,7 @@ def _check_component(
         # Both may be given (the container then brings the runtime for the model): each is
         # checked. A null ModelName (sent with parameter validation off) names no model.
         model = specification.get("ModelName")
-        found += _check_model(client, operation, model, f"{where}.ModelName", policy)
+        found += _check_model(client, operation, model, f"{where}.ModelName", judge)
         if "Container" not in specification:
             continue
         if hosting is None:
@@ -287,7 +301,7 @@ def _check_component(
         as_model["PrimaryContainer"] = specification["Container"]
         found += [
             _refuse(operation, f"{where}.Container on {via}", violation, _MOVE_THE_CONTAINER)
-            for violation in evaluate("CreateModel", as_model, policy)
+            for violation in judge("CreateModel", as_model)
         ]
     return found
 

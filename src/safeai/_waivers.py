@@ -34,8 +34,11 @@ def waive(slug: str, *, reason: str) -> Iterator[None]:
     """
     from .controls import by_slug
 
-    if by_slug(slug) is None:
+    control = by_slug(slug)
+    if control is None:
         raise PolicyError(f"{slug!r} is not a control slug (see docs/controls.md)", field="slug")
+    if not control.waivable:
+        raise PolicyError(f"{slug!r} cannot be waived (see docs/waivers.md)", field="slug")
     if not isinstance(reason, str) or not reason.strip():
         raise PolicyError(f"waiving {slug!r} needs a written reason", field="reason")
     _audit.info(

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from ._exceptions import PolicyError, SafeAIError
 from ._iam_actions import partition, validate_actions, validate_size
+from .controls._resources import role_assuming_types
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping, Sequence
@@ -44,21 +45,7 @@ MANAGED_POLICY_LIMIT = 6_144
 TRUST_POLICY_LIMIT = 2_048
 
 #: The SageMaker resource types whose jobs and instances may assume the role (``aws:SourceArn``).
-DEFAULT_JOB_TYPES: tuple[str, ...] = (
-    "automl-job",
-    "compilation-job",
-    "endpoint",
-    "endpoint-config",
-    "hyper-parameter-tuning-job",
-    "labeling-job",
-    "model",
-    "monitoring-schedule",
-    "notebook-instance",
-    "pipeline",
-    "processing-job",
-    "training-job",
-    "transform-job",
-)
+DEFAULT_JOB_TYPES: tuple[str, ...] = role_assuming_types()
 
 _VERSION = "2012-10-17"
 _ACCOUNT = re.compile(r"^\d{12}$")

@@ -27,10 +27,10 @@ from botocore.awsrequest import AWSResponse
 from botocore.compat import HTTPHeaders
 
 import safeai
-from safeai._detective import RESOURCE_TYPES, AuditReport, ResourceType, audit
+from safeai._detective import RESOURCE_TYPES, AuditReport, audit
 from safeai.cli import _audit as audit_command
 from safeai.cli import _progress as progress_module
-from safeai.controls import for_operation
+from safeai.controls import AuditListing, for_operation
 from safeai.s3 import secure_bucket
 from safeai.testing import RequestRecorder
 
@@ -421,6 +421,26 @@ def _cases(policy: safeai.Policy) -> dict[str, tuple[str, str, dict[str, Any]]]:
             "agree-pipeline",
             _pipeline(policy, "agree-pipeline", step),
         ),
+        # Audited through one row of the resource registry (Resource.audit): no audit code.
+        "compilation-job": (
+            "CreateCompilationJob",
+            "agree-compilation",
+            {
+                "CompilationJobName": "agree-compilation",
+                "RoleArn": ADMIN_ROLE,
+                "InputConfig": {
+                    "S3Uri": "s3://safeai-sandbox-ml-data/model.tar.gz",
+                    "Framework": "XGBOOST",
+                },
+                "OutputConfig": {
+                    "S3OutputLocation": "s3://safeai-sandbox-ml-data/compiled/",
+                    "TargetDevice": "ml_c5",
+                    "KmsKeyId": OTHER_KEY,
+                },
+                "VpcConfig": {"Subnets": ["subnet-public"], "SecurityGroupIds": ["sg-open"]},
+                "StoppingCondition": {"MaxRuntimeInSeconds": 60},
+            },
+        ),
     }
 
 
@@ -455,6 +475,7 @@ def agreement(sandbox: Sandbox) -> tuple[safeai.Policy, AuditReport]:
         "notebook-instance",
         "data-quality-job-definition",
         "pipeline",
+        "compilation-job",
     ],
 )
 def test_audit_findings_equal_the_guards_refusal(
@@ -583,7 +604,7 @@ def test_unknown_types_and_missing_regions_are_refused(
 
 
 @pytest.mark.parametrize("kind", RESOURCE_TYPES, ids=lambda kind: kind.name)
-def test_every_checked_field_is_in_the_describe_answer(kind: ResourceType) -> None:
+def test_every_checked_field_is_in_the_describe_answer(kind: AuditListing) -> None:
     # Shapes are typed Any: botocore's Shape subclasses are told apart at run time.
     model = boto3.Session(region_name="us-east-1").client("sagemaker").meta.service_model
     answer: Any = model.operation_model(kind.describe_operation).output_shape
@@ -788,3 +809,9 @@ def test_the_buckets_resources_name_are_checked_with_the_s3_controls(sandbox: Sa
     # Its name is free for any account to claim, and the job's definition still names it.
     assert _found(report, f"arn:aws:s3:::{gone}") == {("s3.named_bucket", "Bucket")}
     assert report.errors == ()
+    # s3.named_bucket applies to no request; SARIF once had no rule for it (issue #12).
+    (run,) = json.loads(report.to_sarif())["runs"]
+    rule_ids = [rule["id"] for rule in run["tool"]["driver"]["rules"]]
+    assert {rule_ids[result["ruleIndex"]] for result in run["results"]} == {
+        finding.control for finding in report.findings
+    }

@@ -182,7 +182,7 @@ def test_control_conforms(control: Control) -> None:
         problems.append("the title is empty")
     if not control.remedy.strip() or not control.remedy.endswith("."):
         problems.append("the remedy is empty or does not end with a period")
-    if bool(control.targets) == (control.requirement.kind == "preflight"):
+    if bool(control.targets) == (control.requirement.kind in ("preflight", "client")):
         problems.append("request controls need targets; preflight controls have none")
     if control.service not in _GUARDED_SERVICES:
         problems.append(f"service {control.service!r} is not one the guard attaches to")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import threading
 from typing import Any
@@ -67,8 +68,15 @@ def test_nested_waivers_combine_and_unwind() -> None:
     [
         ("training.isolation", "x", "is not a control slug"),
         ("training.vpc", "", "needs a written reason"),
+        ("client.region", "x", "cannot be waived"),
     ],
 )
 def test_bad_waivers_are_refused(slug: str, reason: str, message: str) -> None:
     with pytest.raises(safeai.PolicyError, match=message), safeai.waive(slug, reason=reason):
         pass
+
+
+@pytest.mark.parametrize("slug", ["client.tls", "client.region", "client.account"])
+def test_a_policy_cannot_waive_what_no_waiver_relaxes(slug: str) -> None:
+    with pytest.raises(safeai.PolicyError, match="cannot be waived"):
+        dataclasses.replace(POLICY, waivers={slug: "we trust this network"})

@@ -1,6 +1,8 @@
 """The controls catalogue: the single source of truth for what safeai enforces.
 
-Every control is a :class:`Control` record in :data:`CATALOGUE`. The same records drive
+Every resource family is a :class:`Resource` record in :data:`RESOURCES` (its operations, ARN
+types, S3 inputs, pipeline steps, references, tags); every control is a :class:`Control` record
+in :data:`CATALOGUE`. The same records drive
 enforcement of requests, the detective audit, the SCP generator and the control reference in
 ``docs/``. This package is data only: it never imports boto3 and never calls AWS.
 """
@@ -9,30 +11,64 @@ from __future__ import annotations
 
 from functools import cache
 
-from . import hosting, monitoring, notebooks, pii, pipelines, preflight, s3, tags, training
+from . import (
+    client,
+    feature_store,
+    hosting,
+    monitoring,
+    notebooks,
+    pii,
+    pipelines,
+    preflight,
+    s3,
+    tags,
+    training,
+)
+from ._refusing import CHECKED_ON, RefusingControl, refusing_controls
+from ._resources import (
+    RESOURCES,
+    AuditListing,
+    Resource,
+    S3Inputs,
+    input_family,
+    referencing_operations,
+    resource_of,
+)
 from ._schema import Anchors, Control, Requirement, Target
 from ._scope import OUT_OF_SCOPE, OutOfScope
 
 __all__ = [
     "CATALOGUE",
+    "CHECKED_ON",
     "OUT_OF_SCOPE",
+    "RESOURCES",
     "Anchors",
+    "AuditListing",
     "Control",
     "OutOfScope",
+    "RefusingControl",
     "Requirement",
+    "Resource",
+    "S3Inputs",
     "Target",
     "by_slug",
     "for_operation",
     "guarded_operations",
+    "input_family",
+    "referencing_operations",
+    "refusing_controls",
+    "resource_of",
     "services",
 ]
 
 CATALOGUE: tuple[Control, ...] = (
     training.CONTROLS
     + hosting.CONTROLS
+    + feature_store.CONTROLS
     + notebooks.CONTROLS
     + monitoring.CONTROLS
     + pipelines.CONTROLS
+    + client.CONTROLS
     + preflight.CONTROLS
     + tags.CONTROLS
     + s3.CONTROLS

@@ -2,7 +2,8 @@
 
 ``render()`` returns the page; ``python -m safeai.controls._reference`` writes it and
 ``python -m safeai.controls._reference --check`` exits 1 when the file on disk is stale, so CI
-notices a catalogue change that was not regenerated. Pure: reads only the catalogue records.
+notices a catalogue change that was not regenerated. Pure: reads only the catalogue and the
+resource registry.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from . import CATALOGUE, OUT_OF_SCOPE
+from ._resources import RESOURCES, resource_of
 from .pipelines import (
     NESTED_STEP_LISTS,
     STEP_OPERATIONS,
@@ -23,82 +25,13 @@ from .pipelines import (
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
 
+    from ..kinds import Kind
     from ._schema import Anchors, Control, Requirement, Target
     from ._scope import OutOfScope
 
 __all__ = ["main", "render"]
 
 COMMAND = "python -m safeai.controls._reference"
-
-#: Heading and one-line scope note per resource family (the slug prefix), in display order.
-#: A family missing here is still rendered, after these, under its slug prefix.
-_FAMILIES: dict[str, tuple[str, str]] = {
-    "training": ("Training jobs", "`CreateTrainingJob`."),
-    "processing": ("Processing jobs", "`CreateProcessingJob`."),
-    "transform": (
-        "Batch transform jobs",
-        "`CreateTransformJob`. A transform job has no VPC or isolation fields of its own: they "
-        "come from the model it names, which the guard reads and checks against the `model.*` "
-        "controls (see [referenced resources](guard.md#referenced-resources)).",
-    ),
-    "tuning": (
-        "Hyperparameter tuning jobs",
-        "`CreateHyperParameterTuningJob`: `TrainingJobDefinition` and every entry of "
-        "`TrainingJobDefinitions`.",
-    ),
-    "automl": ("AutoML jobs", "`CreateAutoMLJob` and `CreateAutoMLJobV2`."),
-    "compilation": ("Compilation jobs (Neo)", "`CreateCompilationJob`."),
-    "optimization": ("Inference optimization jobs", "`CreateOptimizationJob`."),
-    "labeling": (
-        "Labeling jobs",
-        "`CreateLabelingJob`; the VPC and volume key apply to automated labeling only.",
-    ),
-    "cluster": ("HyperPod clusters", "`CreateCluster` and `UpdateCluster`."),
-    "model": (
-        "Models",
-        "`CreateModel`. These controls are also evaluated, without injection, on the model a "
-        "transform job or an endpoint configuration names.",
-    ),
-    "endpoint_config": (
-        "Endpoint configurations",
-        "`CreateEndpointConfig`. Endpoints carry no security fields: `CreateEndpoint` and "
-        "`UpdateEndpoint` are checked through the configuration (and its models) they name, "
-        "without injection.",
-    ),
-    "notebook": ("Notebook instances", "`CreateNotebookInstance`, `UpdateNotebookInstance`."),
-    "domain": (
-        "Studio domains and user profiles",
-        "`CreateDomain`, `UpdateDomain`, `CreateUserProfile`, `UpdateUserProfile`.",
-    ),
-    "monitoring": (
-        "Model monitoring",
-        "Schedules with an inline job definition, and the four job definition operations a "
-        "schedule can name instead.",
-    ),
-    "pipeline": (
-        "Pipelines",
-        "`CreatePipeline` and `UpdatePipeline`. A pipeline definition held in S3 "
-        "(`PipelineDefinitionS3Location`) is read and sent inline, so what is checked is what "
-        "runs.",
-    ),
-    "role": (
-        "Execution roles (preflight)",
-        "The roles guarded requests name, read from IAM before the request is sent.",
-    ),
-    "kms": ("KMS keys (preflight)", "The keys guarded requests name, read from KMS."),
-    "network": (
-        "Private network (preflight)",
-        "The subnets and security groups guarded requests name, and their VPC's endpoints, "
-        "read from EC2.",
-    ),
-    "s3": (
-        "Amazon S3",
-        "Object writes (and so boto3's transfer manager, managed copies, the resource API and "
-        "presigned PUT URLs made by a guarded client) and the bucket settings a program can "
-        "weaken. A forbidden operation is refused whole unless its control is waived. See "
-        "[S3](s3.md).",
-    ),
-}
 
 _ANCHOR_LABELS: tuple[tuple[str, str], ...] = (
     ("security_hub", "Security Hub"),
@@ -124,82 +57,10 @@ def _cell(text: str) -> str:
 
 
 def _requirement(requirement: Requirement) -> str:
-    """What the control demands, in words."""
-    kind = requirement.kind
-    if kind == "role":
-        text = "`Policy.execution_role_arn` or one of `Policy.allowed_role_arns`"
-    elif kind == "kms_key":
-        text = (
-            "`Policy.kms_key_id` or one of `Policy.allowed_kms_key_ids` (a key id matches its "
-            "key ARN and an alias its alias ARN; an alias is never resolved to a key)"
-        )
-    elif kind == "vpc":
-        text = (
-            "a `VpcConfig` whose `Subnets` and `SecurityGroupIds` are non-empty subsets of "
-            "`Policy.subnets` and `Policy.security_group_ids`"
-        )
-    elif kind == "subnet":
-        text = "one subnet id from `Policy.subnets`"
-    elif kind == "subnets":
-        text = "a non-empty subset of `Policy.subnets`"
-    elif kind == "security_groups":
-        text = "a non-empty subset of `Policy.security_group_ids`"
-    elif kind == "equals":
-        text = f"exactly {_code(repr(requirement.value))}"
-    elif kind == "tags":
-        text = (
-            "every tag in `Policy.tags` with the policy's value (added when absent) and every "
-            "key in `Policy.required_tag_keys`; nothing when the policy sets neither. "
-            "`AddTags` may not change and `DeleteTags` may not remove such a tag"
-        )
-    elif kind == "sse":
-        text = (
-            "`ServerSideEncryption` `aws:kms` (or `aws:kms:dsse`) with `SSEKMSKeyId` "
-            "`Policy.kms_key_id` or an allowed key, filled in with `BucketKeyEnabled` when "
-            "absent; `AES256`, another key and SSE-C (`SSECustomerAlgorithm`) are refused"
-        )
-    elif kind == "bucket_encryption":
-        text = (
-            "at least one rule, every rule's `ApplyServerSideEncryptionByDefault` `aws:kms` "
-            "(or `aws:kms:dsse`) with `KMSMasterKeyID` `Policy.kms_key_id` or an allowed key "
-            "(filled in when absent, with `BucketKeyEnabled`)"
-        )
-    elif kind == "acl":
-        text = (
-            "no canned ACL `public-read`, `public-read-write` or `authenticated-read`, and no "
-            "`Grant*` header or `AccessControlPolicy` grant to the `AllUsers` or "
-            "`AuthenticatedUsers` groups"
-        )
-    elif kind == "bucket_policy":
-        text = (
-            "a JSON policy with a statement denying every `s3:*` action to `*` when "
-            "`aws:SecureTransport` is false, and no `Allow` to `*` (or with `NotPrincipal`) "
-            "without a condition on a restricting key (`aws:SourceVpce`, `aws:PrincipalOrgID`, "
-            "`aws:PrincipalAccount`, ...; `aws:SourceIp` ranges covering more than a /8 of IPv4 "
-            "or a /32 of IPv6 together restrict nothing)"
-        )
-    elif kind == "resource_policy":
-        text = (
-            "a JSON resource policy with no `Allow` to `*` (or with `NotPrincipal`) without a "
-            "condition on a restricting key, as for bucket policies"
-        )
-    elif kind == "baseline":
-        text = (
-            "once the bucket exists, the guard brings it to the secure baseline with "
-            "`safeai.s3.secure_bucket` (see [S3](s3.md#the-secure-baseline)); in report mode it "
-            "records what it would change"
-        )
-    elif kind == "preflight":
-        text = (
-            "checked against AWS by preflight on what guarded requests name (the role, key and "
-            "network; the buckets a job reads), not on a request field (see "
-            "[preflight](preflight.md))"
-        )
-    else:
-        text = (
-            "every step of the pipeline definition is secured as the request it stands for "
-            "(see [pipeline step types](#pipeline-step-types))"
-        )
+    """What the control demands, in words: the requirement kind's own description."""
+    # Imported here: the kinds import the catalogue, which stays data that imports nothing of
+    # the layers reading it.
+    text = _kind(requirement).document(requirement)
     if not requirement.fill:
         text += "; never filled in: a missing value is refused"
     if requirement.enabled_by:
@@ -207,11 +68,17 @@ def _requirement(requirement: Requirement) -> str:
     return text
 
 
+def _kind(requirement: Requirement) -> Kind:
+    from ..kinds import KINDS
+
+    return KINDS[requirement.kind]
+
+
 def _notes(target: Target, requirement: Requirement) -> str:
     notes: list[str] = []
     if target.forbidden:
         notes.append("forbidden: every request is refused unless the control is waived")
-    elif requirement.kind == "steps":
+    elif _kind(requirement).pipeline:
         notes.append("each step's `Arguments` filled in and checked")
     elif not target.inject:
         notes.append("check-only: a value present must comply, an absent one is left alone")
@@ -236,14 +103,12 @@ def _anchors(anchors: Anchors) -> list[str]:
 
 
 def _families(catalogue: Iterable[Control]) -> dict[str, list[Control]]:
-    grouped: dict[str, list[Control]] = {family: [] for family in _FAMILIES}
+    """The controls by resource family, in the registry's order (the conformance tests make
+    sure every family has a record)."""
+    grouped: dict[str, list[Control]] = {resource.family: [] for resource in RESOURCES}
     for control in catalogue:
         grouped.setdefault(control.resource, []).append(control)
     return {family: controls for family, controls in grouped.items() if controls}
-
-
-def _family_title(family: str) -> str:
-    return _FAMILIES.get(family, (family, ""))[0]
 
 
 def _anchor_id(slug: str) -> str:
@@ -261,11 +126,14 @@ def _control(control: Control) -> list[str]:
     ]
     if control.targets:
         lines += ["| operation | field path | notes |", "|---|---|---|"]
-    lines.extend(
-        f"| {_code(t.operation)} | {_code(t.path)} | {_cell(_notes(t, control.requirement))} |"
-        for t in control.targets
-    )
-    lines += ["", f"Remedy: {control.remedy}", ""]
+        lines.extend(
+            f"| {_code(t.operation)} | {_code(t.path)} | {_cell(_notes(t, control.requirement))} |"
+            for t in control.targets
+        )
+        lines.append("")
+    lines += [f"Remedy: {control.remedy}", ""]
+    if not control.waivable:
+        lines += ["No waiver relaxes it: `safeai.waive` and `Policy.waivers` refuse its slug.", ""]
     anchors = _anchors(control.anchors)
     if anchors:
         lines += ["Anchors:", "", *(f"- {a}" for a in anchors), ""]
@@ -354,11 +222,11 @@ def render(
     )
     lines.append("")
     for family, controls in families.items():
-        title = _family_title(family)
-        note = _FAMILIES.get(family, ("", ""))[1]
+        resource = resource_of(family)
+        title, scope = (resource.title, resource.scope) if resource else (family, "")
         lines += [f"## {title}", ""]
-        if note:
-            lines += [note, ""]
+        if scope:
+            lines += [scope, ""]
         lines += ["| control | what it secures |", "|---|---|"]
         lines.extend(
             f"| [{_code(c.slug)}](#{_anchor_id(c.slug)}) | {_cell(c.title)} |" for c in controls

@@ -17,6 +17,7 @@ RequirementKind = Literal[
     "equals",
     "steps",
     "preflight",
+    "client",
     "tags",
     "sse",
     "bucket_encryption",
@@ -37,6 +38,8 @@ class Requirement:
     a list of ids, within the policy's. ``equals``: exactly ``value``. ``steps``: a pipeline
     definition whose every step is secured as the request it stands for. ``preflight``: checked
     against AWS on what requests name (the role, the key, the network), not on a field.
+    ``client``: checked by the guard on the client a request is sent through (its endpoint,
+    region and credentials), not on a field.
     ``tags``: a ``[{"Key", "Value"}]`` list holding the policy's tags and required keys.
     ``sse``: an S3 object write encrypted with SSE-KMS under the policy's key (the field is
     ``ServerSideEncryption``; its siblings ``SSEKMSKeyId``, ``BucketKeyEnabled`` and the SSE-C
@@ -105,6 +108,8 @@ class Control:
     """One security control: a stable slug, what it demands, where, and how to fix it.
 
     ``service`` is the botocore service name of the operations in ``targets``.
+    ``waivable=False``: no waiver relaxes it (``safeai.waive`` and ``Policy.waivers`` refuse it),
+    for a control whose violation means the request goes somewhere the policy does not describe.
     """
 
     slug: str
@@ -114,6 +119,7 @@ class Control:
     remedy: str
     anchors: Anchors = field(default_factory=Anchors)
     service: str = "sagemaker"
+    waivable: bool = True
 
     @property
     def resource(self) -> str:

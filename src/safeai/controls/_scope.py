@@ -103,11 +103,6 @@ _SAGEMAKER: tuple[OutOfScope, ...] = (
         "encrypts the package",
     ),
     *_whole(
-        ("CreateFeatureGroup",),
-        "a Feature Store feature group: RoleArn writes records to the offline store, and the "
-        "online and offline store configurations carry their own KMS keys; it runs no container",
-    ),
-    *_whole(
         ("CreateFlowDefinition",),
         "a human review workflow (Amazon Augmented AI): RoleArn calls other services on the "
         "workflow's behalf and OutputConfig.KmsKeyId encrypts the reviewers' results; it runs "

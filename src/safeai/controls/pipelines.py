@@ -7,6 +7,7 @@ and the engine secures it exactly as it would secure the direct call.
 from __future__ import annotations
 
 from ._builders import ROLE, at
+from ._resources import step_operations
 from ._schema import Anchors, Control, Requirement
 
 __all__ = [
@@ -37,18 +38,8 @@ CONTROLS: tuple[Control, ...] = (
     ),
 )
 
-#: Step ``Type`` -> the operation whose request shape its ``Arguments`` hold.
-STEP_OPERATIONS: dict[str, str] = {
-    "Training": "CreateTrainingJob",
-    "Processing": "CreateProcessingJob",
-    "Transform": "CreateTransformJob",
-    "Tuning": "CreateHyperParameterTuningJob",
-    "Model": "CreateModel",
-    "AutoML": "CreateAutoMLJob",
-    "QualityCheck": "CreateProcessingJob",
-    "ClarifyCheck": "CreateProcessingJob",
-    "EndpointConfig": "CreateEndpointConfig",
-}
+#: Step ``Type`` -> the operation whose request shape its ``Arguments`` hold (``Resource.steps``).
+STEP_OPERATIONS: dict[str, str] = step_operations()
 
 #: Step types that name a resource another step of the same pipeline must create, so that it is
 #: secured there: type -> (the argument naming it, the step type that creates it, its argument).

@@ -3,7 +3,8 @@
 :func:`verify` checks the role, the KMS keys and the network a secured request names, one module
 per AWS service (:mod:`.iam`, :mod:`.kms`, :mod:`.network`); answers are cached for the policy's
 ``preflight_ttl_seconds``, concurrent checks of the same thing run once, and independent checks
-run at the same time. :func:`clear_caches` forgets everything.
+run at the same time. :func:`clear_caches` forgets everything (the referenced resources of
+:mod:`safeai._references` too).
 
 The check modules are imported on the first :func:`verify`, not with this package: the guard
 imports it for :func:`caller_account` alone.
@@ -15,7 +16,7 @@ import threading
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from .._decisions import Decision
+from .._decide import waived_decision
 from .._engine import named_resources
 from .._exceptions import SecurityViolation
 from .._waivers import active_waivers
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
     from concurrent.futures import ThreadPoolExecutor
 
+    from .._decisions import Decision
     from .._engine import NamedResources
     from .._policy import Policy
     from ._cache import Results
@@ -43,13 +45,16 @@ _pool_lock = threading.Lock()
 
 
 def clear_caches() -> None:
-    """Forget everything preflight has learnt: accounts, roles, keys and networks."""
+    """Forget everything the guard has learnt from AWS: accounts, roles, keys, networks, input
+    verdicts, and the resources requests name (endpoint configurations, models)."""
+    from .._references import clear_caches as clear_references
     from ._cache import CACHE
     from .inputs import clear_caches as clear_verdicts
 
     account.clear_caches()
     CACHE.clear()
     clear_verdicts()
+    clear_references()
 
 
 def verify(
@@ -57,9 +62,14 @@ def verify(
     operation: str,
     params: Mapping[str, Any],
     policy: Policy,
+    *,
+    waivers: Mapping[str, str] | None = None,
 ) -> list[Decision]:
     """Check what a secured request names (its roles, KMS keys, subnets and security groups)
     against AWS, for every preflight control not waived.
+
+    ``waivers`` are the request's, resolved at the door (``None``: the policy's and those of the
+    enclosing ``safeai.waive`` blocks).
 
     ``clients(service)`` returns a client (``"iam"``, ``"kms"``, ``"ec2"``) with the caller's
     credentials, region and endpoint; it is called in this thread, only for the services
@@ -78,7 +88,8 @@ def verify(
     from .network import check_network
 
     named = named_resources(operation, params)
-    waivers = active_waivers(policy)
+    if waivers is None:
+        waivers = active_waivers(policy)
     active = frozenset(slug for slug in SLUGS if slug not in waivers)
     ttl = float(policy.preflight_ttl_seconds)
     decisions = _waived(named, waivers)
@@ -133,7 +144,7 @@ def _waived(named: NamedResources, waivers: Mapping[str, str]) -> list[Decision]
         PRIVATELINK: ("VpcConfig.Subnets", named.subnets),
     }
     return [
-        Decision(slug, places[slug][0], "waived", value=resource, reason=waivers[slug])
+        waived_decision(waivers, slug, places[slug][0], resource)
         for slug in SLUGS
         if slug in waivers
         for resource in sorted(places[slug][1])

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
+from ..controls._resources import hosting_operations
 from ._cache import CACHE, fail_closed, judged, scope, violation
 
 if TYPE_CHECKING:
@@ -42,7 +43,7 @@ SECURITY_GROUPS = "network.security_groups"
 PRIVATELINK = "network.privatelink"
 #: Operations whose subnets host an endpoint: they must span two Availability Zones, or one
 #: zone's outage takes the endpoint down.
-HOSTING_OPERATIONS = frozenset({"CreateModel", "CreateEndpointConfig"})
+HOSTING_OPERATIONS = hosting_operations()
 _PERMISSIONS = (
     "ec2:DescribeSubnets, ec2:DescribeRouteTables, ec2:DescribeVpcEndpoints and "
     "ec2:DescribeSecurityGroups"

@@ -1,0 +1,141 @@
+"""Every control that can refuse an operation, and where the guard checks it.
+
+A view of the catalogue and the resource registry, for ``safeai controls --operation`` and for
+anyone asking "what could stop this call?". The request's own fields are only part of the
+answer: the guard also checks the client the request travels through, preflight reads the role,
+keys and network the request names, the S3 data its job reads is checked for personal data and
+its buckets' posture, and the stored resources it names are read and checked too.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from typing import TYPE_CHECKING, Literal
+
+from ._resources import (
+    RESOURCES,
+    input_family,
+    pipeline_executions,
+    referencing_operations,
+    step_operations,
+)
+from .client import CONTROLS as CLIENT_CONTROLS
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from ._schema import Control
+
+__all__ = ["CHECKED_ON", "CheckedOn", "RefusingControl", "refusing_controls"]
+
+#: Where the guard checks a control, in the order :func:`refusing_controls` lists them.
+CheckedOn = Literal["request", "step", "client", "preflight", "inputs", "reference"]
+
+#: What each place means, in words (the headings of ``safeai controls --operation``).
+CHECKED_ON: dict[CheckedOn, str] = {
+    "request": "on the request's fields",
+    "step": "on the fields of the pipeline's steps",
+    "client": "on the client the request is sent through",
+    "preflight": "against AWS, on the roles, keys and network the request names",
+    "inputs": "on the S3 data the job reads",
+    "reference": "on the stored resources the request names",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class RefusingControl:
+    """A control that can refuse an operation, and where the guard checks it."""
+
+    control: Control
+    checked_on: CheckedOn
+
+
+@cache
+def refusing_controls(operation: str) -> tuple[RefusingControl, ...]:
+    """Every control that can refuse ``operation`` under some policy, each once (where it is
+    first checked), grouped in the order of :data:`CHECKED_ON`. Empty when the guard does not
+    act on ``operation`` (a guarded client still refuses any call over plain HTTP:
+    ``client.tls``)."""
+    # Imported here: the package's __init__, which defines them, re-exports this module.
+    from . import for_operation
+
+    if not _guarded(operation):
+        return ()
+    fields = [control for control, _ in for_operation(operation)]
+    steps = [control for step in _step_operations(operation) for control, _ in for_operation(step)]
+    found: list[tuple[Control, CheckedOn]] = [
+        *((control, "request") for control in fields),
+        *((control, "step") for control in steps),
+        *((control, "client") for control in CLIENT_CONTROLS),
+        *((control, "preflight") for control in _preflight(fields + steps)),
+        *((control, "inputs") for control in _inputs(operation)),
+        *((control, "reference") for control in _references(operation)),
+    ]
+    first: dict[str, RefusingControl] = {}
+    for control, checked_on in found:
+        first.setdefault(control.slug, RefusingControl(control, checked_on))
+    return tuple(first.values())
+
+
+def _guarded(operation: str) -> bool:
+    """Whether the guard acts on ``operation``'s requests."""
+    from . import guarded_operations
+
+    return (
+        operation in guarded_operations()
+        or operation in referencing_operations()
+        or operation in pipeline_executions()
+    )
+
+
+def _step_operations(operation: str) -> tuple[str, ...]:
+    """The operations whose requests ``operation``'s pipeline steps stand for, if it has any."""
+    from . import for_operation
+
+    if not any(control.requirement.kind == "steps" for control, _ in for_operation(operation)):
+        return ()
+    return tuple(dict.fromkeys(step_operations().values()))
+
+
+def _preflight(controls: list[Control]) -> list[Control]:
+    """The preflight controls that judge what ``controls``' fields name (``Kind.judged_by``)."""
+    from ..kinds import KINDS
+
+    slugs = dict.fromkeys(
+        slug for control in controls for slug in KINDS[control.requirement.kind].judged_by
+    )
+    return _controls(slugs)
+
+
+def _inputs(operation: str) -> list[Control]:
+    family = input_family(operation)
+    if family is None:
+        return []
+    return _controls((f"{family}.pii", "s3.posture"))
+
+
+def _references(operation: str) -> list[Control]:
+    from . import CATALOGUE
+
+    reads = {family for r in RESOURCES if operation in r.references for family in r.reads}
+    # A stored resource is checked as it is, without injection, and a Describe answer carries
+    # no tags: the tag controls never refuse through a reference.
+    return [
+        control
+        for control in CATALOGUE
+        if control.resource in reads and control.targets and control.requirement.kind != "tags"
+    ]
+
+
+def _controls(slugs: Iterable[str]) -> list[Control]:
+    """The catalogue's records of ``slugs``; a slug the catalogue lacks is a bug in this view."""
+    from . import by_slug
+
+    found: list[Control] = []
+    for slug in slugs:
+        control = by_slug(slug)
+        if control is None:
+            raise LookupError(f"the catalogue has no control {slug!r}")
+        found.append(control)
+    return found

@@ -1,0 +1,629 @@
+"""The resource kinds: what safeai knows about each family of resources, besides its controls.
+
+A :class:`Resource` says, for one family (the slug prefix of its controls), which operations
+create, change and start it, what its ARNs are called, where its requests name the S3 data a
+job will read, which pipeline steps stand for its requests, which of its requests name other
+stored resources, whether it hosts models, which of its requests take tags, whether its jobs
+assume the execution role, and how the audit lists it. Every table the doors, preflight, the
+audit, the role and SCP generators and the docs need is derived from :data:`RESOURCES` (see
+the views at the end of this module); a conformance test ties them to the catalogue.
+
+Adding an operation is adding it here (and its controls to the catalogue), never editing a
+table in another module.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+
+__all__ = [
+    "RESOURCES",
+    "AuditListing",
+    "Resource",
+    "S3Inputs",
+    "audit_listings",
+    "hosting_operations",
+    "input_family",
+    "input_places",
+    "pii_families",
+    "pipeline_definitions",
+    "pipeline_executions",
+    "referencing_operations",
+    "resource_of",
+    "role_assuming_types",
+    "step_operations",
+    "tag_resource_types",
+    "tagged_operations",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class S3Inputs:
+    """Where ``operation``'s request names S3 data a job reads: in each ``container`` (a path
+    with ``[]`` for list items), the ``uri`` member, and the ``data_type`` member that says how
+    to read it (None: the URI names a manifest, or data outside S3 when ``uri`` is not a URI)."""
+
+    operation: str
+    container: str
+    uri: str
+    data_type: str | None = None
+
+
+_S3_DATA_SOURCE = ("DataSource.S3DataSource.S3Uri", "DataSource.S3DataSource.S3DataType")
+
+
+def _channels(operation: str, *containers: str) -> tuple[S3Inputs, ...]:
+    """The usual input channels: ``DataSource.S3DataSource`` in each container."""
+    return tuple(S3Inputs(operation, container, *_S3_DATA_SOURCE) for container in containers)
+
+
+@dataclass(frozen=True, slots=True)
+class AuditListing:
+    """How the audit finds stored resources of one ARN type and reads each one.
+
+    ``arn_type`` is the resource type as it appears in the ARN. ``list_operation`` pages through
+    ``list_key`` entries that carry the resource's name (``name_key``) and ARN (``arn_key``);
+    ``describe_operation`` takes the name as ``describe_parameter``. The answer is checked as a
+    ``create_operation`` request, after ``renames`` (Describe member -> Create member) where the
+    two shapes spell a member differently. ``references``: checked as the guard checks a
+    request that names other resources (an endpoint, through its configuration and models).
+    """
+
+    arn_type: str
+    create_operation: str
+    list_operation: str
+    list_key: str
+    name_key: str
+    arn_key: str
+    describe_operation: str
+    describe_parameter: str
+    renames: tuple[tuple[str, str], ...] = ()
+    references: bool = False
+    service: str = "sagemaker"
+
+    @property
+    def name(self) -> str:
+        """The name users give the audit (``--resource-type``): the ARN type."""
+        return self.arn_type
+
+
+def _listed(
+    arn_type: str,
+    noun: str,
+    list_key: str,
+    *,
+    renames: tuple[tuple[str, str], ...] = (),
+    references: bool = False,
+) -> AuditListing:
+    """The usual spelling: ``List<Noun>s`` pages ``list_key`` entries holding ``<Noun>Name`` and
+    ``<Noun>Arn``, ``Describe<Noun>`` takes ``<Noun>Name``, and ``Create<Noun>`` made it."""
+    return AuditListing(
+        arn_type,
+        f"Create{noun}",
+        f"List{noun}s",
+        list_key,
+        f"{noun}Name",
+        f"{noun}Arn",
+        f"Describe{noun}",
+        f"{noun}Name",
+        renames=renames,
+        references=references,
+    )
+
+
+def _job_definition(kind: str, prefix: str) -> AuditListing:
+    return AuditListing(
+        arn_type=f"{kind}-job-definition",
+        create_operation=f"Create{prefix}JobDefinition",
+        list_operation=f"List{prefix}JobDefinitions",
+        list_key="JobDefinitionSummaries",
+        name_key="MonitoringJobDefinitionName",
+        arn_key="MonitoringJobDefinitionArn",
+        describe_operation=f"Describe{prefix}JobDefinition",
+        describe_parameter="JobDefinitionName",
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Resource:
+    """One resource family: the slug prefix ``family`` of its controls, and what its requests do.
+
+    ``title`` and ``scope`` head its section of the control reference. ``creates``, ``updates``
+    and ``starts`` are the operations that make, change and run it; ``changes`` are other
+    operations that change a stored one's security (a resource policy, a bucket setting, an
+    object write). ``arn_types`` are the resource types in its ARNs. ``inputs``: where its
+    requests name S3 data a job reads (checked by ``<family>.pii`` and ``s3.posture``).
+    ``steps``: (pipeline step type, the operation whose request the step's ``Arguments`` hold).
+    ``references``: its operations whose requests name other stored resources, which the guard
+    reads and checks with the controls of ``reads``, the families those resources belong to.
+    ``hosts``: it places model containers behind an endpoint (its subnets must span two
+    Availability Zones). ``tagged``: its operations that take ``Tags``.
+    ``assumes_role``: the ARN types whose jobs or instances assume the execution role (they belong
+    in a trust policy's ``aws:SourceArn``). ``pipeline``: its requests carry pipeline definitions
+    whose steps are the requests of other families, and its ``starts`` run stored ones.
+    ``audit``: how the audit lists it; ``unaudited``: why the audit does not, where it has
+    stored resources but no ``audit`` listing.
+    """
+
+    family: str
+    title: str
+    scope: str
+    creates: tuple[str, ...] = ()
+    updates: tuple[str, ...] = ()
+    starts: tuple[str, ...] = ()
+    changes: tuple[str, ...] = ()
+    arn_types: tuple[str, ...] = ()
+    inputs: tuple[S3Inputs, ...] = ()
+    steps: tuple[tuple[str, str], ...] = ()
+    references: tuple[str, ...] = ()
+    reads: tuple[str, ...] = ()
+    hosts: bool = False
+    tagged: tuple[str, ...] = ()
+    assumes_role: tuple[str, ...] = ()
+    pipeline: bool = False
+    audit: tuple[AuditListing, ...] = ()
+    unaudited: str = ""
+    service: str = "sagemaker"
+
+    @property
+    def operations(self) -> tuple[str, ...]:
+        """Every operation of this family, without repeats."""
+        return tuple(dict.fromkeys(self.creates + self.updates + self.starts + self.changes))
+
+
+_NOT_LISTED_YET = "the audit does not list {what} yet: it is listed here so that the gap is visible"
+_MONITORING_DEFINITIONS = (
+    ("data-quality", "DataQuality"),
+    ("model-quality", "ModelQuality"),
+    ("model-bias", "ModelBias"),
+    ("model-explainability", "ModelExplainability"),
+)
+
+#: Every resource family safeai knows, in the order of the control reference and the audit.
+RESOURCES: tuple[Resource, ...] = (
+    Resource(
+        "training",
+        "Training jobs",
+        "`CreateTrainingJob` (and `UpdateTrainingJob`), and LoRA fine-tuning sessions "
+        "(`CreateTrainingSession`).",
+        creates=("CreateTrainingJob", "CreateTrainingSession"),
+        updates=("UpdateTrainingJob",),
+        arn_types=("training-job", "training-session"),
+        inputs=_channels("CreateTrainingJob", "InputDataConfig[]"),
+        steps=(("Training", "CreateTrainingJob"),),
+        tagged=("CreateTrainingJob", "CreateTrainingSession"),
+        assumes_role=("training-job", "training-session"),
+        audit=(_listed("training-job", "TrainingJob", "TrainingJobSummaries"),),
+    ),
+    Resource(
+        "processing",
+        "Processing jobs",
+        "`CreateProcessingJob`.",
+        creates=("CreateProcessingJob",),
+        arn_types=("processing-job",),
+        inputs=(
+            S3Inputs(
+                "CreateProcessingJob", "ProcessingInputs[]", "S3Input.S3Uri", "S3Input.S3DataType"
+            ),
+            # An Athena or Redshift query: data outside S3, which no scanner reads.
+            S3Inputs("CreateProcessingJob", "ProcessingInputs[]", "DatasetDefinition"),
+        ),
+        steps=(
+            ("Processing", "CreateProcessingJob"),
+            ("QualityCheck", "CreateProcessingJob"),
+            ("ClarifyCheck", "CreateProcessingJob"),
+        ),
+        tagged=("CreateProcessingJob",),
+        assumes_role=("processing-job",),
+        audit=(_listed("processing-job", "ProcessingJob", "ProcessingJobSummaries"),),
+    ),
+    Resource(
+        "transform",
+        "Batch transform jobs",
+        "`CreateTransformJob`. A transform job has no VPC or isolation fields of its own: they "
+        "come from the model it names, which the guard reads and checks against the `model.*` "
+        "controls (see [referenced resources](guard.md#referenced-resources)).",
+        creates=("CreateTransformJob",),
+        arn_types=("transform-job",),
+        inputs=_channels("CreateTransformJob", "TransformInput"),
+        steps=(("Transform", "CreateTransformJob"),),
+        references=("CreateTransformJob",),
+        reads=("model",),
+        tagged=("CreateTransformJob",),
+        assumes_role=("transform-job",),
+        # The model a transform job ran is audited as a model (it may be long gone by now).
+        audit=(_listed("transform-job", "TransformJob", "TransformJobSummaries"),),
+    ),
+    Resource(
+        "tuning",
+        "Hyperparameter tuning jobs",
+        "`CreateHyperParameterTuningJob`: `TrainingJobDefinition` and every entry of "
+        "`TrainingJobDefinitions`.",
+        creates=("CreateHyperParameterTuningJob",),
+        arn_types=("hyper-parameter-tuning-job",),
+        inputs=_channels(
+            "CreateHyperParameterTuningJob",
+            "TrainingJobDefinition.InputDataConfig[]",
+            "TrainingJobDefinitions[].InputDataConfig[]",
+        ),
+        steps=(("Tuning", "CreateHyperParameterTuningJob"),),
+        tagged=("CreateHyperParameterTuningJob",),
+        assumes_role=("hyper-parameter-tuning-job",),
+        audit=(
+            _listed(
+                "hyper-parameter-tuning-job",
+                "HyperParameterTuningJob",
+                "HyperParameterTuningJobSummaries",
+            ),
+        ),
+    ),
+    Resource(
+        "automl",
+        "AutoML jobs",
+        "`CreateAutoMLJob` and `CreateAutoMLJobV2`.",
+        creates=("CreateAutoMLJob", "CreateAutoMLJobV2"),
+        arn_types=("automl-job",),
+        inputs=(
+            *_channels("CreateAutoMLJob", "InputDataConfig[]"),
+            *_channels("CreateAutoMLJobV2", "AutoMLJobInputDataConfig[]"),
+        ),
+        steps=(("AutoML", "CreateAutoMLJob"),),
+        tagged=("CreateAutoMLJob", "CreateAutoMLJobV2"),
+        assumes_role=("automl-job",),
+        unaudited=_NOT_LISTED_YET.format(what="AutoML jobs"),
+    ),
+    Resource(
+        "compilation",
+        "Compilation jobs (Neo)",
+        "`CreateCompilationJob`.",
+        creates=("CreateCompilationJob",),
+        arn_types=("compilation-job",),
+        tagged=("CreateCompilationJob",),
+        assumes_role=("compilation-job",),
+        audit=(_listed("compilation-job", "CompilationJob", "CompilationJobSummaries"),),
+    ),
+    Resource(
+        "optimization",
+        "Inference optimization jobs",
+        "`CreateOptimizationJob`.",
+        creates=("CreateOptimizationJob",),
+        arn_types=("optimization-job",),
+        tagged=("CreateOptimizationJob",),
+        assumes_role=("optimization-job",),
+        unaudited=_NOT_LISTED_YET.format(what="optimization jobs"),
+    ),
+    Resource(
+        "labeling",
+        "Labeling jobs",
+        "`CreateLabelingJob`; the VPC and volume key apply to automated labeling only.",
+        creates=("CreateLabelingJob",),
+        arn_types=("labeling-job",),
+        inputs=(
+            S3Inputs("CreateLabelingJob", "InputConfig", "DataSource.S3DataSource.ManifestS3Uri"),
+        ),
+        tagged=("CreateLabelingJob",),
+        assumes_role=("labeling-job",),
+        unaudited=_NOT_LISTED_YET.format(what="labeling jobs"),
+    ),
+    Resource(
+        "cluster",
+        "HyperPod clusters",
+        "`CreateCluster` and `UpdateCluster`.",
+        creates=("CreateCluster",),
+        updates=("UpdateCluster",),
+        arn_types=("cluster",),
+        tagged=("CreateCluster",),
+        assumes_role=("cluster",),
+        unaudited=_NOT_LISTED_YET.format(what="HyperPod clusters"),
+    ),
+    Resource(
+        "model",
+        "Models",
+        "`CreateModel`. These controls are also evaluated, without injection, on the model a "
+        "transform job or an endpoint configuration names.",
+        creates=("CreateModel",),
+        arn_types=("model",),
+        steps=(("Model", "CreateModel"),),
+        hosts=True,
+        tagged=("CreateModel",),
+        assumes_role=("model",),
+        audit=(_listed("model", "Model", "Models"),),
+    ),
+    Resource(
+        "endpoint_config",
+        "Endpoint configurations",
+        "`CreateEndpointConfig`. Endpoints carry no security fields: `CreateEndpoint` and "
+        "`UpdateEndpoint` are checked through the configuration (and its models) they name, "
+        "without injection.",
+        creates=("CreateEndpointConfig",),
+        arn_types=("endpoint-config",),
+        steps=(("EndpointConfig", "CreateEndpointConfig"),),
+        hosts=True,
+        tagged=("CreateEndpointConfig",),
+        assumes_role=("endpoint-config",),
+        audit=(_listed("endpoint-config", "EndpointConfig", "EndpointConfigs"),),
+    ),
+    Resource(
+        "endpoint",
+        "Endpoints",
+        "`CreateEndpoint` and `UpdateEndpoint`, checked through the configuration they name; "
+        "`PutEndpointPolicy`, who else may invoke the endpoint.",
+        creates=("CreateEndpoint",),
+        updates=("UpdateEndpoint",),
+        changes=("PutEndpointPolicy",),
+        arn_types=("endpoint",),
+        references=("CreateEndpoint", "UpdateEndpoint"),
+        reads=("endpoint_config", "model"),
+        tagged=("CreateEndpoint",),
+        assumes_role=("endpoint",),
+        audit=(_listed("endpoint", "Endpoint", "Endpoints", references=True),),
+    ),
+    Resource(
+        "inference_component",
+        "Inference components",
+        "`CreateInferenceComponent` and `UpdateInferenceComponent`: a component's inline "
+        "container is checked as a model under its endpoint's configuration, and a model it "
+        "names is read and checked against the `model.*` controls.",
+        creates=("CreateInferenceComponent",),
+        updates=("UpdateInferenceComponent",),
+        arn_types=("inference-component",),
+        references=("CreateInferenceComponent", "UpdateInferenceComponent"),
+        reads=("model",),
+        unaudited=_NOT_LISTED_YET.format(what="inference components"),
+    ),
+    # --8<-- [start:resource]
+    Resource(
+        "feature_group",
+        "Feature Store feature groups",
+        "`CreateFeatureGroup`: the online store's key, and the offline store's key and the role "
+        "that writes it.",
+        creates=("CreateFeatureGroup",),
+        arn_types=("feature-group",),
+        tagged=("CreateFeatureGroup",),
+        unaudited=_NOT_LISTED_YET.format(what="feature groups"),
+    ),
+    # --8<-- [end:resource]
+    Resource(
+        "model_package_group",
+        "Model package groups",
+        "`PutModelPackageGroupPolicy`: who else may use the group's model versions.",
+        changes=("PutModelPackageGroupPolicy",),
+        arn_types=("model-package-group",),
+    ),
+    Resource(
+        "notebook",
+        "Notebook instances",
+        "`CreateNotebookInstance`, `UpdateNotebookInstance`.",
+        creates=("CreateNotebookInstance",),
+        updates=("UpdateNotebookInstance",),
+        arn_types=("notebook-instance",),
+        tagged=("CreateNotebookInstance",),
+        assumes_role=("notebook-instance",),
+        audit=(
+            _listed(
+                "notebook-instance",
+                "NotebookInstance",
+                "NotebookInstances",
+                renames=(("SecurityGroups", "SecurityGroupIds"),),
+            ),
+        ),
+    ),
+    Resource(
+        "domain",
+        "Studio domains and user profiles",
+        "`CreateDomain`, `UpdateDomain`, `CreateUserProfile`, `UpdateUserProfile`.",
+        creates=("CreateDomain", "CreateUserProfile"),
+        updates=("UpdateDomain", "UpdateUserProfile"),
+        arn_types=("domain", "user-profile"),
+        tagged=("CreateDomain", "CreateUserProfile"),
+        unaudited=_NOT_LISTED_YET.format(what="Studio domains and user profiles"),
+    ),
+    Resource(
+        "space",
+        "Studio spaces",
+        "`CreateSpace`, `UpdateSpace`.",
+        creates=("CreateSpace",),
+        updates=("UpdateSpace",),
+        arn_types=("space",),
+        tagged=("CreateSpace",),
+        unaudited=_NOT_LISTED_YET.format(what="Studio spaces"),
+    ),
+    Resource(
+        "monitoring",
+        "Model monitoring",
+        "Schedules with an inline job definition, and the four job definition operations a "
+        "schedule can name instead.",
+        creates=(
+            "CreateMonitoringSchedule",
+            *(f"Create{noun}JobDefinition" for _, noun in _MONITORING_DEFINITIONS),
+        ),
+        updates=("UpdateMonitoringSchedule",),
+        arn_types=(
+            "monitoring-schedule",
+            *(f"{kind}-job-definition" for kind, _ in _MONITORING_DEFINITIONS),
+        ),
+        tagged=(
+            "CreateMonitoringSchedule",
+            *(f"Create{noun}JobDefinition" for _, noun in _MONITORING_DEFINITIONS),
+        ),
+        # A schedule's jobs run as processing jobs the schedule starts: its ARN is the source.
+        assumes_role=("monitoring-schedule",),
+        audit=(
+            _listed("monitoring-schedule", "MonitoringSchedule", "MonitoringScheduleSummaries"),
+            *(_job_definition(kind, noun) for kind, noun in _MONITORING_DEFINITIONS),
+        ),
+    ),
+    Resource(
+        "pipeline",
+        "Pipelines",
+        "`CreatePipeline` and `UpdatePipeline`. A pipeline definition held in S3 "
+        "(`PipelineDefinitionS3Location`) is read and sent inline, so what is checked is what "
+        "runs.",
+        creates=("CreatePipeline",),
+        updates=("UpdatePipeline",),
+        starts=("StartPipelineExecution", "RetryPipelineExecution"),
+        arn_types=("pipeline",),
+        references=("CreatePipeline", "UpdatePipeline"),
+        reads=("model",),
+        tagged=("CreatePipeline",),
+        assumes_role=("pipeline",),
+        pipeline=True,
+        audit=(_listed("pipeline", "Pipeline", "PipelineSummaries"),),
+    ),
+    # -- what guarded requests name or travel through, read by preflight and the door ---------
+    Resource(
+        "client",
+        "Clients",
+        "The client a request is sent through: its endpoint, region and account, checked by "
+        "the guard before anything else.",
+    ),
+    Resource(
+        "role",
+        "Execution roles (preflight)",
+        "The roles guarded requests name, read from IAM before the request is sent.",
+        service="iam",
+    ),
+    Resource(
+        "kms",
+        "KMS keys (preflight)",
+        "The keys guarded requests name, read from KMS.",
+        service="kms",
+    ),
+    Resource(
+        "network",
+        "Private network (preflight)",
+        "The subnets and security groups guarded requests name, and their VPC's endpoints, "
+        "read from EC2.",
+        service="ec2",
+    ),
+    Resource(
+        "s3",
+        "Amazon S3",
+        "Object writes (and so boto3's transfer manager, managed copies, the resource API and "
+        "presigned PUT URLs made by a guarded client) and the bucket settings a program can "
+        "weaken. A forbidden operation is refused whole unless its control is waived. See "
+        "[S3](s3.md).",
+        creates=("CreateBucket",),
+        changes=(
+            "PutObject",
+            "CopyObject",
+            "CreateMultipartUpload",
+            "UpdateObjectEncryption",
+            "PutObjectAcl",
+            "PutBucketAcl",
+            "PutBucketEncryption",
+            "DeleteBucketEncryption",
+            "PutBucketPolicy",
+            "DeleteBucketPolicy",
+            "PutPublicAccessBlock",
+            "DeletePublicAccessBlock",
+            "PutBucketOwnershipControls",
+            "DeleteBucketOwnershipControls",
+            "PutBucketVersioning",
+        ),
+        service="s3",
+    ),
+)
+
+
+# -- the derived views ------------------------------------------------------------------------
+
+
+@cache
+def _by_family() -> dict[str, Resource]:
+    return {resource.family: resource for resource in RESOURCES}
+
+
+def resource_of(family: str) -> Resource | None:
+    """The resource family with this slug prefix, or None."""
+    return _by_family().get(family)
+
+
+@cache
+def tagged_operations() -> dict[str, tuple[str, ...]]:
+    """Family -> its operations that take ``Tags`` (each family has a ``<family>.tags``)."""
+    return {r.family: r.tagged for r in RESOURCES if r.tagged}
+
+
+@cache
+def tag_resource_types() -> dict[str, str]:
+    """The resource type in an ARN -> its family, for the families that carry tags
+    (``AddTags`` and ``DeleteTags`` name a resource by its ARN)."""
+    return {arn_type: r.family for r in RESOURCES if r.tagged for arn_type in r.arn_types}
+
+
+@cache
+def input_places() -> dict[str, tuple[str, tuple[S3Inputs, ...]]]:
+    """Operation -> (its family, where its request names the S3 data a job reads)."""
+    places: dict[str, tuple[str, tuple[S3Inputs, ...]]] = {}
+    for resource in RESOURCES:
+        for inputs in resource.inputs:
+            family, found = places.get(inputs.operation, (resource.family, ()))
+            places[inputs.operation] = (family, (*found, inputs))
+    return places
+
+
+@cache
+def _input_families() -> dict[str, str]:
+    families = {operation: family for operation, (family, _) in input_places().items()}
+    for resource in RESOURCES:
+        if resource.pipeline:
+            families.update(dict.fromkeys(resource.operations, resource.family))
+    return families
+
+
+def input_family(operation: str) -> str | None:
+    """The family whose ``<family>.pii`` control covers the S3 data ``operation`` has a job
+    read (``pipeline`` for a pipeline's requests, whose steps read it), or None."""
+    return _input_families().get(operation)
+
+
+@cache
+def pii_families() -> tuple[Resource, ...]:
+    """The families whose requests read S3 data, each of which has a ``<family>.pii``."""
+    return tuple(r for r in RESOURCES if r.inputs or r.pipeline)
+
+
+@cache
+def step_operations() -> dict[str, str]:
+    """Pipeline step ``Type`` -> the operation whose request shape its ``Arguments`` hold."""
+    return {step: operation for r in RESOURCES for step, operation in r.steps}
+
+
+@cache
+def pipeline_executions() -> frozenset[str]:
+    """The operations that run a stored pipeline: what they read is in the definition and
+    parameters AWS holds."""
+    return frozenset(operation for r in RESOURCES if r.pipeline for operation in r.starts)
+
+
+@cache
+def pipeline_definitions() -> frozenset[str]:
+    """The operations whose requests carry a pipeline definition."""
+    return frozenset(op for r in RESOURCES if r.pipeline for op in r.creates + r.updates)
+
+
+@cache
+def referencing_operations() -> frozenset[str]:
+    """The operations whose requests name other stored resources the guard reads and checks."""
+    return frozenset(operation for r in RESOURCES for operation in r.references)
+
+
+@cache
+def hosting_operations() -> frozenset[str]:
+    """The operations that create what hosts model containers (their subnets must span two
+    Availability Zones)."""
+    return frozenset(operation for r in RESOURCES if r.hosts for operation in r.creates)
+
+
+@cache
+def role_assuming_types() -> tuple[str, ...]:
+    """The ARN types whose jobs and instances assume the execution role, sorted."""
+    return tuple(sorted(arn_type for r in RESOURCES for arn_type in r.assumes_role))
+
+
+@cache
+def audit_listings() -> tuple[AuditListing, ...]:
+    """What the audit lists and describes, in report order."""
+    return tuple(listing for r in RESOURCES for listing in r.audit)
