@@ -494,9 +494,15 @@ def _source_archive(files: dict[str, bytes]) -> bytes:
 
 
 def _put_secured(sandbox: Sandbox, policy: safeai.Policy, key: str, body: bytes) -> str:
-    s3 = sandbox.boto_session().client("s3")
     bucket = f"code-{uuid.uuid4().hex[:10]}"
-    secure_bucket(bucket, client=s3, policy=policy)
+    secure_bucket(bucket, client=sandbox.boto_session().client("s3"), policy=policy)
+    return _put_secured_in(sandbox, policy, bucket, key, body)
+
+
+def _put_secured_in(
+    sandbox: Sandbox, policy: safeai.Policy, bucket: str, key: str, body: bytes
+) -> str:
+    s3 = sandbox.boto_session().client("s3")
     s3.put_object(
         Bucket=bucket,
         Key=key,
@@ -550,3 +556,83 @@ def test_recordio_is_refused_with_advice_that_works(
     assert 'Policy.pii_unknown = "warn"' in refused.value.remedy
     assert "waive the control with that reason" in refused.value.remedy
     assert sent.sent("CreateTrainingJob") == []
+
+
+def _two_channels(images: str, labels: str) -> list[dict[str, Any]]:
+    return [
+        {
+            "ChannelName": name,
+            "DataSource": {"S3DataSource": {"S3DataType": "S3Prefix", "S3Uri": uri}},
+        }
+        for name, uri in (("train", images), ("labels", labels))
+    ]
+
+
+def test_a_waiver_scoped_to_one_channel_leaves_the_others_checked(
+    sandbox: Sandbox, scanner_policy: safeai.Policy, data: dict[str, str], sent: RequestRecorder
+) -> None:
+    images = _put_secured(sandbox, scanner_policy, "images/train/train.rec", RECORDIO)
+    images = images.rsplit("/", 1)[0] + "/"
+    sagemaker = boto3.Session(region_name="us-east-1").client("sagemaker")
+    waiver = safeai.waive("training.pii", reason="RecordIO images, no text; DS-42", inputs=[images])
+
+    # The waived channel is not scanned; the other one still is, and its personal data refuses.
+    with (
+        safeai.guarded(scanner_policy, client=sagemaker),
+        waiver,
+        pytest.raises(safeai.SecurityViolation) as refused,
+    ):
+        sagemaker.create_training_job(
+            **job("scoped-people", InputDataConfig=_two_channels(images, data["people"]))
+        )
+    assert refused.value.control == "training.pii"
+    assert refused.value.path == "InputDataConfig[1].DataSource.S3DataSource.S3Uri"
+    assert "train.rec" not in str(refused.value)
+
+    # With a clean second channel the job goes out, the RecordIO channel recorded as waived.
+    with (
+        safeai.guarded(scanner_policy, client=sagemaker),
+        safeai.waive("training.pii", reason="RecordIO images, no text; DS-42", inputs=[images]),
+    ):
+        sagemaker.create_training_job(
+            **job("scoped-clean", InputDataConfig=_two_channels(images, data["clean"]))
+        )
+    assert len(sent.sent("CreateTrainingJob")) == 1
+
+
+def test_a_waiver_narrower_than_the_input_covers_only_what_lies_below_it(
+    sandbox: Sandbox, policy: safeai.Policy, sent: RequestRecorder
+) -> None:
+    local = dataclasses.replace(policy, pii_scanner="local")
+    rec = _put_secured(sandbox, local, "mixed/images/train.rec", RECORDIO)
+    bucket = rec.removeprefix("s3://").split("/", 1)[0]
+    _put_secured_in(sandbox, local, bucket, "mixed/tables/people.csv", PEOPLE)
+    images = f"s3://{bucket}/mixed/images/"
+
+    with (
+        safeai.waive("training.pii", reason="RecordIO images, no text; DS-42", inputs=[images]),
+        pytest.raises(safeai.SecurityViolation) as refused,
+    ):
+        _launch(local, f"s3://{bucket}/mixed/")
+    assert "people.csv" in str(refused.value)
+    assert "train.rec" not in str(refused.value)
+    assert sent.sent("CreateTrainingJob") == []
+
+
+@pytest.mark.parametrize(
+    ("slug", "inputs", "message"),
+    [
+        ("training.vpc", ["s3://b/p/"], "is not checked on S3 inputs"),
+        ("training.pii", "s3://b/p/", "takes a list of s3:// locations"),
+        ("training.pii", [], "takes a list of s3:// locations"),
+        ("training.pii", ["b/p/"], "is not an s3://bucket/prefix location"),
+    ],
+)
+def test_a_scoped_waiver_must_name_s3_locations_of_an_input_control(
+    slug: str, inputs: Any, message: str
+) -> None:
+    with (
+        pytest.raises(safeai.PolicyError, match=message),
+        safeai.waive(slug, reason="x", inputs=inputs),
+    ):
+        pass

@@ -19,6 +19,7 @@ CONTROLS: tuple[Control, ...] = tuple(
         "type the workload may read to Policy.pii_allowed_types; an object that could not be "
         "classified is never clean: follow the reason given with it (another scanner where one "
         "reads its format), or, for a format no scanner reads, waive the control with a reason "
+        "for that data only (safeai.waive(..., inputs=[its s3:// location])) "
         'or set Policy.pii_unknown = "warn".',
         anchors=Anchors(),
     )

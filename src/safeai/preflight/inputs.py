@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from .._decisions import Decision
 from .._exceptions import PreflightError, SecurityViolation
 from .._inputs import S3Input, parse_s3_uri, pipeline_inputs, s3_inputs
-from .._waivers import active_waivers
+from .._waivers import InputWaiver, active_input_waivers, active_waivers
 from ._cache import CACHE, fail_closed, judged, scope, violation
 
 if TYPE_CHECKING:
@@ -39,7 +39,9 @@ _UNCLASSIFIED_REMEDY = (
     'permission, Policy.pii_scanner = "macie" or "local" where that scanner reads the format); '
     "a format no scanner reads (RecordIO, images, NumPy arrays, ...) cannot be cleared by any "
     "scan: if the data is known to hold no personal data, waive the control with that reason, "
-    'or set Policy.pii_unknown = "warn" to send such jobs with a warning.'
+    "for that data only (safeai.waive(control, reason=..., inputs=[its s3:// location]): the "
+    'job\'s other inputs are still checked), or set Policy.pii_unknown = "warn" to send such '
+    "jobs with a warning."
 )
 
 
@@ -80,10 +82,14 @@ def check_inputs(
         for item in inputs
     ]
     placed = {(bucket, item.path) for item, targets, _ in expanded for bucket, _key in targets}
+    posture_waivers = active_input_waivers(POSTURE)
     for bucket, path in sorted(placed):
-        if POSTURE in waivers:
+        reason = waivers.get(POSTURE) or next(
+            (w.reason for w in posture_waivers if w.covers_bucket(bucket)), None
+        )
+        if reason is not None:
             findings.decisions.append(
-                Decision(POSTURE, path, "waived", value=bucket, reason=waivers[POSTURE])
+                Decision(POSTURE, path, "waived", value=bucket, reason=reason)
             )
             continue
         for result in _posture(clients("s3"), bucket, path, operation, policy, ttl):
@@ -222,9 +228,24 @@ def _pii(
     if item.kind == "unresolved":
         _unknown(slug, operation, item, [item.note], policy, findings)
         return
+    # A waiver scoped to S3 locations (waive(..., inputs=...)) covers what lies below them:
+    # those locations are not scanned, and objects a wider input lists there are not judged.
+    scoped = active_input_waivers(slug)
+    waived: list[tuple[str, InputWaiver]] = []
+    unwaived: list[tuple[str, str]] = []
+    for bucket, key in targets:
+        waiver = _waiver_of(scoped, bucket, key)
+        if waiver is None:
+            unwaived.append((bucket, key))
+        else:
+            waived.append((f"s3://{bucket}/{key}", waiver))
     try:
-        verdicts = scan_targets(
-            targets, scanner_for(policy), clients, cache=verdict_cache(policy.pii_cache_dir)
+        verdicts = (
+            scan_targets(
+                unwaived, scanner_for(policy), clients, cache=verdict_cache(policy.pii_cache_dir)
+            )
+            if unwaived
+            else []
         )
     except PreflightError as error:
         # The scanners name no request; this input's control is the one to waive or mode.
@@ -234,6 +255,21 @@ def _pii(
             .replace(f"waive {CONTROL}", f"waive {slug}")
         )
         raise PreflightError(message, control=slug, resource=error.resource) from error
+    judged = []
+    for verdict in verdicts:
+        waiver = _waiver_of(scoped, verdict.object.bucket, verdict.object.key)
+        if waiver is None:
+            judged.append(verdict)
+        else:
+            waived.append((f"s3://{verdict.object.bucket}/{verdict.object.key}", waiver))
+    verdicts = judged
+    by_waiver: dict[InputWaiver, list[str]] = {}
+    for location, waiver in waived:
+        by_waiver.setdefault(waiver, []).append(location)
+    findings.decisions.extend(
+        Decision(slug, item.path, "waived", value=_listing(locations), reason=waiver.reason)
+        for waiver, locations in by_waiver.items()
+    )
     found = offending(verdicts, policy.pii_allowed_types)
     if found:
         listed = [
@@ -259,10 +295,15 @@ def _pii(
     ]
     if unknown:
         _unknown(slug, operation, item, unknown, policy, findings)
-    if not found and not unknown:
+    if not found and not unknown and (verdicts or not waived):
         findings.decisions.append(
             Decision(slug, item.path, "compliant", value=f"{item.uri} ({len(verdicts)} objects)")
         )
+
+
+def _waiver_of(waivers: tuple[InputWaiver, ...], bucket: str, key: str) -> InputWaiver | None:
+    """The innermost of ``waivers`` that covers ``key`` of ``bucket``, or None."""
+    return next((w for w in reversed(waivers) if w.covers(bucket, key)), None)
 
 
 def _unknown(
