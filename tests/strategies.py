@@ -518,6 +518,11 @@ def _overlay_target(
         _put(draw, container, container_shape, relative, value)
 
 
+#: Kinds that do not govern one field's value: a pipeline's steps, tags, and the code kinds that
+#: move a job's code (tests/unit/test_code_kinds.py) or refuse a model's S3 code location.
+NOT_ONE_FIELD = ("steps", "tags", "code_channel", "code_location")
+
+
 def _overlay(
     draw: st.DrawFn,
     operation: str,
@@ -529,7 +534,7 @@ def _overlay(
     pairs = [
         pair
         for pair in for_operation(operation)
-        if pair[0].requirement.kind not in ("steps", "tags")
+        if pair[0].requirement.kind not in NOT_ONE_FIELD
     ]
     # Containers first, all of them: a container created for one target may hold another
     # target's field, which the second pass then decides.

@@ -7,6 +7,7 @@ the process-wide guard with no session), and asserts on the requests that were s
 
 from __future__ import annotations
 
+import json
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -23,6 +24,8 @@ from tests.integration.conftest import (
 )
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from safeai.testing import RequestRecorder
     from tests.integration.conftest import Audit, Door
 
@@ -177,6 +180,23 @@ def upsert_pipeline(role: str, session: Any, name: str, **processing: Any) -> No
     # --8<-- [end:pipeline]
 
 
+def fit_script_mode(role: str, session: Any, source_dir: str) -> None:
+    # --8<-- [start:script-mode]
+    from sagemaker.sklearn import SKLearn
+
+    estimator = SKLearn(
+        entry_point="train.py",
+        source_dir=source_dir,  # uploaded as sourcedir.tar.gz to the session's default bucket
+        framework_version="1.2-1",
+        role=role,
+        instance_count=1,
+        instance_type="ml.m5.xlarge",
+        sagemaker_session=session,
+    )
+    estimator.fit({"train": f"{DATA}/train/"}, wait=False, logs=False)
+    # --8<-- [end:script-mode]
+
+
 # -- the tests -------------------------------------------------------------------------------------
 
 
@@ -256,3 +276,30 @@ def test_pipeline_step_with_another_key_is_refused_and_nothing_is_sent(
         )
     assert refused.value.control == "processing.volume_kms"
     expect_nothing_created(recorder)
+
+
+def test_script_mode_code_reaches_the_isolated_container_as_a_channel(
+    door: Door,
+    role: str,
+    policy: safeai.Policy,
+    recorder: RequestRecorder,
+    audit: Audit,
+    tmp_path: Path,
+) -> None:
+    # The estimator says nothing of network isolation: without safeai the SDK would pass the
+    # code's S3 URI for the container to download, which isolation forbids.
+    (tmp_path / "train.py").write_text("print('training')\n")
+    (tmp_path / "requirements.txt").write_text("scikit-learn\n")
+    fit_script_mode(role, door.session, str(tmp_path))
+
+    sent = expect_sent_secured(recorder, audit, policy, "CreateTrainingJob")["CreateTrainingJob"]
+    channels = {c["ChannelName"]: c for c in sent["InputDataConfig"]}
+    code = channels["code"]["DataSource"]["S3DataSource"]["S3Uri"]
+    assert code.startswith("s3://sagemaker-us-east-1-")
+    assert code.endswith("/sourcedir.tar.gz")
+    assert json.loads(sent["HyperParameters"]["sagemaker_submit_directory"]) == (
+        "/opt/ml/input/data/code/sourcedir.tar.gz"
+    )
+    uploads = recorder.sent("PutObject")  # sourcedir.tar.gz, to the session's default bucket
+    assert uploads
+    assert {r.headers.get("x-amz-server-side-encryption") for r in uploads} == {"aws:kms"}

@@ -75,6 +75,8 @@ _STRUCTURE_KINDS = (
     "bucket_policy",
     "resource_policy",
     "baseline",
+    "code_channel",
+    "code_location",
 )
 
 FIELD_TARGETS = [

@@ -124,8 +124,13 @@ class Variant:
 
 def field_controls(operation: str) -> list[tuple[Control, Target]]:
     """The controls on request fields. Tag controls are left to their own tests: the policies
-    drawn here set no tags, which makes those controls do nothing."""
-    return [pair for pair in for_operation(operation) if pair[0].requirement.kind != "tags"]
+    drawn here set no tags, which makes those controls do nothing; so are the code kinds, which
+    act on other members than their field (tests/unit/test_code_kinds.py)."""
+    return [
+        pair
+        for pair in for_operation(operation)
+        if pair[0].requirement.kind not in ("tags", "code_channel", "code_location")
+    ]
 
 
 def _slugs(operation: str) -> list[str]:

@@ -18,6 +18,8 @@ RequirementKind = Literal[
     "steps",
     "preflight",
     "client",
+    "code_channel",
+    "code_location",
     "tags",
     "sse",
     "bucket_encryption",
@@ -39,7 +41,9 @@ class Requirement:
     definition whose every step is secured as the request it stands for. ``preflight``: checked
     against AWS on what requests name (the role, the key, the network), not on a field.
     ``client``: checked by the guard on the client a request is sent through (its endpoint,
-    region and credentials), not on a field.
+    region and credentials), not on a field. ``code_channel``: a network-isolated job's S3
+    submit directory (SDK script mode) moved into a ``code`` input channel. ``code_location``:
+    no network-isolated model container fetches its code from S3.
     ``tags``: a ``[{"Key", "Value"}]`` list holding the policy's tags and required keys.
     ``sse``: an S3 object write encrypted with SSE-KMS under the policy's key (the field is
     ``ServerSideEncryption``; its siblings ``SSEKMSKeyId``, ``BucketKeyEnabled`` and the SSE-C

@@ -53,6 +53,15 @@ CONTROLS: tuple[Control, ...] = (
         ),
     ),
     Control(
+        slug="model.code_location",
+        title="A network-isolated model's containers do not fetch their code from S3",
+        requirement=Requirement("code_location"),
+        targets=at(MODEL, "PrimaryContainer") + at(MODEL, "Containers"),
+        remedy="give the SDK model a source_dir next to its entry_point (the SDK then repacks "
+        "the code into model.tar.gz under code/ and sets SAGEMAKER_SUBMIT_DIRECTORY to "
+        "/opt/ml/model/code), or repack model.tar.gz that way yourself.",
+    ),
+    Control(
         slug="model.private_registry",
         title="Model images are pulled from a private registry in the VPC",
         # Off by default: most accounts serve images from Amazon ECR ("Platform"). Switching the

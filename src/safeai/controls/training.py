@@ -4,7 +4,7 @@ AutoML, compilation, optimization, labeling, and HyperPod clusters."""
 from __future__ import annotations
 
 from ._builders import ISOLATION, KMS, ROLE, TRANSIT, VPC, at, equals
-from ._schema import Anchors, Control
+from ._schema import Anchors, Control, Requirement
 
 __all__ = ["CONTROLS"]
 
@@ -21,6 +21,7 @@ OPTIMIZE = ("CreateOptimizationJob",)
 LABEL = ("CreateLabelingJob",)
 CLUSTER = ("CreateCluster", "UpdateCluster")
 
+CODE_CHANNEL = Requirement("code_channel")
 _TUNING_DEFINITIONS = ("TrainingJobDefinition", "TrainingJobDefinitions[]")
 #: Where a cluster configuration names its instance types: one type, or one per instance group
 #: of a heterogeneous cluster (one volume key covers every group).
@@ -66,6 +67,11 @@ _ISOLATION_REMEDY = (
     "(pass data through S3 and the VPC endpoints instead)."
 )
 _TRANSIT_REMEDY = "omit {field} or set it to True, so traffic between instances is encrypted."
+_CODE_CHANNEL_REMEDY = (
+    "build the estimator with enable_network_isolation=True (the SDK then ships the code as a "
+    "'code' input channel itself), or upload the code as one .tar.gz archive and drop any "
+    "other input channel named 'code'."
+)
 
 CONTROLS: tuple[Control, ...] = (
     # -- training ---------------------------------------------------------------------------
@@ -92,6 +98,13 @@ CONTROLS: tuple[Control, ...] = (
         targets=at(TRAIN, "EnableNetworkIsolation"),
         remedy=_ISOLATION_REMEDY.format(field="EnableNetworkIsolation"),
         anchors=_TRAINING_JOB_ANCHORS_ISOLATION,
+    ),
+    Control(
+        slug="training.code_channel",
+        title="A network-isolated training job gets its script-mode code as an input channel",
+        requirement=CODE_CHANNEL,
+        targets=at(TRAIN, "HyperParameters"),
+        remedy=_CODE_CHANNEL_REMEDY,
     ),
     Control(
         slug="training.inter_container_encryption",
@@ -261,6 +274,13 @@ CONTROLS: tuple[Control, ...] = (
         ),
         remedy=_ISOLATION_REMEDY.format(field="the definition's EnableNetworkIsolation"),
         anchors=_TRAINING_JOB_ANCHORS_ISOLATION,
+    ),
+    Control(
+        slug="tuning.code_channel",
+        title="A network-isolated tuning job's training jobs get their code as an input channel",
+        requirement=CODE_CHANNEL,
+        targets=sum((at(TUNE, "StaticHyperParameters", prefix=p) for p in _TUNING_DEFINITIONS), ()),
+        remedy=_CODE_CHANNEL_REMEDY,
     ),
     Control(
         slug="tuning.inter_container_encryption",

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from ._fields import apply_field
 from ._kind import Kind
 from .buckets import ACL, BASELINE, BUCKET_ENCRYPTION
+from .code import CODE_CHANNEL, CODE_LOCATION
 from .identity import ROLE
 from .keys import KMS_KEY
 from .network import SECURITY_GROUPS, SUBNET, SUBNETS, VPC
@@ -46,6 +47,8 @@ KINDS: Mapping[str, Kind] = MappingProxyType(
         "steps": STEPS,
         "preflight": PREFLIGHT,
         "client": CLIENT,
+        "code_channel": CODE_CHANNEL,
+        "code_location": CODE_LOCATION,
         "tags": TAGS,
         "sse": SSE,
         "bucket_encryption": BUCKET_ENCRYPTION,
