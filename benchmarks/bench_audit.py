@@ -210,11 +210,11 @@ def _audit(policy: safeai.Policy, workers: int) -> tuple[AuditReport, int, float
     """One audit from cold: the report, the requests recorded, and the wall time."""
     import boto3
 
-    from safeai import _references
+    from safeai import preflight
     from safeai._detective import audit
     from safeai.testing import RequestRecorder
 
-    _references.clear_caches()  # endpoints' configurations and models are read afresh each run
+    preflight.clear_caches()  # endpoints' configurations and models are read afresh each run
     with RequestRecorder(services=frozenset({"sagemaker", "s3"})) as recorder:
         start = time.perf_counter()
         report = audit(

@@ -9,7 +9,7 @@ import boto3
 import pytest
 
 import safeai
-from safeai import _hooks, _references, preflight
+from safeai import _hooks, preflight
 from safeai.testing import RequestRecorder, Sandbox
 
 if TYPE_CHECKING:
@@ -53,7 +53,6 @@ def _no_guard_left_behind() -> Iterator[None]:
     leftover = _hooks.active_handles()
     for handle in leftover:
         safeai.unguard(handle)
-    _references.clear_caches()
     preflight.clear_caches()
     assert not leftover, f"test left guards switched on: {leftover}"
 

@@ -1,7 +1,8 @@
-"""A bucket's settings as the guard sees them: read with S3's ``Get*`` calls and checked as the
-``Put*`` requests that would set them, with the catalogue's S3 controls. The detective audit
-and the input-bucket preflight both judge buckets here, so a finding on an existing bucket and
-a refusal of the request that would set it always agree."""
+"""A bucket's settings as the guard sees them: read with S3's ``Get*`` calls (by
+:mod:`safeai._readers`) and checked as the ``Put*`` requests that would set them, with the
+catalogue's S3 controls. The detective audit and the input-bucket preflight both judge buckets
+here, so a finding on an existing bucket and a refusal of the request that would set it always
+agree."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ._engine import evaluate
+from ._readers import NOT_CONFIGURED, read_bucket_settings
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -16,17 +18,9 @@ if TYPE_CHECKING:
     from ._exceptions import SecurityViolation
     from ._policy import Policy
 
+# NOT_CONFIGURED (S3's "not configured" answers) is the readers'; it is re-exported for the
+# modules that judge those answers with the settings' stand-ins (safeai.s3).
 __all__ = ["NOT_CONFIGURED", "POSTURE", "SETTINGS", "read_settings", "violations"]
-
-#: The error codes with which S3 answers "this setting is not configured".
-NOT_CONFIGURED = frozenset(
-    {
-        "ServerSideEncryptionConfigurationNotFoundError",
-        "NoSuchPublicAccessBlockConfiguration",
-        "OwnershipControlsNotFoundError",
-        "NoSuchBucketPolicy",
-    }
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,23 +74,10 @@ POSTURE = ("PutBucketEncryption", "PutPublicAccessBlock", "PutBucketPolicy")
 def read_settings(s3: Any, bucket: str, puts: Iterable[str] | None = None) -> dict[str, object]:
     """``Put*`` operation -> the value of the setting it sets (its stand-in when S3 answers "not
     configured"), for every setting or those of ``puts``. Any other AWS error propagates."""
-    from botocore import xform_name
-    from botocore.exceptions import ClientError
-
     wanted = set(puts) if puts is not None else None
-    found: dict[str, object] = {}
-    for setting in SETTINGS:
-        if wanted is not None and setting.put not in wanted:
-            continue
-        try:
-            answer = getattr(s3, xform_name(setting.get))(Bucket=bucket)
-        except ClientError as error:
-            if str(error.response.get("Error", {}).get("Code")) not in NOT_CONFIGURED:
-                raise
-            found[setting.put] = setting.absent
-        else:
-            found[setting.put] = answer.get(setting.member, setting.absent)
-    return found
+    return read_bucket_settings(
+        s3, bucket, (s for s in SETTINGS if wanted is None or s.put in wanted)
+    )
 
 
 def violations(bucket: str, settings: dict[str, object], policy: Policy) -> list[SecurityViolation]:

@@ -14,8 +14,10 @@ to botocore's adaptive retry mode. An error is reported with the region, the res
 the resource, and never hides the rest: the audit goes on, and the report's exit code says
 that it could not look everywhere (fail closed: an audit that could not look is not clean).
 
-This module does the reading; what it builds (:class:`AuditReport` and its records) is in
-:mod:`safeai._audit_model`, and how a report is rendered in :mod:`safeai._report_formats`.
+This module runs the audit and judges what it reads; the reads themselves (the clients, the
+listings, the describes, the bucket settings) are in :mod:`safeai._readers`. What it builds
+(:class:`AuditReport` and its records) is in :mod:`safeai._audit_model`, and how a report is
+rendered in :mod:`safeai._report_formats`.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from ._audit_model import AuditedResource, AuditError, AuditReport, Finding
 from ._engine import evaluate
 from ._exceptions import PreflightError, SafeAIError, SecurityViolation
 from ._paths import MISSING
+from ._readers import audit_clients, describe_listed, list_entries
 from ._references import check_references
 from .controls import Anchors, AuditListing, by_slug
 from .controls._resources import audit_listings
@@ -54,8 +57,6 @@ __all__ = [
 #: Workers per region: SageMaker's Describe* rate limits are per account and region, and eight
 #: concurrent readers stay well inside them while hiding most of the round-trip latency.
 DEFAULT_WORKERS = 8
-#: The largest page every SageMaker List* call accepts (the default page is 10).
-_PAGE_SIZE = 100
 #: Regions read at the same time (each with its own workers): rate limits are per region, but
 #: threads are not free.
 _REGIONS_AT_ONCE = 4
@@ -111,7 +112,13 @@ def audit(
     # boto3 sessions are not thread-safe: every client is made here, before any thread starts.
     services = dict.fromkeys([*(kind.service for kind in chosen), *(("s3",) if buckets else ())])
     region_clients = [
-        (region, _clients(session, region, services, max_workers, tally)) for region in wanted
+        (
+            region,
+            audit_clients(
+                session, region, services, workers=max_workers, on_request=tally.request_sent
+            ),
+        )
+        for region in wanted
     ]
     with ThreadPoolExecutor(max_workers=min(len(region_clients), _REGIONS_AT_ONCE)) as regions_pool:
         parts = list(
@@ -185,26 +192,6 @@ class _Tally:
     def _report(self) -> None:
         if self._progress is not None:
             self._progress(self.done, self.total)
-
-
-def _clients(
-    session: Any, region: str, services: Collection[str], workers: int, tally: _Tally
-) -> dict[str, Any]:
-    from botocore.config import Config
-
-    config = Config(
-        # Adaptive mode adds client-side rate limiting to the standard retries, so a burst of
-        # describes backs off as a whole when SageMaker starts throttling.
-        retries={"mode": "adaptive", "max_attempts": 10},
-        max_pool_connections=workers,
-        user_agent_extra="safeai-audit",
-    )
-    clients: dict[str, Any] = {}
-    for service in services:
-        client = session.client(service, region_name=region, config=config)
-        client.meta.events.register("before-send", tally.request_sent)
-        clients[service] = client
-    return clients
 
 
 @dataclass(frozen=True, slots=True)
@@ -293,33 +280,24 @@ class _Region:
             )
 
     def _list(self, kind: AuditListing) -> list[_Listed]:
-        from botocore import xform_name
         from botocore.exceptions import BotoCoreError, ClientError
 
-        paginator = self.clients[kind.service].get_paginator(xform_name(kind.list_operation))
-        found: list[_Listed] = []
         try:
-            for page in paginator.paginate(PaginationConfig={"PageSize": _PAGE_SIZE}):
-                found += [
-                    _Listed(kind, entry[kind.name_key], entry[kind.arn_key])
-                    for entry in page.get(kind.list_key, [])
-                ]
+            entries = list_entries(self.clients[kind.service], kind)
         except (BotoCoreError, ClientError) as error:
             # What the pages before the failure listed is not audited either: the type as a
             # whole could not be read, and the report says so.
             self._failed(kind, kind.list_operation, None, error)
             return []
-        return found
+        return [_Listed(kind, entry[kind.name_key], entry[kind.arn_key]) for entry in entries]
 
     def _evaluate(self, item: _Listed) -> None:
-        from botocore import xform_name
         from botocore.exceptions import BotoCoreError, ClientError
 
         kind = item.kind
         client = self.clients[kind.service]
-        describe = getattr(client, xform_name(kind.describe_operation))
         try:
-            document = dict(describe(**{kind.describe_parameter: item.name}))
+            document = describe_listed(client, kind, item.name)
             violations = self._check(kind, client, document)
         except (BotoCoreError, ClientError) as error:
             self._failed(kind, kind.describe_operation, item.arn, error)

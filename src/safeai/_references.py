@@ -1,9 +1,9 @@
 """Requests whose security lives in another resource: an endpoint names an endpoint
 configuration (which names models), a transform job names a model, and a pipeline may keep its
-definition in S3. These lookups use the caller's own client and are cached briefly, in a
-bounded single-flight cache (:class:`safeai.preflight._cache.TtlCache`) that
-``safeai.preflight.clear_caches()`` empties with the others. Clients are typed ``Any``: botocore
-builds their methods at run time."""
+definition in S3. This module judges what they name; :mod:`safeai._readers` reads it (with the
+caller's own client, cached briefly in a bounded single-flight cache that
+``safeai.preflight.clear_caches()`` empties with the others). Clients are typed ``Any``:
+botocore builds their methods at run time."""
 
 from __future__ import annotations
 
@@ -11,9 +11,10 @@ import json
 from collections.abc import Callable, Mapping, MutableMapping
 from typing import TYPE_CHECKING, Any
 
+from . import _readers
 from ._engine import evaluate, pipeline_steps
 from ._exceptions import PreflightError, SecurityViolation
-from .preflight._cache import TtlCache, scope
+from .controls import referencing_operations
 
 if TYPE_CHECKING:
     from ._policy import Policy
@@ -24,68 +25,14 @@ if TYPE_CHECKING:
 __all__ = [
     "REFERENCING_OPERATIONS",
     "check_references",
-    "clear_caches",
     "inline_pipeline_definition",
 ]
 
-#: How long a referenced resource's verdict is reused. Models and endpoint configurations cannot
-#: be changed in place, only deleted and created again under the same name.
-REFERENCE_TTL_SECONDS = 300.0
 _PIPELINE_DEFINITION_LIMIT = 1_048_576
 
-REFERENCING_OPERATIONS = frozenset(
-    {
-        "CreateEndpoint",
-        "UpdateEndpoint",
-        "CreateTransformJob",
-        "CreateInferenceComponent",
-        "UpdateInferenceComponent",
-        "CreatePipeline",
-        "UpdatePipeline",
-    }
-)
-
-#: The referenced resources read so far, by where they were read and what they are; at most
-#: this many are kept, the least recently used going first.
-_MAX_CACHED = 1024
-_cache = TtlCache(max_entries=_MAX_CACHED)
-
-
-def clear_caches() -> None:
-    """Forget every cached referenced resource."""
-    _cache.clear()
-
-
-def _describe(
-    client: Any,
-    kind: str,
-    name: str,
-    call: Callable[[], Mapping[str, Any]],
-    *,
-    cached: bool = True,
-) -> Mapping[str, Any]:
-    """``call()``'s answer, kept for :data:`REFERENCE_TTL_SECONDS` unless the resource can
-    change in place (``cached=False``). Concurrent reads of the same resource ask AWS once."""
-    if not cached:
-        return _read(kind, name, call)
-    # The scope holds the access key, which stands for the account: two accounts may use the
-    # same resource names.
-    return _cache.get(
-        (*scope(client), kind, name), REFERENCE_TTL_SECONDS, lambda: _read(kind, name, call)
-    )
-
-
-def _read(kind: str, name: str, call: Callable[[], Mapping[str, Any]]) -> Mapping[str, Any]:
-    """``call()``'s answer; an AWS error refuses the request (fail closed)."""
-    from botocore.exceptions import BotoCoreError, ClientError
-
-    try:
-        return call()
-    except (BotoCoreError, ClientError) as error:  # anything else is a bug: it propagates
-        raise PreflightError(
-            f"cannot read {kind} {name!r} to check it ({error}); the request was refused",
-            resource=name,
-        ) from error
+#: The operations whose requests name stored resources (the resource registry's
+#: ``Resource.references``).
+REFERENCING_OPERATIONS = referencing_operations()
 
 
 _NAME_ANOTHER = (
@@ -136,12 +83,7 @@ def check_references(
     name = params.get("EndpointConfigName")
     if not isinstance(name, str):
         return []
-    config = _describe(
-        client,
-        "endpoint configuration",
-        name,
-        lambda: client.describe_endpoint_config(EndpointConfigName=name),
-    )
+    config = _readers.describe_endpoint_config(client, name)
     via = f"EndpointConfigName={name!r}"
     found = [_refuse(operation, via, v) for v in judge("CreateEndpointConfig", config)]
     for variants in ("ProductionVariants", "ShadowProductionVariants"):
@@ -161,7 +103,7 @@ def _check_model(
 ) -> list[SecurityViolation]:
     if not isinstance(name, str):
         return []
-    model = _describe(client, "model", name, lambda: client.describe_model(ModelName=name))
+    model = _readers.describe_model(client, name)
     return [
         _refuse(operation, f"{via}={name!r}", violation)
         for violation in judge("CreateModel", model)
@@ -313,29 +255,12 @@ def _hosting_configuration(
     endpoint = params.get("EndpointName")
     if operation == "UpdateInferenceComponent":
         name = str(params.get("InferenceComponentName"))
-        component = _describe(
-            client,
-            "inference component",
-            name,
-            lambda: client.describe_inference_component(InferenceComponentName=name),
-        )
+        component = _readers.describe_inference_component(client, name)
         endpoint = component.get("EndpointName")
     endpoint = str(endpoint)
-    # An endpoint can be moved to another configuration at any time: never kept.
-    described = _describe(
-        client,
-        "endpoint",
-        endpoint,
-        lambda: client.describe_endpoint(EndpointName=endpoint),
-        cached=False,
-    )
+    described = _readers.describe_endpoint(client, endpoint)  # never cached: it can move
     config_name = str(described.get("EndpointConfigName"))
-    config = _describe(
-        client,
-        "endpoint configuration",
-        config_name,
-        lambda: client.describe_endpoint_config(EndpointConfigName=config_name),
-    )
+    config = _readers.describe_endpoint_config(client, config_name)
     return f"EndpointName={endpoint!r} (EndpointConfigName={config_name!r})", config
 
 

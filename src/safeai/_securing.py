@@ -20,6 +20,7 @@ from __future__ import annotations
 import logging
 import threading
 from dataclasses import dataclass, field
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from . import _audit
@@ -28,6 +29,7 @@ from ._decisions import Decision
 from ._engine import copy_members, handled_operations, secure_in_place
 from ._exceptions import PreflightError, SafeAIError, SecurityViolation
 from ._inputs import EXECUTIONS
+from ._readers import read_text_object, sibling_client
 from ._references import REFERENCING_OPERATIONS, check_references, inline_pipeline_definition
 from .controls._resources import pipeline_definitions
 from .controls.client import ACCOUNT, REGION, TLS
@@ -35,7 +37,7 @@ from .preflight import caller_account
 
 if TYPE_CHECKING:
     import weakref
-    from collections.abc import MutableMapping
+    from collections.abc import Callable, MutableMapping
 
     import botocore.session
     from botocore.client import BaseClient
@@ -323,39 +325,23 @@ def _client_violation(
 
 def _sibling(client: BaseClient, state: ClientState, service: str) -> Any:
     """A client of ``service`` with the guarded client's credentials, region and endpoint
-    configuration: from its session when known, else from its own credentials."""
-    import botocore.session
-
+    configuration, made once per access key (:func:`safeai._readers.sibling_client`)."""
     signer: Any = client
-    frozen = signer._get_credentials().get_frozen_credentials()
-    key = (service, frozen.access_key)
+    key = (service, signer._get_credentials().get_frozen_credentials().access_key)
     with _siblings_lock:
         found = state.siblings.get(key)
     if found is not None:
         return found
     session = state.session() if state.session is not None else None
-    if session is not None:
-        made = session.create_client(service, region_name=client.meta.region_name)
-    else:
-        made = botocore.session.Session().create_client(
-            service,
-            region_name=client.meta.region_name,
-            aws_access_key_id=frozen.access_key,
-            aws_secret_access_key=frozen.secret_key,
-            aws_session_token=frozen.token,
-        )
+    made = sibling_client(client, service, session)
     with _siblings_lock:
         return state.siblings.setdefault(key, made)
 
 
-def _s3_reader(client: BaseClient, state: ClientState) -> Any:
-    def read(bucket: str, key: str, version: str | None) -> str:
-        s3 = _sibling(client, state, "s3")
-        extra = {"VersionId": version} if version else {}
-        body = s3.get_object(Bucket=bucket, Key=key, **extra)["Body"].read()
-        return str(body.decode("utf-8"))
-
-    return read
+def _s3_reader(client: BaseClient, state: ClientState) -> Callable[[str, str, str | None], str]:
+    """Reads an S3 object as text with the guarded client's credentials; the S3 client is made
+    on the first read."""
+    return partial(read_text_object, partial(_sibling, client, state))
 
 
 # -- S3: the bucket baseline and presigned forms --------------------------------------------------
@@ -456,6 +442,9 @@ def _record(
         outcome = "warned"
     elif outcomes & {"would_inject", "would_refuse"}:
         outcome = "reported"
+    elif "waived" in outcomes:
+        # Sent with a control switched off by a written waiver: not "secured".
+        outcome = "waived"
     else:
         outcome = "secured"
     record: dict[str, Any] = {

@@ -362,3 +362,23 @@ def test_sagemaker_session_says_how_to_install_the_sdk(policy: safeai.Policy) ->
         pytest.raises(safeai.SafeAIError, match=r"pip install 'safeai\[sagemaker\]'"),
     ):
         secure.sagemaker_session()
+
+
+def test_a_waived_request_is_recorded_as_waived_not_secured(
+    sagemaker: Any, policy: safeai.Policy, caplog: pytest.LogCaptureFixture
+) -> None:
+    with (
+        safeai.guarded(policy, client=sagemaker),
+        caplog.at_level(logging.INFO, logger="safeai.audit"),
+        safeai.waive("training.network_isolation", reason="pip install at start-up; INC-7"),
+    ):
+        sagemaker.create_training_job(**job("waived-record"))
+    (data,) = [
+        r.safeai  # type: ignore[attr-defined]
+        for r in caplog.records
+        if getattr(r, "safeai", {}).get("event") == "request"
+    ]
+    assert data["outcome"] == "waived"
+    assert data["waivers"] == [
+        {"control": "training.network_isolation", "reason": "pip install at start-up; INC-7"}
+    ]

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 import safeai
-from safeai import _references, _securing, preflight
+from safeai import _readers, _securing, preflight
 from safeai._engine import handled_operations
 from safeai.controls import referencing_operations
 from safeai.controls._resources import pipeline_executions
@@ -75,28 +75,28 @@ def test_referenced_resources_are_cached_per_client_scope() -> None:
 
     client = _Client()
     for _ in range(2):
-        assert _references._describe(client, "model", "m", lambda: read("m")) == {"ModelName": "m"}
-    _references._describe(_Client("AKIAOTHER"), "model", "m", lambda: read("m"))
+        assert _readers._describe(client, "model", "m", lambda: read("m")) == {"ModelName": "m"}
+    _readers._describe(_Client("AKIAOTHER"), "model", "m", lambda: read("m"))
     assert calls == ["m", "m"], "another access key (account) asks again"
-    _references._describe(client, "endpoint", "e", lambda: read("e"), cached=False)
-    _references._describe(client, "endpoint", "e", lambda: read("e"), cached=False)
+    _readers._describe(client, "endpoint", "e", lambda: read("e"), cached=False)
+    _readers._describe(client, "endpoint", "e", lambda: read("e"), cached=False)
     assert calls == ["m", "m", "e", "e"], "what can change in place is never kept"
 
 
 def test_the_reference_cache_is_bounded_least_recently_used_first() -> None:
     client = _Client()
-    limit = _references._MAX_CACHED
+    limit = _readers._MAX_CACHED
     for index in range(limit + 1):
-        _references._describe(client, "model", f"m{index}", dict)
-    assert len(_references._cache) == limit
+        _readers._describe(client, "model", f"m{index}", dict)
+    assert len(_readers._cache) == limit
     asked: list[str] = []
 
     def read(name: str) -> dict[str, str]:
         asked.append(name)
         return {}
 
-    _references._describe(client, "model", "m0", lambda: read("m0"))
-    _references._describe(client, "model", f"m{limit}", lambda: read("last"))
+    _readers._describe(client, "model", "m0", lambda: read("m0"))
+    _readers._describe(client, "model", f"m{limit}", lambda: read("last"))
     assert asked == ["m0"], "the oldest went first; the newest is kept"
 
 
@@ -112,7 +112,7 @@ def test_concurrent_reads_of_one_resource_ask_aws_once() -> None:
 
     client = _Client()
     threads = [
-        threading.Thread(target=lambda: _references._describe(client, "model", "m", slow))
+        threading.Thread(target=lambda: _readers._describe(client, "model", "m", slow))
         for _ in range(4)
     ]
     threads[0].start()
@@ -127,7 +127,25 @@ def test_concurrent_reads_of_one_resource_ask_aws_once() -> None:
 
 def test_one_public_reset_forgets_the_referenced_resources_too() -> None:
     client = _Client()
-    _references._describe(client, "model", "m", dict)
-    assert len(_references._cache) == 1
+    _readers._describe(client, "model", "m", dict)
+    assert len(_readers._cache) == 1
     preflight.clear_caches()
-    assert len(_references._cache) == 0
+    assert len(_readers._cache) == 0
+
+
+def test_an_account_is_asked_once_per_access_key_until_the_caches_are_cleared() -> None:
+    from safeai.preflight import caller_account
+
+    asked: list[str] = []
+
+    class _Sts:
+        def get_caller_identity(self) -> dict[str, str]:
+            asked.append("sts")
+            return {"Account": "111122223333"}
+
+    for _ in range(2):
+        assert caller_account(_Client(), _Sts) == "111122223333"
+    assert asked == ["sts"]
+    preflight.clear_caches()
+    caller_account(_Client(), _Sts)
+    assert asked == ["sts", "sts"]

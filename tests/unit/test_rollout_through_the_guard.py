@@ -17,8 +17,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import safeai
-from safeai._references import clear_caches
 from safeai.controls import for_operation, guarded_operations
+from safeai.preflight import clear_caches
 from tests.strategies import request_for
 
 if TYPE_CHECKING:

@@ -47,7 +47,7 @@ _pool_lock = threading.Lock()
 def clear_caches() -> None:
     """Forget everything the guard has learnt from AWS: accounts, roles, keys, networks, input
     verdicts, and the resources requests name (endpoint configurations, models)."""
-    from .._references import clear_caches as clear_references
+    from .._readers import clear_caches as clear_references
     from ._cache import CACHE
     from .inputs import clear_caches as clear_verdicts
 

@@ -2,26 +2,25 @@
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
+import math
 from typing import TYPE_CHECKING, Any
 
 from .._exceptions import PreflightError
+from ._cache import TtlCache
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
 __all__ = ["caller_account", "clear_caches"]
 
-_MAX_ENTRIES = 256
-_accounts: OrderedDict[str, str] = OrderedDict()
-_lock = threading.Lock()
+#: The accounts looked up so far, by access key. An access key belongs to one account for
+#: ever, so an answer never expires; the least recently used goes first past this many.
+_accounts = TtlCache(max_entries=256)
 
 
 def clear_caches() -> None:
     """Forget every account looked up so far."""
-    with _lock:
-        _accounts.clear()
+    _accounts.clear()
 
 
 def caller_account(client: Any, sts: Callable[[], Any]) -> str:
@@ -39,14 +38,15 @@ def caller_account(client: Any, sts: Callable[[], Any]) -> str:
     if known:
         return str(known)
     access_key = credentials.get_frozen_credentials().access_key
-    with _lock:
-        cached = _accounts.get(access_key)
-    if cached is not None:
-        return cached
+    return _accounts.get(access_key, math.inf, lambda: _ask(sts))
+
+
+def _ask(sts: Callable[[], Any]) -> str:
+    """The account ``sts()`` says the credentials are in; an AWS error refuses (fail closed)."""
     from botocore.exceptions import BotoCoreError, ClientError
 
     try:
-        account = str(sts().get_caller_identity()["Account"])
+        return str(sts().get_caller_identity()["Account"])
     except (BotoCoreError, ClientError) as error:
         raise PreflightError(
             f"cannot tell which account the client's credentials belong to ({error}); the "
@@ -54,8 +54,3 @@ def caller_account(client: Any, sts: Callable[[], Any]) -> str:
             "to skip the checks that call AWS",
             control="client.account",
         ) from error
-    with _lock:
-        _accounts[access_key] = account
-        while len(_accounts) > _MAX_ENTRIES:
-            _accounts.popitem(last=False)
-    return account

@@ -1,0 +1,277 @@
+"""The reads of AWS the guard and the audit judge: the one layer, with the preflight checks, that
+calls AWS while a request is checked.
+
+* **Referenced resources**: the model, endpoint configuration, endpoint or inference component
+  a request names, read with the caller's own client and kept for
+  :data:`REFERENCE_TTL_SECONDS` in a bounded single-flight
+  :class:`~safeai.preflight._cache.TtlCache` (an endpoint is never kept: it can be moved to
+  another configuration at any time). :func:`clear_caches` empties it, and
+  ``safeai.preflight.clear_caches()`` calls that.
+* **Stored objects**: a pipeline definition kept in S3.
+* **Bucket settings**: a bucket's ``Get*`` answers, "not configured" included.
+* **The audit's listings**: the clients of one region, every page of a ``List*`` call, the
+  ``Describe*`` of one listed resource.
+* **Sibling clients**: a client of another service with a guarded client's credentials.
+
+What is read is judged elsewhere (:mod:`safeai._references`, :mod:`safeai._buckets`,
+:mod:`safeai._detective`, :mod:`safeai._securing`). A service's client is handed over either
+itself, when the read is made with the caller's own client, or as a :data:`ClientFactory`, so
+a client is made only when a read needs it. Clients are typed ``Any``: botocore builds their
+methods at run time. botocore is imported where it is used, so that ``import safeai`` stays
+light.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from ._exceptions import PreflightError
+from .preflight._cache import TtlCache, scope
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Collection, Iterable, Mapping
+
+    import botocore.session
+
+    from ._buckets import Setting
+    from .controls import AuditListing
+
+    #: Service name (``"s3"``, ``"sts"``, ...) -> a client of that service.
+    ClientFactory = Callable[[str], Any]
+
+__all__ = [
+    "NOT_CONFIGURED",
+    "REFERENCE_TTL_SECONDS",
+    "audit_clients",
+    "clear_caches",
+    "describe_endpoint",
+    "describe_endpoint_config",
+    "describe_inference_component",
+    "describe_listed",
+    "describe_model",
+    "list_entries",
+    "read_bucket_settings",
+    "read_text_object",
+    "sibling_client",
+]
+
+# -- referenced resources -------------------------------------------------------------------------
+
+#: How long a referenced resource's answer is reused. Models and endpoint configurations cannot
+#: be changed in place, only deleted and created again under the same name.
+REFERENCE_TTL_SECONDS = 300.0
+#: The referenced resources read so far, by where they were read and what they are; at most
+#: this many are kept, the least recently used going first.
+_MAX_CACHED = 1024
+_cache = TtlCache(max_entries=_MAX_CACHED)
+
+
+def clear_caches() -> None:
+    """Forget every cached referenced resource."""
+    _cache.clear()
+
+
+def describe_model(client: Any, name: str) -> Mapping[str, Any]:
+    """``DescribeModel`` of ``name`` with the caller's SageMaker ``client`` (cached).
+
+    Raises :class:`safeai.PreflightError` with the AWS error chained when it cannot be read."""
+    return _describe(client, "model", name, lambda: client.describe_model(ModelName=name))
+
+
+def describe_endpoint_config(client: Any, name: str) -> Mapping[str, Any]:
+    """``DescribeEndpointConfig`` of ``name`` with the caller's SageMaker ``client`` (cached).
+
+    Raises :class:`safeai.PreflightError` with the AWS error chained when it cannot be read."""
+    return _describe(
+        client,
+        "endpoint configuration",
+        name,
+        lambda: client.describe_endpoint_config(EndpointConfigName=name),
+    )
+
+
+def describe_endpoint(client: Any, name: str) -> Mapping[str, Any]:
+    """``DescribeEndpoint`` of ``name`` with the caller's SageMaker ``client``, never cached: an
+    endpoint can be moved to another configuration at any time.
+
+    Raises :class:`safeai.PreflightError` with the AWS error chained when it cannot be read."""
+    return _describe(
+        client,
+        "endpoint",
+        name,
+        lambda: client.describe_endpoint(EndpointName=name),
+        cached=False,
+    )
+
+
+def describe_inference_component(client: Any, name: str) -> Mapping[str, Any]:
+    """``DescribeInferenceComponent`` of ``name`` with the caller's SageMaker ``client``
+    (cached).
+
+    Raises :class:`safeai.PreflightError` with the AWS error chained when it cannot be read."""
+    return _describe(
+        client,
+        "inference component",
+        name,
+        lambda: client.describe_inference_component(InferenceComponentName=name),
+    )
+
+
+def _describe(
+    client: Any,
+    kind: str,
+    name: str,
+    call: Callable[[], Mapping[str, Any]],
+    *,
+    cached: bool = True,
+) -> Mapping[str, Any]:
+    """``call()``'s answer, kept for :data:`REFERENCE_TTL_SECONDS` unless the resource can
+    change in place (``cached=False``). Concurrent reads of the same resource ask AWS once."""
+    if not cached:
+        return _read(kind, name, call)
+    # The scope holds the access key, which stands for the account: two accounts may use the
+    # same resource names.
+    return _cache.get(
+        (*scope(client), kind, name), REFERENCE_TTL_SECONDS, lambda: _read(kind, name, call)
+    )
+
+
+def _read(kind: str, name: str, call: Callable[[], Mapping[str, Any]]) -> Mapping[str, Any]:
+    """``call()``'s answer; an AWS error refuses the request (fail closed)."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    try:
+        return call()
+    except (BotoCoreError, ClientError) as error:  # anything else is a bug: it propagates
+        raise PreflightError(
+            f"cannot read {kind} {name!r} to check it ({error}); the request was refused",
+            resource=name,
+        ) from error
+
+
+# -- stored objects -------------------------------------------------------------------------------
+
+
+def read_text_object(clients: ClientFactory, bucket: str, key: str, version: str | None) -> str:
+    """The S3 object ``bucket``/``key`` (at ``version`` when given) as UTF-8 text, read with
+    ``clients("s3")``. AWS errors and ``UnicodeDecodeError`` propagate: the caller says what
+    could not be read."""
+    extra = {"VersionId": version} if version else {}
+    body = clients("s3").get_object(Bucket=bucket, Key=key, **extra)["Body"].read()
+    return str(body.decode("utf-8"))
+
+
+# -- bucket settings ------------------------------------------------------------------------------
+
+#: The error codes with which S3 answers "this setting is not configured".
+NOT_CONFIGURED = frozenset(
+    {
+        "ServerSideEncryptionConfigurationNotFoundError",
+        "NoSuchPublicAccessBlockConfiguration",
+        "OwnershipControlsNotFoundError",
+        "NoSuchBucketPolicy",
+    }
+)
+
+
+def read_bucket_settings(s3: Any, bucket: str, settings: Iterable[Setting]) -> dict[str, object]:
+    """``Put*`` operation -> the value of the setting it sets, for each of ``settings``, read
+    with its ``Get*`` operation (its stand-in ``absent`` when S3 answers "not configured"). Any
+    other AWS error propagates."""
+    from botocore import xform_name
+    from botocore.exceptions import ClientError
+
+    found: dict[str, object] = {}
+    for setting in settings:
+        try:
+            answer = getattr(s3, xform_name(setting.get))(Bucket=bucket)
+        except ClientError as error:
+            if str(error.response.get("Error", {}).get("Code")) not in NOT_CONFIGURED:
+                raise
+            found[setting.put] = setting.absent
+        else:
+            found[setting.put] = answer.get(setting.member, setting.absent)
+    return found
+
+
+# -- the audit's listings -------------------------------------------------------------------------
+
+#: The largest page every SageMaker List* call accepts (the default page is 10).
+_PAGE_SIZE = 100
+
+
+def audit_clients(
+    session: Any,
+    region: str,
+    services: Collection[str],
+    *,
+    workers: int,
+    on_request: Callable[..., None],
+) -> dict[str, Any]:
+    """A client of each of ``services`` in ``region`` for the audit, made from ``session`` (a
+    ``boto3.Session`` or a :class:`safeai.SecureSession`), with a connection per worker and
+    ``on_request`` called before each HTTP request is sent (retries included).
+
+    boto3 sessions are not thread-safe: call this before any thread that uses them starts."""
+    from botocore.config import Config
+
+    config = Config(
+        # Adaptive mode adds client-side rate limiting to the standard retries, so a burst of
+        # describes backs off as a whole when SageMaker starts throttling.
+        retries={"mode": "adaptive", "max_attempts": 10},
+        max_pool_connections=workers,
+        user_agent_extra="safeai-audit",
+    )
+    clients: dict[str, Any] = {}
+    for service in services:
+        client = session.client(service, region_name=region, config=config)
+        client.meta.events.register("before-send", on_request)
+        clients[service] = client
+    return clients
+
+
+def list_entries(client: Any, listing: AuditListing) -> list[Mapping[str, Any]]:
+    """Every entry (``listing.list_key``) of every page of ``listing``'s ``List*`` call.
+    An AWS error propagates, and what the pages before it listed is not returned: the listing
+    as a whole could not be read."""
+    from botocore import xform_name
+
+    paginator = client.get_paginator(xform_name(listing.list_operation))
+    return [
+        entry
+        for page in paginator.paginate(PaginationConfig={"PageSize": _PAGE_SIZE})
+        for entry in page.get(listing.list_key, [])
+    ]
+
+
+def describe_listed(client: Any, listing: AuditListing, name: str) -> dict[str, Any]:
+    """The ``Describe*`` answer (``listing.describe_operation``) of the resource ``name``.
+    AWS errors propagate."""
+    from botocore import xform_name
+
+    describe = getattr(client, xform_name(listing.describe_operation))
+    return dict(describe(**{listing.describe_parameter: name}))
+
+
+# -- sibling clients ------------------------------------------------------------------------------
+
+
+def sibling_client(
+    client: Any, service: str, session: botocore.session.Session | None = None
+) -> Any:
+    """A new client of ``service`` with ``client``'s credentials, region and endpoint
+    configuration: from ``session`` (the one ``client`` was made from) when known, else from
+    ``client``'s own credentials."""
+    if session is not None:
+        return session.create_client(service, region_name=client.meta.region_name)
+    import botocore.session
+
+    # botocore exposes a client's credentials only through this private accessor.
+    frozen = client._get_credentials().get_frozen_credentials()
+    return botocore.session.Session().create_client(
+        service,
+        region_name=client.meta.region_name,
+        aws_access_key_id=frozen.access_key,
+        aws_secret_access_key=frozen.secret_key,
+        aws_session_token=frozen.token,
+    )
