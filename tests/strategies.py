@@ -394,6 +394,8 @@ def _noncompliant(control: Control, policy: Policy, leaf: Shape | None) -> st.Se
             )
             | wrong
         )
+    if kind == "absent":
+        return st.sampled_from([{"MemorySizeInMB": 2048, "MaxConcurrency": 5}, {}]) | wrong
     raise AssertionError(f"no non-compliant value for requirement kind {kind!r}")
 
 
@@ -507,7 +509,7 @@ def _overlay_target(
         mode = draw(st.sampled_from(modes))
         if mode == "keep":
             continue
-        if mode == "absent":
+        if mode == "absent" or (mode == "compliant" and control.requirement.kind == "absent"):
             _remove(container, container_shape, relative)
             continue
         if mode == "compliant":
@@ -532,9 +534,7 @@ def _overlay(
 ) -> None:
     shape = input_shape(operation)
     pairs = [
-        pair
-        for pair in for_operation(operation)
-        if pair[0].requirement.kind not in NOT_ONE_FIELD
+        pair for pair in for_operation(operation) if pair[0].requirement.kind not in NOT_ONE_FIELD
     ]
     # Containers first, all of them: a container created for one target may hold another
     # target's field, which the second pass then decides.

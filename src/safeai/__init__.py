@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from ._policy import Policy
     from ._scp import scp
     from ._session import SecureSession
-    from ._waivers import waive
+    from ._waivers import serverless, waive
 
 __all__ = [
     "AuditReport",
@@ -46,6 +46,7 @@ __all__ = [
     "guard",
     "guarded",
     "scp",
+    "serverless",
     "unguard",
     "waive",
 ]
@@ -69,6 +70,7 @@ _HOMES = {
     "Policy": "_policy",
     "scp": "_scp",
     "SecureSession": "_session",
+    "serverless": "_waivers",
     "waive": "_waivers",
     # IPython looks these up on the module that `%load_ext safeai` names.
     "load_ipython_extension": "ipython",

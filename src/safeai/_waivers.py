@@ -9,7 +9,7 @@ so waiving one channel never switches off the check of another.
 from __future__ import annotations
 
 import logging
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
     from ._policy import Policy
 
-__all__ = ["InputWaiver", "active_input_waivers", "active_waivers", "waive"]
+__all__ = ["InputWaiver", "active_input_waivers", "active_waivers", "serverless", "waive"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,3 +131,23 @@ def active_waivers(policy: Policy) -> Mapping[str, str]:
 def active_input_waivers(control: str) -> tuple[InputWaiver, ...]:
     """The enclosing ``waive(..., inputs=...)`` blocks' waivers of ``control``, innermost last."""
     return tuple(waiver for waiver in _scoped_inputs.get() if waiver.control == control)
+
+
+#: What a serverless endpoint cannot have: AWS runs Serverless Inference outside the customer's
+#: VPC and without network isolation (its documented feature exclusions).
+SERVERLESS_WAIVES = ("endpoint_config.serverless", "model.vpc", "model.network_isolation")
+
+
+@contextmanager
+def serverless(*, reason: str) -> Iterator[None]:
+    """Deploy to a serverless endpoint inside the ``with`` block: one reviewed reason waives
+    ``endpoint_config.serverless`` and the models' ``model.vpc`` and ``model.network_isolation``
+    together, since AWS rejects a serverless endpoint whose model has either.
+
+    >>> with safeai.serverless(reason="public demo model, no customer data; PLAT-7"):
+    ...     model.deploy(serverless_inference_config=ServerlessInferenceConfig())
+    """
+    with ExitStack() as stack:
+        for slug in SERVERLESS_WAIVES:
+            stack.enter_context(waive(slug, reason=reason))
+        yield

@@ -62,6 +62,7 @@ def test_controls_of_one_operation(capsys: Any) -> None:
         "model.role",
         "model.vpc",
         "model.network_isolation",
+        "model.code_location",
         "model.private_registry",
         "model.tags",
     ]

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 import safeai
+from safeai.controls._constraints import broken_constraints
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Mapping
@@ -75,6 +76,15 @@ def _sdk_environment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]
             os.environ.pop(name, None)
         else:
             os.environ[name] = value
+
+
+@pytest.fixture(autouse=True)
+def _aws_would_accept_what_was_sent(recorder: RequestRecorder) -> Iterator[None]:
+    """Every SageMaker request a recipe sent breaks no constraint AWS documents (a guard that
+    made SDK workflows fail on AWS would be switched off)."""
+    yield
+    sent = [(r.operation, r.json()) for r in recorder.requests if r.service == "sagemaker"]
+    assert broken_constraints(sent) == []
 
 
 # -- the two doors ---------------------------------------------------------------------------------

@@ -31,6 +31,7 @@ from hypothesis import strategies as st
 
 from safeai import Policy, SecurityViolation, guard, unguard
 from safeai.controls import Control, Requirement, Target, for_operation, guarded_operations
+from safeai.controls._constraints import broken_constraints
 from tests.strategies import (
     PIPELINE_OPERATIONS,
     guarded_request_for,
@@ -305,6 +306,8 @@ def _satisfies(requirement: Requirement, value: object) -> bool:
         return type(value) is type(requirement.value) and value == requirement.value
     if kind == "resource_policy":
         return _grants_no_one(value)
+    if kind == "absent":
+        return False  # asked only of a present value, which is what the control refuses
     raise AssertionError(f"the oracle does not know requirement kind {kind!r}")
 
 
@@ -556,6 +559,11 @@ def check_round_trip(stub: Stub, operation: str, request: dict[str, Any], varian
     body = stub.sent[0][1]
     assert findings(operation, body, variant, sent=True) == [], "sent weaker than the policy"
     assert weaker == [], f"sent a request that holds non-compliant values: {weaker}"
+    # What AWS rejects: the guard may pass on what the caller wrote, but never adds to it.
+    added = set(broken_constraints([(operation, body)])) - set(
+        broken_constraints([(operation, original)])
+    )
+    assert added == set(), f"the guard made a request AWS rejects: {sorted(added)}"
     expected = _serialized(operation, original)
     if operation in PIPELINE_OPERATIONS:
         changed = _pipeline_differences(operation, body, expected, variant)

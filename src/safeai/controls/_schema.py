@@ -15,6 +15,7 @@ RequirementKind = Literal[
     "subnets",
     "security_groups",
     "equals",
+    "absent",
     "steps",
     "preflight",
     "client",
@@ -37,7 +38,8 @@ class Requirement:
     ``role``: the policy's execution role or an allowed role. ``kms_key``: the policy's key or an
     allowed key. ``vpc``: a ``{"Subnets", "SecurityGroupIds"}`` structure within the policy's
     subnets and security groups. ``subnet`` / ``subnets`` / ``security_groups``: one subnet id, or
-    a list of ids, within the policy's. ``equals``: exactly ``value``. ``steps``: a pipeline
+    a list of ids, within the policy's. ``equals``: exactly ``value``. ``absent``: the member
+    is not there (a feature the policy does not allow; check-only). ``steps``: a pipeline
     definition whose every step is secured as the request it stands for. ``preflight``: checked
     against AWS on what requests name (the role, the key, the network), not on a field.
     ``client``: checked by the guard on the client a request is sent through (its endpoint,

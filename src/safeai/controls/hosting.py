@@ -83,6 +83,21 @@ CONTROLS: tuple[Control, ...] = (
         ),
     ),
     Control(
+        slug="endpoint_config.serverless",
+        title="Endpoints are served from instances in the VPC, not serverless",
+        # AWS runs Serverless Inference outside the customer's VPC and without network
+        # isolation (its documented feature exclusions), so it is refused unless a reviewer
+        # accepts that: safeai.serverless(reason=...) waives this and the model's VPC and
+        # isolation controls together.
+        requirement=Requirement("absent"),
+        targets=sum(
+            (at(ENDPOINT_CONFIG, "ServerlessConfig", prefix=v, inject=False) for v in _VARIANTS), ()
+        ),
+        remedy="deploy to instances (instance_type and initial_instance_count), or deploy inside "
+        "`with safeai.serverless(reason=...)`, which records why and leaves the model outside "
+        "the VPC and isolation as AWS requires for serverless endpoints.",
+    ),
+    Control(
         slug="endpoint_config.storage_kms",
         title="Endpoint storage volumes are encrypted with the policy's KMS key",
         requirement=KMS,

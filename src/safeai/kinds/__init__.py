@@ -24,7 +24,7 @@ from .policies import BUCKET_POLICY, RESOURCE_POLICY
 from .preflight import CLIENT, PREFLIGHT
 from .s3_objects import SSE
 from .tags import TAGS
-from .values import EQUALS
+from .values import ABSENT, EQUALS
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -44,6 +44,7 @@ KINDS: Mapping[str, Kind] = MappingProxyType(
         "subnets": SUBNETS,
         "security_groups": SECURITY_GROUPS,
         "equals": EQUALS,
+        "absent": ABSENT,
         "steps": STEPS,
         "preflight": PREFLIGHT,
         "client": CLIENT,

@@ -1,4 +1,5 @@
-"""``equals``: a field holds exactly the control's value (a flag, a mode, a version)."""
+"""``equals``: a field holds exactly the control's value (a flag, a mode, a version).
+``absent``: a field is not there at all (a feature the policy does not allow)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ if TYPE_CHECKING:
     from .._policy import Policy
     from ..controls import Control, Requirement
 
-__all__ = ["EQUALS"]
+__all__ = ["ABSENT", "EQUALS"]
 
 
 def _check(control: Control, value: object, path: str, policy: Policy) -> Problem | None:
@@ -52,4 +53,23 @@ EQUALS = Kind(
     check=_check,
     inject=_inject,
     scp=_scp,
+)
+
+
+def _check_absent(control: Control, value: object, path: str, policy: Policy) -> Problem:
+    # Called only for a present value: any value asks for the feature.
+    return Problem(control, path, value, _describe_absent(control, policy))
+
+
+def _describe_absent(control: Control, policy: Policy) -> str:
+    return "no such member: the feature it asks for is not allowed"
+
+
+def _document_absent(requirement: Requirement) -> str:
+    return "the member is absent (check-only: a request that sets it is refused)"
+
+
+#: Check-only by nature: nothing is ever filled in (no ``inject``).
+ABSENT = Kind(
+    describe=_describe_absent, document=_document_absent, handle=apply_field, check=_check_absent
 )
