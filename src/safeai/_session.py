@@ -105,6 +105,13 @@ class SecureSession:
         network, and it carries failure messages out); unless ``telemetry=True`` it is switched
         off with the SDK's own setting, ``SageMaker.PythonSDK.Modules.TelemetryOptOut``, added to
         whatever configuration the SDK loaded.
+
+        The SDK is also steered to build the secure layout itself: the policy's network
+        isolation and traffic encryption go into the SDK's defaults for training and processing
+        jobs (``SageMaker.TrainingJob.EnableNetworkIsolation`` and the like), so a script-mode
+        estimator ships its code as a ``code`` channel on its own instead of having the guard
+        move it. Values the caller passes explicitly still win in the SDK, and the guard still
+        checks every request.
         """
         from importlib.metadata import PackageNotFoundError, version
 
@@ -120,8 +127,8 @@ class SecureSession:
         else:
             from sagemaker.session import Session
         session = Session(boto_session=self.boto_session, **options)
-        if not telemetry:
-            session.sagemaker_config = _without_telemetry(session.sagemaker_config)
+        config = _with_policy_defaults(session.sagemaker_config, self.policy)
+        session.sagemaker_config = config if telemetry else _without_telemetry(config)
         return session
 
     def close(self) -> None:
@@ -138,6 +145,25 @@ class SecureSession:
     def __repr__(self) -> str:
         how = f"role_arn={self.role_arn!r}" if self.role_arn else "ambient credentials"
         return f"<safeai.SecureSession {how} region={self.region_name!r}>"
+
+
+def _with_policy_defaults(config: Any, policy: Policy) -> dict[str, Any]:
+    """The SDK configuration with the policy's switches as the SDK's own defaults for training
+    and processing jobs, leaving the caller's copy alone. Only switches that hold for every
+    request: a key or VPC default could collide with an instance type or a serverless
+    endpoint, which the guard decides request by request."""
+    merged: dict[str, Any] = copy.deepcopy(dict(config or {}))
+    merged.setdefault("SchemaVersion", "1.0")
+    sagemaker = merged.setdefault("SageMaker", {})
+    switches = {
+        "EnableNetworkIsolation": policy.network_isolation,
+        "EnableInterContainerTrafficEncryption": policy.inter_container_encryption,
+    }
+    on = {name: True for name, value in switches.items() if value}
+    if on:
+        sagemaker.setdefault("TrainingJob", {}).update(on)
+        sagemaker.setdefault("ProcessingJob", {}).setdefault("NetworkConfig", {}).update(on)
+    return merged
 
 
 def _without_telemetry(config: Any) -> dict[str, Any]:

@@ -300,6 +300,16 @@ def test_script_mode_code_reaches_the_isolated_container_as_a_channel(
     assert json.loads(sent["HyperParameters"]["sagemaker_submit_directory"]) == (
         "/opt/ml/input/data/code/sourcedir.tar.gz"
     )
+    # Steered by SecureSession.sagemaker_session(), the SDK isolates the job and ships the code
+    # as a channel itself; under the process guard alone the guard moves it.
+    moved = [
+        decision["outcome"]
+        for record in audit.records
+        if record["operation"] == "CreateTrainingJob"
+        for decision in record["decisions"]
+        if decision["control"] == "training.code_channel"
+    ]
+    assert moved == ([] if door.session is not None else ["injected"])
     uploads = recorder.sent("PutObject")  # sourcedir.tar.gz, to the session's default bucket
     assert uploads
     assert {r.headers.get("x-amz-server-side-encryption") for r in uploads} == {"aws:kms"}
