@@ -5,9 +5,8 @@ test session, so each test seeds and audits a region of its own (the sandbox's b
 us-east-1; its key, role, subnet and security group ids are plain strings to SageMaker in moto,
 so resources elsewhere may name them).
 
-Every audit here leaves out ``monitoring-schedule``: moto does not implement
-``ListMonitoringSchedules`` (it answers HTTP 500, which botocore retries with back-off).
-Resources are chosen around moto's lossy answers: ``DescribeNotebookInstance`` never returns
+moto implements no monitoring schedules; the sandbox keeps them itself
+(``safeai.testing._moto_fixes``), so the audit lists them like the rest. Resources are chosen around moto's lossy answers: ``DescribeNotebookInstance`` never returns
 ``InstanceMetadataServiceConfiguration``, so a notebook always has a ``notebook.imdsv2``
 finding here; ``DescribeModel`` and ``DescribeProcessingJob`` are corrected by the sandbox
 (``safeai.testing._moto_fixes``).
@@ -38,7 +37,7 @@ if TYPE_CHECKING:
     from safeai.testing import Sandbox
 
 #: Every type moto can list (see the module docstring).
-TYPES = tuple(kind.name for kind in RESOURCE_TYPES if kind.name != "monitoring-schedule")
+TYPES = tuple(kind.name for kind in RESOURCE_TYPES)
 OTHER_KEY = "arn:aws:kms:us-east-1:123456789012:key/00000000-0000-0000-0000-0000000000ff"
 ADMIN_ROLE = "arn:aws:iam::123456789012:role/admin"
 IMAGE = "123456789012.dkr.ecr.us-east-1.amazonaws.com/train:1"
@@ -421,6 +420,49 @@ def _cases(policy: safeai.Policy) -> dict[str, tuple[str, str, dict[str, Any]]]:
             "agree-pipeline",
             _pipeline(policy, "agree-pipeline", step),
         ),
+        "monitoring-schedule": (
+            "CreateMonitoringSchedule",
+            "agree-schedule",
+            {
+                "MonitoringScheduleName": "agree-schedule",
+                "MonitoringScheduleConfig": {
+                    "ScheduleConfig": {"ScheduleExpression": "cron(0 * ? * * *)"},
+                    "MonitoringJobDefinition": {
+                        "MonitoringInputs": [
+                            {
+                                "EndpointInput": {
+                                    "EndpointName": "e",
+                                    "LocalPath": "/opt/ml/processing/in",
+                                }
+                            }
+                        ],
+                        "MonitoringOutputConfig": {
+                            "MonitoringOutputs": [
+                                {
+                                    "S3Output": {
+                                        "S3Uri": "s3://b/m/",
+                                        "LocalPath": "/opt/ml/processing/o",
+                                    }
+                                }
+                            ],
+                            "KmsKeyId": OTHER_KEY,
+                        },
+                        "MonitoringResources": {
+                            "ClusterConfig": {
+                                "InstanceCount": 1,
+                                "InstanceType": "ml.m5.large",
+                                "VolumeSizeInGB": 10,
+                                "VolumeKmsKeyId": key,
+                            }
+                        },
+                        "MonitoringAppSpecification": {"ImageUri": IMAGE},
+                        "RoleArn": ADMIN_ROLE,
+                        "NetworkConfig": monitoring_network,
+                        "StoppingCondition": {"MaxRuntimeInSeconds": 60},
+                    },
+                },
+            },
+        ),
         # Audited through one row of the resource registry (Resource.audit): no audit code.
         "compilation-job": (
             "CreateCompilationJob",
@@ -476,6 +518,7 @@ def agreement(sandbox: Sandbox) -> tuple[safeai.Policy, AuditReport]:
         "data-quality-job-definition",
         "pipeline",
         "compilation-job",
+        "monitoring-schedule",
     ],
 )
 def test_audit_findings_equal_the_guards_refusal(

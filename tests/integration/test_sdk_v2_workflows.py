@@ -16,6 +16,8 @@ import safeai
 from tests.integration.conftest import DATA, IMAGE, MAJOR, expect_sent_secured
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from safeai.testing import RequestRecorder, Sandbox
     from tests.integration.conftest import Audit, Door
 
@@ -170,6 +172,49 @@ def run_clarify_bias(role: str, session: Any) -> None:
     # --8<-- [end:clarify]
 
 
+def fit_pytorch(role: str, session: Any, source_dir: str) -> Any:
+    # --8<-- [start:pytorch-fit]
+    from sagemaker.pytorch import PyTorch
+
+    estimator = PyTorch(
+        entry_point="train.py",
+        source_dir=source_dir,
+        framework_version="2.1",
+        py_version="py310",
+        role=role,
+        instance_count=1,
+        instance_type="ml.g5.xlarge",
+        output_path=f"{DATA}/models/",
+        sagemaker_session=session,
+    )
+    estimator.fit({"train": f"{DATA}/train/"}, wait=False, logs=False)
+    # --8<-- [end:pytorch-fit]
+    return estimator
+
+
+def deploy_trained(estimator: Any, name: str) -> None:
+    # --8<-- [start:pytorch-deploy]
+    estimator.deploy(
+        initial_instance_count=1, instance_type="ml.m5.xlarge", endpoint_name=name, wait=False
+    )
+    # --8<-- [end:pytorch-deploy]
+
+
+def monitor_endpoint(role: str, session: Any, endpoint: str) -> None:
+    # --8<-- [start:model-monitor]
+    from sagemaker.model_monitor import CronExpressionGenerator, DefaultModelMonitor
+
+    monitor = DefaultModelMonitor(
+        role=role, instance_count=1, instance_type="ml.m5.xlarge", sagemaker_session=session
+    )
+    monitor.create_monitoring_schedule(
+        endpoint_input=endpoint,
+        output_s3_uri=f"{DATA}/monitoring/",
+        schedule_cron_expression=CronExpressionGenerator.hourly(),
+    )
+    # --8<-- [end:model-monitor]
+
+
 # -- the tests -------------------------------------------------------------------------------------
 
 
@@ -275,3 +320,56 @@ def test_a_clarify_bias_job_is_secured(
 ) -> None:
     run_clarify_bias(role, door.session)
     expect_sent_secured(recorder, audit, policy, "CreateProcessingJob")
+
+
+def _model_archive() -> bytes:
+    import io
+    import tarfile
+
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz") as archive:
+        weights = b"\x00" * 16
+        info = tarfile.TarInfo("model.pth")
+        info.size = len(weights)
+        archive.addfile(info, io.BytesIO(weights))
+    return buffer.getvalue()
+
+
+def test_a_pytorch_script_mode_model_is_trained_then_deployed_isolated_with_its_code_inside(
+    door: Door,
+    role: str,
+    sandbox: Sandbox,
+    policy: safeai.Policy,
+    recorder: RequestRecorder,
+    audit: Audit,
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "train.py").write_text("import torch\n")
+    (tmp_path / "inference.py").write_text("def model_fn(model_dir):\n    return None\n")
+    estimator = fit_pytorch(role, door.session, str(tmp_path))
+    training = recorder.last("CreateTrainingJob").json()
+    assert "code" in {c["ChannelName"] for c in training["InputDataConfig"]}
+    # The sandbox runs no job: put the artifact where the job would have written it.
+    artifact = estimator.model_data
+    _put(sandbox, policy, artifact.split("/", 3)[3], _model_archive())
+
+    deploy_trained(estimator, name=f"pytorch-{door.name}")
+    sent = expect_sent_secured(recorder, audit, policy, "CreateModel", "CreateEndpointConfig")
+    environment = sent["CreateModel"]["PrimaryContainer"]["Environment"]
+    assert environment["SAGEMAKER_SUBMIT_DIRECTORY"] == "/opt/ml/model/code"
+
+
+def test_a_model_monitor_schedules_a_secured_job_definition(
+    door: Door, role: str, policy: safeai.Policy, recorder: RequestRecorder, audit: Audit
+) -> None:
+    monitor_endpoint(role, door.session, endpoint=f"churn-{door.name}")
+    definition = recorder.last("CreateDataQualityJobDefinition").json()
+    assert definition["RoleArn"] == role
+    assert definition["NetworkConfig"]["EnableNetworkIsolation"] is True
+    assert definition["NetworkConfig"]["VpcConfig"]["Subnets"] == list(policy.subnets)
+    assert definition["DataQualityJobOutputConfig"]["KmsKeyId"] == policy.kms_key_id
+    assert definition["JobResources"]["ClusterConfig"]["VolumeKmsKeyId"] == policy.kms_key_id
+    schedule = recorder.last("CreateMonitoringSchedule").json()
+    config = schedule["MonitoringScheduleConfig"]
+    assert config["MonitoringJobDefinitionName"] == definition["JobDefinitionName"]
+    assert audit.outcomes("CreateMonitoringSchedule") == ["secured"]

@@ -124,3 +124,11 @@ def test_the_cli_groups_the_controls_by_where_they_are_checked() -> None:
     out = io.StringIO()
     assert run(out, operation="ListModels") == 1
     assert out.getvalue() == "no control applies to ListModels\n"
+
+
+def test_a_tag_change_can_be_refused_by_the_tag_control_of_any_family() -> None:
+    where = {r.control.slug: r.checked_on for r in refusing_controls("AddTags")}
+    assert where["training.tags"] == "request"
+    assert where["feature_group.tags"] == "request"
+    assert where["client.tls"] == "client"
+    assert {r.control.slug for r in refusing_controls("DeleteTags")} == set(where)

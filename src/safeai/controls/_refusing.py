@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Literal
 
 from ._resources import (
     RESOURCES,
+    TAG_CHANGES,
     input_family,
     pipeline_executions,
     referencing_operations,
@@ -63,6 +64,9 @@ def refusing_controls(operation: str) -> tuple[RefusingControl, ...]:
     if not _guarded(operation):
         return ()
     fields = [control for control, _ in for_operation(operation)]
+    if operation in TAG_CHANGES:
+        # Checked against the tag control of the family the ARN it names belongs to.
+        fields += _tag_controls()
     steps = [control for step in _step_operations(operation) for control, _ in for_operation(step)]
     found: list[tuple[Control, CheckedOn]] = [
         *((control, "request") for control in fields),
@@ -78,12 +82,19 @@ def refusing_controls(operation: str) -> tuple[RefusingControl, ...]:
     return tuple(first.values())
 
 
+def _tag_controls() -> list[Control]:
+    from . import CATALOGUE
+
+    return [control for control in CATALOGUE if control.requirement.kind == "tags"]
+
+
 def _guarded(operation: str) -> bool:
     """Whether the guard acts on ``operation``'s requests."""
     from . import guarded_operations
 
     return (
-        operation in guarded_operations()
+        operation in TAG_CHANGES
+        or operation in guarded_operations()
         or operation in referencing_operations()
         or operation in pipeline_executions()
     )

@@ -19,6 +19,7 @@ from functools import cache
 
 __all__ = [
     "RESOURCES",
+    "TAG_CHANGES",
     "AuditListing",
     "Resource",
     "S3Inputs",
@@ -525,6 +526,11 @@ RESOURCES: tuple[Resource, ...] = (
         service="s3",
     ),
 )
+
+
+#: Operations that change the tags of a stored resource of any tagged family (named by its ARN):
+#: each is checked against that family's ``<family>.tags`` control.
+TAG_CHANGES = frozenset({"AddTags", "DeleteTags"})
 
 
 # -- the derived views ------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from .. import _paths
 from .._run import Problem
 from ..controls import by_slug
+from ..controls._resources import TAG_CHANGES
 from ..controls.tags import TAG_RESOURCE_TYPES
 from ._kind import Kind
 
@@ -20,9 +21,6 @@ if TYPE_CHECKING:
     from ..controls import Control, Requirement
 
 __all__ = ["TAGS", "TAG_CHANGES", "check_tag_changes"]
-
-#: The operations that change the tags of an existing resource.
-TAG_CHANGES = frozenset({"AddTags", "DeleteTags"})
 
 
 def _applies(run: Run) -> bool:

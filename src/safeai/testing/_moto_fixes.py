@@ -3,8 +3,9 @@
 moto's ``CreateModel`` handler never reads ``EnableNetworkIsolation`` (``DescribeModel`` always
 answers False), ``CreateProcessingJob`` drops ``ProcessingResources`` and
 ``CreateEndpointConfig`` drops ``ShadowProductionVariants``. moto implements no monitoring
-schedules at all: ``ListMonitoringSchedules`` answers HTTP 500, which the detective audit would
-retry and record as an error; since none can be created, the truthful answer is an empty list.
+schedules at all (``ListMonitoringSchedules`` answers HTTP 500), so the sandbox keeps them
+itself, per account and region, as the request gave them: SDK v2's model monitors create a job
+definition and then a schedule that names it.
 safeai checks a transform job's or an endpoint's model through ``DescribeModel``, so the sandbox
 must answer what was sent. The patches wrap moto's response handlers at class level; they reach a
 ``ThreadedMotoServer`` running in this process and ``mock_aws`` alike.
@@ -68,15 +69,104 @@ def apply() -> None:
         describe_endpoint_config_with_shadows
     )
 
-    def list_monitoring_schedules(self: Any) -> Any:
-        from moto.core.responses import ActionResult
-
-        return ActionResult({"MonitoringScheduleSummaries": []})
-
-    if not hasattr(SageMakerResponse, "list_monitoring_schedules"):
-        SageMakerResponse.list_monitoring_schedules = list_monitoring_schedules  # type: ignore[attr-defined]
+    if not hasattr(SageMakerResponse, "create_monitoring_schedule"):
+        for name, handler in _MONITORING_SCHEDULES.items():
+            setattr(SageMakerResponse, name, handler)
     SageMakerResponse.create_model = create_model_keeping_isolation  # type: ignore[method-assign]
     SageMakerResponse.create_processing_job = (  # type: ignore[method-assign]
         create_processing_job_keeping_resources
     )
     _applied = True
+
+
+# -- monitoring schedules ----------------------------------------------------------------------
+
+
+def _schedules(response: Any) -> dict[str, dict[str, Any]]:
+    backend = response.sagemaker_backend
+    found: dict[str, dict[str, Any]] | None = getattr(backend, "safeai_monitoring_schedules", None)
+    if found is None:
+        found = {}
+        backend.safeai_monitoring_schedules = found
+    return found
+
+
+def _schedule(response: Any) -> dict[str, Any]:
+    from moto.sagemaker.exceptions import ValidationError
+
+    name = response._get_param("MonitoringScheduleName")
+    schedule = _schedules(response).get(name)
+    if schedule is None:
+        raise ValidationError(message=f"Monitoring schedule {name!r} does not exist.")
+    return schedule
+
+
+def _create_monitoring_schedule(self: Any) -> Any:
+    from datetime import datetime, timezone
+
+    from moto.core.responses import ActionResult
+    from moto.sagemaker.exceptions import ResourceInUseException
+    from moto.sagemaker.utils import arn_formatter
+
+    name = self._get_param("MonitoringScheduleName")
+    if name in _schedules(self):
+        raise ResourceInUseException(message=f"Monitoring schedule {name!r} already exists.")
+    backend = self.sagemaker_backend
+    now = datetime.now(timezone.utc)
+    arn = arn_formatter("monitoring-schedule", name, backend.account_id, backend.region_name)
+    _schedules(self)[name] = {
+        "MonitoringScheduleName": name,
+        "MonitoringScheduleArn": arn,
+        "MonitoringScheduleStatus": "Scheduled",
+        "MonitoringScheduleConfig": self._get_param("MonitoringScheduleConfig"),
+        "CreationTime": now,
+        "LastModifiedTime": now,
+    }
+    return ActionResult({"MonitoringScheduleArn": arn})
+
+
+def _update_monitoring_schedule(self: Any) -> Any:
+    from datetime import datetime, timezone
+
+    from moto.core.responses import ActionResult
+
+    schedule = _schedule(self)
+    schedule["MonitoringScheduleConfig"] = self._get_param("MonitoringScheduleConfig")
+    schedule["LastModifiedTime"] = datetime.now(timezone.utc)
+    return ActionResult({"MonitoringScheduleArn": schedule["MonitoringScheduleArn"]})
+
+
+def _describe_monitoring_schedule(self: Any) -> Any:
+    from moto.core.responses import ActionResult
+
+    return ActionResult(_schedule(self))
+
+
+def _delete_monitoring_schedule(self: Any) -> Any:
+    from moto.core.responses import ActionResult
+
+    del _schedules(self)[_schedule(self)["MonitoringScheduleName"]]
+    return ActionResult({})
+
+
+def _list_monitoring_schedules(self: Any) -> Any:
+    from moto.core.responses import ActionResult
+
+    summaries = [{key: schedule[key] for key in _SUMMARY} for schedule in _schedules(self).values()]
+    return ActionResult({"MonitoringScheduleSummaries": summaries})
+
+
+_SUMMARY = (
+    "MonitoringScheduleName",
+    "MonitoringScheduleArn",
+    "MonitoringScheduleStatus",
+    "CreationTime",
+    "LastModifiedTime",
+)
+_MONITORING_SCHEDULES = {
+    "create_monitoring_schedule": _create_monitoring_schedule,
+    "update_monitoring_schedule": _update_monitoring_schedule,
+    "describe_monitoring_schedule": _describe_monitoring_schedule,
+    "delete_monitoring_schedule": _delete_monitoring_schedule,
+    "list_monitoring_schedules": _list_monitoring_schedules,
+}
