@@ -126,13 +126,12 @@ class DecisionRouter:
     def _decision(self, violation: SecurityViolation, disposition: Disposition) -> Decision:
         if disposition == "waived":
             return self.waived(violation.control, violation.path, violation.found)
-        outcome: Outcome = "warned" if disposition == "warn" else "would_refuse"
-        return Decision(
+        return Decision.let_through(
             violation.control,
             violation.path,
-            outcome,
-            value=violation.found,
-            reason=f"required: {violation.expected}",
+            violation.found,
+            violation.expected,
+            mode=disposition,
         )
 
 

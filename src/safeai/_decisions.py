@@ -33,6 +33,15 @@ class Decision:
     reason: str | None = None
 
     @classmethod
+    def let_through(
+        cls, control: str, path: str, found: object, expected: object, *, mode: str
+    ) -> Decision:
+        """What warn mode (``warned``) or report mode (``would_refuse``) records of a violation
+        it lets through: the value found and, as the reason, what enforce requires."""
+        outcome: Outcome = "warned" if mode == "warn" else "would_refuse"
+        return cls(control, path, outcome, value=found, reason=f"required: {expected}")
+
+    @classmethod
     def from_dict(cls, record: Mapping[str, Any]) -> Decision:
         """The decision an audit record holds (the inverse of :meth:`as_dict`)."""
         return cls(

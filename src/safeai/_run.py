@@ -105,16 +105,14 @@ class Run:
         if mode == "enforce":
             self.problems.append(problem)
             return
-        outcome: Outcome = "warned" if mode == "warn" else "would_refuse"
         if mode == "warn":
             self.warned.append(problem)
-        self.decide(
-            problem.control,
-            problem.path,
-            outcome,
-            value=problem.found,
-            reason=f"required: {problem.expected}",
-        )
+        if self.decisions is not None:
+            self.decisions.append(
+                Decision.let_through(
+                    problem.control.slug, problem.path, problem.found, problem.expected, mode=mode
+                )
+            )
 
     def decide(
         self,

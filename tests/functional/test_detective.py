@@ -6,7 +6,8 @@ us-east-1; its key, role, subnet and security group ids are plain strings to Sag
 so resources elsewhere may name them).
 
 moto implements no monitoring schedules; the sandbox keeps them itself
-(``safeai.testing._moto_fixes``), so the audit lists them like the rest. Resources are chosen around moto's lossy answers: ``DescribeNotebookInstance`` never returns
+(``safeai.testing._moto_fixes``), so the audit lists them like the rest. Resources are chosen
+around moto's lossy answers: ``DescribeNotebookInstance`` never returns
 ``InstanceMetadataServiceConfiguration``, so a notebook always has a ``notebook.imdsv2``
 finding here; ``DescribeModel`` and ``DescribeProcessingJob`` are corrected by the sandbox
 (``safeai.testing._moto_fixes``).

@@ -4,9 +4,7 @@ sandbox (Macie emulation included), asserting on what was sent and what was refu
 from __future__ import annotations
 
 import dataclasses
-import io
 import json
-import tarfile
 import uuid
 import warnings
 from typing import TYPE_CHECKING, Any
@@ -17,6 +15,7 @@ import pytest
 import safeai
 from safeai.s3 import secure_bucket
 from safeai.testing import RequestRecorder
+from tests.archives import tar_gz
 
 from ..conftest import job
 
@@ -482,17 +481,6 @@ def test_a_manifest_that_is_not_one_is_unclassified_not_a_crash(
         sagemaker.create_training_job(**job(f"j-{uuid.uuid4().hex[:8]}", InputDataConfig=channel))
 
 
-def _source_archive(files: dict[str, bytes]) -> bytes:
-    """A ``sourcedir.tar.gz`` as the SageMaker SDK packs a script-mode job's code."""
-    buffer = io.BytesIO()
-    with tarfile.open(fileobj=buffer, mode="w:gz") as archive:
-        for name, body in files.items():
-            info = tarfile.TarInfo(name)
-            info.size = len(body)
-            archive.addfile(info, io.BytesIO(body))
-    return buffer.getvalue()
-
-
 def _put_secured(sandbox: Sandbox, policy: safeai.Policy, key: str, body: bytes) -> str:
     bucket = f"code-{uuid.uuid4().hex[:10]}"
     secure_bucket(bucket, client=sandbox.boto_session().client("s3"), policy=policy)
@@ -517,9 +505,7 @@ def test_the_sdks_code_channel_passes_when_it_holds_only_code(
     sandbox: Sandbox, scanner_policy: safeai.Policy, data: dict[str, str], sent: RequestRecorder
 ) -> None:
     code = {"train.py": b"import sklearn\n", "requirements.txt": b"scikit-learn==1.5.0\n"}
-    uri = _put_secured(
-        sandbox, scanner_policy, "job/source/sourcedir.tar.gz", _source_archive(code)
-    )
+    uri = _put_secured(sandbox, scanner_policy, "job/source/sourcedir.tar.gz", tar_gz(code))
     channels = [
         *_channel(data["clean"]),
         {
@@ -533,7 +519,7 @@ def test_the_sdks_code_channel_passes_when_it_holds_only_code(
         sagemaker.create_training_job(**job(f"j-{uuid.uuid4().hex[:8]}", InputDataConfig=channels))
     assert len(sent.sent("CreateTrainingJob")) == 1
 
-    leaky = _source_archive({**code, "data/people.csv": PEOPLE})
+    leaky = tar_gz({**code, "data/people.csv": PEOPLE})
     leaky_uri = _put_secured(sandbox, scanner_policy, "job2/source/sourcedir.tar.gz", leaky)
     with pytest.raises(safeai.SecurityViolation) as refused:
         _launch(scanner_policy, leaky_uri)

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import gzip
-import io
 import json
-import tarfile
 import uuid
 from typing import TYPE_CHECKING, Any
 
@@ -14,6 +12,7 @@ import pytest
 from safeai import PolicyError
 from safeai.pii._local import LocalScanner
 from safeai.pii._verdict import Detection, S3Object, Scanner
+from tests.archives import tar_gz
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -236,13 +235,7 @@ def test_a_large_source_archive_is_streamed_and_its_files_classified(
         "requirements.txt": b"torch==2.3.0\n",
         "data/big.csv": big_csv(3 * MIB),
     }
-    buffer = io.BytesIO()
-    with tarfile.open(fileobj=buffer, mode="w:gz") as archive:
-        for name, data in files.items():
-            info = tarfile.TarInfo(name)
-            info.size = len(data)
-            archive.addfile(info, io.BytesIO(data))
-    put(s3, bucket, "job/source/sourcedir.tar.gz", buffer.getvalue())
+    put(s3, bucket, "job/source/sourcedir.tar.gz", tar_gz(files))
 
     (verdict,) = LocalScanner().scan(clients_of(s3), listed(s3, bucket))
 

@@ -4,15 +4,12 @@ clients; calls are counted on the requests that actually left botocore."""
 from __future__ import annotations
 
 import gzip
-import io
 import json
 import os
 import subprocess
 import sys
-import tarfile
 import threading
 import uuid
-import zipfile
 from typing import TYPE_CHECKING, Any
 
 import boto3
@@ -26,6 +23,7 @@ from safeai.pii._macie import MacieScanner
 from safeai.pii._verdict import ObjectVerdict, S3Object
 from safeai.testing import RequestRecorder
 from safeai.testing import _macie as macie_emulation
+from tests.archives import tar_gz, zipped
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator, Sequence
@@ -657,24 +655,6 @@ def test_a_reset_forgets_jobs_and_findings(sandbox: Sandbox, world: World) -> No
 
 
 # Archives and binary formats, as Macie reads them
-
-
-def tar_gz(files: dict[str, bytes]) -> bytes:
-    buffer = io.BytesIO()
-    with tarfile.open(fileobj=buffer, mode="w:gz") as archive:
-        for name, data in files.items():
-            info = tarfile.TarInfo(name)
-            info.size = len(data)
-            archive.addfile(info, io.BytesIO(data))
-    return buffer.getvalue()
-
-
-def zipped(files: dict[str, bytes]) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, data in files.items():
-            archive.writestr(name, data)
-    return buffer.getvalue()
 
 
 def discovery_results(world: World) -> dict[str, dict[str, Any]]:

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 import safeai
+from tests.archives import tar_gz
 from tests.integration.conftest import DATA, IMAGE, MAJOR, expect_sent_secured
 
 if TYPE_CHECKING:
@@ -322,19 +323,6 @@ def test_a_clarify_bias_job_is_secured(
     expect_sent_secured(recorder, audit, policy, "CreateProcessingJob")
 
 
-def _model_archive() -> bytes:
-    import io
-    import tarfile
-
-    buffer = io.BytesIO()
-    with tarfile.open(fileobj=buffer, mode="w:gz") as archive:
-        weights = b"\x00" * 16
-        info = tarfile.TarInfo("model.pth")
-        info.size = len(weights)
-        archive.addfile(info, io.BytesIO(weights))
-    return buffer.getvalue()
-
-
 def test_a_pytorch_script_mode_model_is_trained_then_deployed_isolated_with_its_code_inside(
     door: Door,
     role: str,
@@ -351,7 +339,7 @@ def test_a_pytorch_script_mode_model_is_trained_then_deployed_isolated_with_its_
     assert "code" in {c["ChannelName"] for c in training["InputDataConfig"]}
     # The sandbox runs no job: put the artifact where the job would have written it.
     artifact = estimator.model_data
-    _put(sandbox, policy, artifact.split("/", 3)[3], _model_archive())
+    _put(sandbox, policy, artifact.split("/", 3)[3], tar_gz({"model.pth": bytes(16)}))
 
     deploy_trained(estimator, name=f"pytorch-{door.name}")
     sent = expect_sent_secured(recorder, audit, policy, "CreateModel", "CreateEndpointConfig")

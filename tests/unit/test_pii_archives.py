@@ -7,7 +7,6 @@ import gzip
 import io
 import tarfile
 import zipfile
-from typing import TYPE_CHECKING
 
 import pytest
 
@@ -16,9 +15,7 @@ from safeai.pii._archives import ArchiveLimits
 from safeai.pii._formats import FORMATS, format_by_magic, format_by_name
 from safeai.pii._local import LocalScanner
 from safeai.pii._verdict import Detection
-
-if TYPE_CHECKING:
-    from collections.abc import Mapping
+from tests.archives import tar, zipped
 
 CARD = "CREDIT_CARD_NUMBER"
 SSN = "USA_SOCIAL_SECURITY_NUMBER"
@@ -32,25 +29,6 @@ SOURCE = {
 CARDS = b"name,credit_card\nana,4539 1488 0343 6467\nben,5555 3412 4444 1115\n"
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(64)
 RECORDIO = b"\x0a\x23\xd7\xce" + bytes(60)
-
-
-def tar(files: Mapping[str, bytes], *, gz: bool = False) -> bytes:
-    """A tar archive of ``files`` (gzip-compressed with ``gz``), as ``tarfile`` writes it."""
-    buffer = io.BytesIO()
-    with tarfile.open(fileobj=buffer, mode="w:gz" if gz else "w") as archive:
-        for name, data in files.items():
-            info = tarfile.TarInfo(name)
-            info.size = len(data)
-            archive.addfile(info, io.BytesIO(data))
-    return buffer.getvalue()
-
-
-def zipped(files: Mapping[str, bytes], *, method: int = zipfile.ZIP_DEFLATED) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", method) as archive:
-        for name, data in files.items():
-            archive.writestr(name, data)
-    return buffer.getvalue()
 
 
 def nested_zips(layers: int, inside: bytes) -> bytes:
