@@ -56,6 +56,7 @@ def _refuse(
         found=found.found,
         expected=found.expected,
         remedy=f"{found.remedy} {fix}",
+        waivable=found.waivable,
     )
 
 

@@ -216,7 +216,7 @@ def _preflight(
     else:
         router.record(passed)
     try:
-        inputs = check_inputs(clients, operation, params, router.policy)
+        inputs = check_inputs(clients, operation, params, router.policy, waivers=router.waivers)
     except PreflightError as error:
         router.unchecked(error)
         return let_through

@@ -150,20 +150,39 @@ class SecureSession:
 def _with_policy_defaults(config: Any, policy: Policy) -> dict[str, Any]:
     """The SDK configuration with the policy's switches as the SDK's own defaults for training
     and processing jobs, leaving the caller's copy alone. Only switches that hold for every
-    request: a key or VPC default could collide with an instance type or a serverless
-    endpoint, which the guard decides request by request."""
+    request (a key or VPC default could collide with an instance type or a serverless
+    endpoint, which the guard decides request by request), and only where the guard would
+    fill them in itself: not in report mode, and not for a control the policy waives."""
     merged: dict[str, Any] = copy.deepcopy(dict(config or {}))
     merged.setdefault("SchemaVersion", "1.0")
     sagemaker = merged.setdefault("SageMaker", {})
-    switches = {
-        "EnableNetworkIsolation": policy.network_isolation,
-        "EnableInterContainerTrafficEncryption": policy.inter_container_encryption,
-    }
-    on = {name: True for name, value in switches.items() if value}
-    if on:
-        sagemaker.setdefault("TrainingJob", {}).update(on)
-        sagemaker.setdefault("ProcessingJob", {}).setdefault("NetworkConfig", {}).update(on)
+    for family, place in (
+        ("training", ("TrainingJob",)),
+        ("processing", ("ProcessingJob", "NetworkConfig")),
+    ):
+        on = {
+            member: True
+            for member, control, switch in (
+                ("EnableNetworkIsolation", "network_isolation", policy.network_isolation),
+                (
+                    "EnableInterContainerTrafficEncryption",
+                    "inter_container_encryption",
+                    policy.inter_container_encryption,
+                ),
+            )
+            if _filled_in(policy, f"{family}.{control}", switch)
+        }
+        if on:
+            node = sagemaker
+            for name in place:
+                node = node.setdefault(name, {})
+            node.update(on)
     return merged
+
+
+def _filled_in(policy: Policy, slug: str, switch: bool) -> bool:
+    """Whether the guard itself would fill ``slug``'s switch in on every request."""
+    return switch and slug not in policy.waivers and policy.mode_of(slug) != "report"
 
 
 def _without_telemetry(config: Any) -> dict[str, Any]:

@@ -35,8 +35,14 @@ class InputWaiver:
     locations: tuple[tuple[str, str], ...]
 
     def covers(self, bucket: str, key: str) -> bool:
-        """Whether the object (or prefix) ``key`` of ``bucket`` lies at or below a location."""
-        return any(bucket == b and key.startswith(prefix) for b, prefix in self.locations)
+        """Whether the object (or prefix) ``key`` of ``bucket`` lies at or below a location: the
+        location itself, or below it as a folder (``images`` covers ``images/a.rec``, not
+        ``images-customers/pii.csv``)."""
+        return any(
+            bucket == b
+            and (not prefix or key == prefix or key.startswith(prefix.rstrip("/") + "/"))
+            for b, prefix in self.locations
+        )
 
     def covers_bucket(self, bucket: str) -> bool:
         """Whether a location is the whole of ``bucket`` (what a bucket's posture waiver needs)."""
@@ -116,6 +122,11 @@ def _locations(slug: str, inputs: Sequence[str]) -> tuple[tuple[str, str], ...]:
         parsed = parse_s3_uri(uri) if isinstance(uri, str) else None
         if parsed is None:
             raise PolicyError(f"{uri!r} is not an s3://bucket/prefix location", field="inputs")
+        if slug == _POSTURE and parsed[1]:
+            raise PolicyError(
+                f"{uri!r}: a bucket's posture is the whole bucket's; name it as s3://bucket",
+                field="inputs",
+            )
         locations.append(parsed)
     return tuple(locations)
 

@@ -612,6 +612,7 @@ def test_a_waiver_narrower_than_the_input_covers_only_what_lies_below_it(
         ("training.pii", "s3://b/p/", "takes a list of s3:// locations"),
         ("training.pii", [], "takes a list of s3:// locations"),
         ("training.pii", ["b/p/"], "is not an s3://bucket/prefix location"),
+        ("s3.posture", ["s3://b/p/"], "name it as s3://bucket"),
     ],
 )
 def test_a_scoped_waiver_must_name_s3_locations_of_an_input_control(

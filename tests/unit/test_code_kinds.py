@@ -56,6 +56,7 @@ def test_an_isolated_jobs_submit_directory_becomes_a_code_channel() -> None:
     assert code == [
         {
             "ChannelName": "code",
+            "InputMode": "File",
             "DataSource": {
                 "S3DataSource": {
                     "S3DataType": "S3Prefix",

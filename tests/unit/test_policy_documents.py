@@ -63,6 +63,23 @@ VERDICTS = [
         False,
         id="principal-arn-one-account",
     ),
+    # StringLike's '*' also matches ':': a region wildcard would let another account's role
+    # whose path holds ':111122223333:' match; ArnLike matches segment by segment.
+    pytest.param(
+        _allow("*", {"StringLike": {"aws:PrincipalArn": "arn:aws:iam:*:111122223333:*"}}),
+        True,
+        id="principal-arn-string-like-region-wildcard",
+    ),
+    pytest.param(
+        _allow("*", {"ArnLike": {"aws:PrincipalArn": "arn:aws:iam:*:111122223333:*"}}),
+        False,
+        id="principal-arn-arn-like-region-wildcard",
+    ),
+    pytest.param(
+        _allow("*", {"StringLike": {"aws:PrincipalArn": "arn:aws:iam::111122223333:role/*"}}),
+        False,
+        id="principal-arn-string-like-fixed-account",
+    ),
     # Known wrong answer 2: the organisation's own VPC endpoints were refused on a bucket.
     pytest.param(_allow("*", {"StringEquals": {"aws:VpceOrgID": ORG}}), False, id="vpce-org"),
     pytest.param(
@@ -231,6 +248,7 @@ SAGEMAKER = {"Service": "sagemaker.amazonaws.com"}
         ({"ForAllValues:StringEquals": {"aws:SourceAccount": ACCOUNT}}, False),
         ({"StringLike": {"aws:SourceAccount": "1111*"}}, False),
         ({"ArnLike": {"aws:SourceArn": "arn:aws:sagemaker:*:*:*"}}, False),
+        ({"StringLike": {"aws:SourceArn": f"arn:aws:sagemaker:*:{ACCOUNT}:*"}}, False),
     ],
     ids=[
         "account",
@@ -240,6 +258,7 @@ SAGEMAKER = {"Service": "sagemaker.amazonaws.com"}
         "for-all-values",
         "account-wildcard",
         "arn-any-account",
+        "string-like-region-wildcard",
     ],
 )
 def test_a_trust_condition_pins_the_account_only_when_it_confines(

@@ -46,3 +46,18 @@ def test_keys_and_networks_are_left_to_the_guard() -> None:
     config = _with_policy_defaults({}, POLICY)["SageMaker"]
     assert set(config) == {"TrainingJob", "ProcessingJob"}
     assert "VpcConfig" not in config["TrainingJob"]
+
+
+def test_report_mode_and_waivers_leave_the_sdks_defaults_alone() -> None:
+    # The guard sends a request as written in report mode, and not at all filled in for a
+    # waived control: the SDK must not fill it in behind the policy's back either.
+    report = _with_policy_defaults({}, dataclasses.replace(POLICY, mode="report"))
+    assert report["SageMaker"] == {}
+    waived = dataclasses.replace(
+        POLICY, waivers={"training.network_isolation": "pip install at start-up; INC-1"}
+    )
+    training = _with_policy_defaults({}, waived)["SageMaker"]["TrainingJob"]
+    assert training == {"EnableInterContainerTrafficEncryption": True}
+    reporting = dataclasses.replace(POLICY, modes={"processing.network_isolation": "report"})
+    network = _with_policy_defaults({}, reporting)["SageMaker"]["ProcessingJob"]["NetworkConfig"]
+    assert network == {"EnableInterContainerTrafficEncryption": True}

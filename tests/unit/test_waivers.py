@@ -80,3 +80,16 @@ def test_bad_waivers_are_refused(slug: str, reason: str, message: str) -> None:
 def test_a_policy_cannot_waive_what_no_waiver_relaxes(slug: str) -> None:
     with pytest.raises(safeai.PolicyError, match="cannot be waived"):
         dataclasses.replace(POLICY, waivers={slug: "we trust this network"})
+
+
+def test_a_scoped_waiver_covers_its_location_and_what_is_below_it_only() -> None:
+    from safeai._waivers import InputWaiver
+
+    waiver = InputWaiver("training.pii", "x", (("ml-data", "images"), ("ml-data", "labels/")))
+    assert waiver.covers("ml-data", "images")
+    assert waiver.covers("ml-data", "images/train/a.rec")
+    assert waiver.covers("ml-data", "labels/a.csv")
+    assert not waiver.covers("ml-data", "images-customers/pii.csv")
+    assert not waiver.covers("ml-data", "labels-2/a.csv")
+    assert not waiver.covers("other", "images/a.rec")
+    assert InputWaiver("s3.posture", "x", (("ml-data", ""),)).covers("ml-data", "any/key")

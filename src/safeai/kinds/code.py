@@ -82,6 +82,9 @@ def _code_channel(
     local = _CHANNEL_DIRECTORY + uri.rsplit("/", 1)[-1]
     channel = {
         "ChannelName": CODE_CHANNEL_NAME,
+        # A file where the container looks for it, whatever the job's own input mode (Pipe
+        # would stream it instead).
+        "InputMode": "File",
         "DataSource": {
             "S3DataSource": {
                 "S3DataType": "S3Prefix",

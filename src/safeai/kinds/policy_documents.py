@@ -227,20 +227,27 @@ def confining(clause: Clause) -> bool:
     if clause.name == "aws:sourceip":
         return _narrow_sources(values)
     if clause.name in _ARN_KEYS:
-        return all(arn_account(value) is not None for value in values)
+        # ArnLike and ArnEquals match segment by segment, so a '*' stays within its segment;
+        # StringLike's '*' also matches ':', so there only a value fixed up to its account
+        # (the region included) confines: 'arn:aws:iam:*:123456789012:*' would match the role
+        # path of another account's 'arn:aws:iam::999999999999:role/:123456789012:/x'.
+        segmentwise = clause.operator.startswith("Arn")
+        return all(arn_account(value, segmentwise=segmentwise) is not None for value in values)
     if clause.name in _ORG_PATH_KEYS:
         return all(_ORG_PATH.match(value) for value in values)
     return not any("*" in value or "?" in value for value in values)
 
 
-def arn_account(value: str) -> str | None:
+def arn_account(value: str, *, segmentwise: bool = True) -> str | None:
     """The account an ARN (or an ARN pattern) names, when it names exactly one: a 12-digit
     account with no wildcard in the partition, service or account, so ``*`` can stand only
-    for the region and the resource. None otherwise."""
+    for the region and the resource. ``segmentwise=False`` (a ``String...`` operator, whose
+    ``*`` also matches ``:``) allows no wildcard in the region either. None otherwise."""
     parts = value.split(":", 5)
     if len(parts) != 6 or parts[0] != "arn":
         return None
-    if any("*" in part or "?" in part for part in (parts[1], parts[2])):
+    fixed = (parts[1], parts[2]) if segmentwise else (parts[1], parts[2], parts[3])
+    if any("*" in part or "?" in part for part in fixed):
         return None
     return parts[4] if _ACCOUNT.match(parts[4]) else None
 

@@ -57,10 +57,16 @@ class InputFindings:
 
 
 def check_inputs(
-    clients: Callable[[str], Any], operation: str, params: Mapping[str, Any], policy: Policy
+    clients: Callable[[str], Any],
+    operation: str,
+    params: Mapping[str, Any],
+    policy: Policy,
+    *,
+    waivers: Mapping[str, str] | None = None,
 ) -> InputFindings:
     """Check every S3 input of a (secured) request; raises :class:`safeai.PreflightError`
-    when AWS cannot answer (fail closed)."""
+    when AWS cannot answer (fail closed). ``waivers``: as resolved by the door (None: those
+    active now); waivers scoped to S3 locations are read from the enclosing ``waive`` blocks."""
     findings = InputFindings()
     if operation == "StartPipelineExecution":
         # An execution reads the data as it is now, at the parameters it is given: the inputs
@@ -74,7 +80,8 @@ def check_inputs(
         inputs = s3_inputs(operation, params)
     if not inputs:
         return findings
-    waivers = active_waivers(policy)
+    if waivers is None:
+        waivers = active_waivers(policy)
     ttl = float(policy.preflight_ttl_seconds)
     # A manifest names the objects a job reads, in any bucket: those buckets' posture counts.
     expanded = [

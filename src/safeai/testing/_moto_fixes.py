@@ -1,13 +1,14 @@
 """Corrections to moto's SageMaker emulation where its answers are lossy or missing.
 
 moto's ``CreateModel`` handler never reads ``EnableNetworkIsolation`` (``DescribeModel`` always
-answers False), ``CreateProcessingJob`` drops ``ProcessingResources`` and
-``CreateEndpointConfig`` drops ``ShadowProductionVariants``. moto implements no monitoring
-schedules at all (``ListMonitoringSchedules`` answers HTTP 500), so the sandbox keeps them
-itself, per account and region, as the request gave them: SDK v2's model monitors create a job
-definition and then a schedule that names it.
-safeai checks a transform job's or an endpoint's model through ``DescribeModel``, so the sandbox
-must answer what was sent. The patches wrap moto's response handlers at class level; they reach a
+answers False), and ``DescribeModel`` answers an empty ``VpcConfig`` for a model created
+without one (AWS leaves it out; sagemaker-core refuses the empty one). ``CreateProcessingJob``
+drops ``ProcessingResources`` and ``CreateEndpointConfig`` drops ``ShadowProductionVariants``.
+moto implements no monitoring schedules at all (``ListMonitoringSchedules`` answers HTTP 500),
+so the sandbox keeps them itself, per account and region, as the request gave them: SDK v2's
+model monitors create a job definition and then a schedule that names it. safeai checks a
+transform job's or an endpoint's model through ``DescribeModel``, so the sandbox must answer
+what was sent. The patches wrap moto's response handlers at class level; they reach a
 ``ThreadedMotoServer`` running in this process and ``mock_aws`` alike.
 """
 
@@ -35,6 +36,17 @@ def apply() -> None:
         result = create_model(self)
         model = self.sagemaker_backend.describe_model(self._get_param("ModelName"))
         model.enable_network_isolation = bool(self._get_param("EnableNetworkIsolation", False))
+        return result
+
+    describe_model = SageMakerResponse.describe_model
+
+    def describe_model_without_empty_vpc(self: Any) -> Any:
+        # AWS leaves VpcConfig out for a model created without one (a serverless model);
+        # moto answers {}, which sagemaker-core's Model refuses when it reads the model back.
+        result = describe_model(self)
+        answer = getattr(result, "result", None)
+        if isinstance(answer, dict) and not answer.get("VpcConfig"):
+            answer.pop("VpcConfig", None)
         return result
 
     def create_processing_job_keeping_resources(self: Any) -> Any:
@@ -73,6 +85,7 @@ def apply() -> None:
         for name, handler in _MONITORING_SCHEDULES.items():
             setattr(SageMakerResponse, name, handler)
     SageMakerResponse.create_model = create_model_keeping_isolation  # type: ignore[method-assign]
+    SageMakerResponse.describe_model = describe_model_without_empty_vpc  # type: ignore[method-assign]
     SageMakerResponse.create_processing_job = (  # type: ignore[method-assign]
         create_processing_job_keeping_resources
     )
