@@ -87,6 +87,24 @@ def _aws_would_accept_what_was_sent(recorder: RequestRecorder) -> Iterator[None]
     assert broken_constraints(sent) == []
 
 
+#: An MXNet RecordIO record header: the format built-in image algorithms train on.
+RECORDIO = b"\x0a\x23\xd7\xce" + bytes(60)
+
+
+def put_data(sandbox: Sandbox, policy: safeai.Policy, key: str, body: bytes) -> str:
+    """Put ``body`` in the sandbox's data bucket at ``key``, SSE-KMS under the policy's key, as
+    data a workflow reads; the ``s3://`` prefix of its folder."""
+    assert sandbox.baseline is not None
+    sandbox.boto_session().client("s3").put_object(
+        Bucket=sandbox.baseline.bucket,
+        Key=key,
+        Body=body,
+        ServerSideEncryption="aws:kms",
+        SSEKMSKeyId=policy.kms_key_id or "",
+    )
+    return f"s3://{sandbox.baseline.bucket}/{key.rsplit('/', 1)[0]}/"
+
+
 # -- the two doors ---------------------------------------------------------------------------------
 
 

@@ -14,7 +14,7 @@ import pytest
 
 import safeai
 from tests.archives import tar_gz
-from tests.integration.conftest import DATA, IMAGE, MAJOR, expect_sent_secured
+from tests.integration.conftest import DATA, IMAGE, MAJOR, RECORDIO, expect_sent_secured, put_data
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -25,10 +25,6 @@ if TYPE_CHECKING:
 if MAJOR != 2:
     pytest.skip("SageMaker SDK v2 workflows", allow_module_level=True)
 pytestmark = pytest.mark.sdk
-
-#: An MXNet RecordIO record header: the format built-in image algorithms train on.
-RECORDIO = b"\x0a\x23\xd7\xce" + bytes(60)
-
 
 # -- the workflows: user code, shown in the docs -------------------------------------------------
 
@@ -219,18 +215,6 @@ def monitor_endpoint(role: str, session: Any, endpoint: str) -> None:
 # -- the tests -------------------------------------------------------------------------------------
 
 
-def _put(sandbox: Sandbox, policy: safeai.Policy, key: str, body: bytes) -> str:
-    assert sandbox.baseline is not None
-    sandbox.boto_session().client("s3").put_object(
-        Bucket=sandbox.baseline.bucket,
-        Key=key,
-        Body=body,
-        ServerSideEncryption="aws:kms",
-        SSEKMSKeyId=policy.kms_key_id or "",
-    )
-    return f"s3://{sandbox.baseline.bucket}/{key.rsplit('/', 1)[0]}/"
-
-
 def test_a_builtin_algorithm_on_recordio_is_refused_with_the_scoped_waiver_as_fix(
     door: Door,
     role: str,
@@ -239,7 +223,7 @@ def test_a_builtin_algorithm_on_recordio_is_refused_with_the_scoped_waiver_as_fi
     recorder: RequestRecorder,
     audit: Audit,
 ) -> None:
-    images = _put(sandbox, policy, f"recordio-{door.name}/train.rec", RECORDIO)
+    images = put_data(sandbox, policy, f"recordio-{door.name}/train.rec", RECORDIO)
 
     with pytest.raises(safeai.SecurityViolation) as refused:
         fit_builtin_on_recordio(role, door.session, images)
@@ -339,7 +323,7 @@ def test_a_pytorch_script_mode_model_is_trained_then_deployed_isolated_with_its_
     assert "code" in {c["ChannelName"] for c in training["InputDataConfig"]}
     # The sandbox runs no job: put the artifact where the job would have written it.
     artifact = estimator.model_data
-    _put(sandbox, policy, artifact.split("/", 3)[3], tar_gz({"model.pth": bytes(16)}))
+    put_data(sandbox, policy, artifact.split("/", 3)[3], tar_gz({"model.pth": bytes(16)}))
 
     deploy_trained(estimator, name=f"pytorch-{door.name}")
     sent = expect_sent_secured(recorder, audit, policy, "CreateModel", "CreateEndpointConfig")

@@ -18,8 +18,10 @@ from tests.integration.conftest import (
     DATA,
     IMAGE,
     MAJOR,
+    RECORDIO,
     expect_sent_secured,
     moto_data_capture_answer,
+    put_data,
 )
 
 if TYPE_CHECKING:
@@ -31,10 +33,6 @@ if TYPE_CHECKING:
 if MAJOR != 3:
     pytest.skip("SageMaker SDK v3 workflows", allow_module_level=True)
 pytestmark = pytest.mark.sdk
-
-#: An MXNet RecordIO record header: the format built-in image algorithms train on.
-RECORDIO = b"\x0a\x23\xd7\xce" + bytes(60)
-
 
 # -- the workflows: user code, shown in the docs -------------------------------------------------
 
@@ -263,18 +261,6 @@ def create_endpoint(boto_session: Any, name: str) -> None:
 # -- the tests -------------------------------------------------------------------------------------
 
 
-def _put(sandbox: Sandbox, policy: safeai.Policy, key: str, body: bytes) -> str:
-    assert sandbox.baseline is not None
-    sandbox.boto_session().client("s3").put_object(
-        Bucket=sandbox.baseline.bucket,
-        Key=key,
-        Body=body,
-        ServerSideEncryption="aws:kms",
-        SSEKMSKeyId=policy.kms_key_id or "",
-    )
-    return f"s3://{sandbox.baseline.bucket}/{key.rsplit('/', 1)[0]}/"
-
-
 def test_a_script_mode_job_is_isolated_with_its_code_as_an_input_channel(
     door: Door,
     role: str,
@@ -324,7 +310,7 @@ def test_a_builtin_algorithm_on_recordio_is_refused_with_the_scoped_waiver_as_fi
     recorder: RequestRecorder,
     audit: Audit,
 ) -> None:
-    images = _put(sandbox, policy, f"recordio-v3-{door.name}/train.rec", RECORDIO)
+    images = put_data(sandbox, policy, f"recordio-v3-{door.name}/train.rec", RECORDIO)
 
     with pytest.raises(safeai.SecurityViolation) as refused:
         train_builtin_on_recordio(role, door.session, images)
