@@ -117,18 +117,6 @@ def _instance_storage_keys(operation: str, body: Mapping[str, Any], models: Mode
     return broken
 
 
-_SUBMIT_DIRECTORY = "sagemaker_submit_directory"
-
-
-def _s3_submit_directory(value: object) -> bool:
-    if isinstance(value, str) and value.startswith('"'):
-        try:
-            value = json.loads(value)
-        except json.JSONDecodeError:
-            return False
-    return isinstance(value, str) and value.startswith("s3://")
-
-
 def _job_definitions(operation: str, body: Mapping[str, Any]) -> list[tuple[str, Any, Any]]:
     """(where, isolation, hyperparameters) of each training job a request starts."""
     if operation == "CreateTrainingJob":
@@ -147,12 +135,14 @@ def _job_definitions(operation: str, body: Mapping[str, Any]) -> list[tuple[str,
 
 
 def _isolated_code_download(operation: str, body: Mapping[str, Any], models: Models) -> list[str]:
+    from ..kinds.code import SUBMIT_DIRECTORY, submit_directory
+
     broken = []
     for where, isolated, hyperparameters in _job_definitions(operation, body):
         if (
             isolated is True
             and isinstance(hyperparameters, Mapping)
-            and _s3_submit_directory(hyperparameters.get(_SUBMIT_DIRECTORY))
+            and submit_directory(hyperparameters.get(SUBMIT_DIRECTORY)) is not None
         ):
             broken.append(f"{where or 'the job'}: isolated, with its code to download from S3")
     if operation == "CreateModel" and body.get("EnableNetworkIsolation") is True:

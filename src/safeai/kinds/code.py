@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from .._run import Compiled, Run
     from ..controls import Control, Requirement
 
-__all__ = ["CODE_CHANNEL", "CODE_LOCATION", "submit_directory"]
+__all__ = ["CODE_CHANNEL", "CODE_LOCATION", "SUBMIT_DIRECTORY", "submit_directory"]
 
 #: The hyperparameter SDK v2 script mode passes the code's location in.
 SUBMIT_DIRECTORY = "sagemaker_submit_directory"
