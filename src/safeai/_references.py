@@ -15,6 +15,7 @@ from . import _readers
 from ._engine import evaluate, pipeline_steps
 from ._exceptions import PreflightError, SecurityViolation
 from .controls import referencing_operations
+from .controls._resources import pipeline_definitions
 
 if TYPE_CHECKING:
     from ._policy import Policy
@@ -33,6 +34,7 @@ _PIPELINE_DEFINITION_LIMIT = 1_048_576
 #: The operations whose requests name stored resources (the resource registry's
 #: ``Resource.references``).
 REFERENCING_OPERATIONS = referencing_operations()
+_PIPELINE_DEFINITIONS = pipeline_definitions()
 
 
 _NAME_ANOTHER = (
@@ -79,7 +81,7 @@ def check_references(
         return _check_model(client, operation, params.get("ModelName"), "ModelName", judge)
     if operation in ("CreateInferenceComponent", "UpdateInferenceComponent"):
         return _check_component(client, operation, params, judge)
-    if operation in ("CreatePipeline", "UpdatePipeline"):
+    if operation in _PIPELINE_DEFINITIONS:
         return _check_pipeline_models(client, operation, params, judge)
     name = params.get("EndpointConfigName")
     if not isinstance(name, str):
