@@ -9,10 +9,22 @@ here and a refusal by the guard come from the same catalogue entry and always ag
 endpoint is checked as the guard checks ``CreateEndpoint``: through the endpoint configuration
 and the models it names (:mod:`safeai._references`).
 
-Every request is a read (``List*``, ``Describe*``), which no control guards. Throttling is left
-to botocore's adaptive retry mode. An error is reported with the region, the resource type and
-the resource, and never hides the rest: the audit goes on, and the report's exit code says
-that it could not look everywhere (fail closed: an audit that could not look is not clean).
+A Studio user profile is named by its domain and its own name, and listed without its ARN: the
+one in its ``Describe*`` answer is reported.
+
+For the account as a whole (once per audit, whatever the regions; reported in region
+``global``), the IAM users are read with ``GetAccountAuthorizationDetails``: a user whose
+identity policies (inline, attached, or through a group) allow some SageMaker action, and who
+has an active access key, is reported under ``client.temporary_credentials`` (the key named only
+by its last four characters). Deny statements, permissions boundaries and SCPs are not
+subtracted: a user is reported when any policy it holds allows SageMaker, which over-reports
+rather than misses one (:func:`sagemaker_action`).
+
+Every request is a read (``List*``, ``Describe*``, ``Get*``), which no control guards.
+Throttling is left to botocore's adaptive retry mode. An error is reported with the region, the
+resource type and the resource, and never hides the rest: the audit goes on, and the report's
+exit code says that it could not look everywhere (fail closed: an audit that could not look is
+not clean).
 
 This module runs the audit and judges what it reads; the reads themselves (the clients, the
 listings, the describes, the bucket settings) are in :mod:`safeai._readers`. What it builds
@@ -22,12 +34,15 @@ rendered in :mod:`safeai._report_formats`.
 
 from __future__ import annotations
 
+import json
 import re
 import threading
 import time
 from collections.abc import Callable, Collection, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
+from datetime import datetime
+from functools import cache, lru_cache
 from typing import TYPE_CHECKING, Any
 
 from ._audit import redact
@@ -35,10 +50,19 @@ from ._audit_model import AuditedResource, AuditError, AuditReport, Finding
 from ._engine import evaluate
 from ._exceptions import PreflightError, SafeAIError, SecurityViolation
 from ._paths import MISSING
-from ._readers import audit_clients, describe_listed, list_entries
+from ._readers import (
+    audit_clients,
+    describe_listed,
+    list_access_keys,
+    list_entries,
+    read_authorization_details,
+    read_managed_policy,
+)
 from ._references import check_references
+from ._waivers import active_waivers
 from .controls import Anchors, AuditListing, by_slug
 from .controls._resources import audit_listings
+from .kinds.policy_documents import as_strings, statements
 
 if TYPE_CHECKING:
     from ._policy import Policy
@@ -46,12 +70,16 @@ if TYPE_CHECKING:
 # The report's records live in a leaf module (_audit_model); they are re-exported here, where
 # they were first defined, so that ``from safeai._detective import AuditReport`` keeps working.
 __all__ = [
+    "AUDITED_TYPES",
+    "IAM_USERS",
     "RESOURCE_TYPES",
     "AuditError",
     "AuditReport",
     "AuditedResource",
     "Finding",
+    "SageMakerGrant",
     "audit",
+    "sagemaker_action",
 ]
 
 #: Workers per region: SageMaker's Describe* rate limits are per account and region, and eight
@@ -73,6 +101,17 @@ BUCKETS = "s3-bucket"
 #: The finding of a bucket a resource names that no longer exists.
 MISSING_BUCKET = "s3.named_bucket"
 
+#: The resource type of the account's IAM users: read once per audit (IAM is global), not
+#: listed per region, and reported in region :data:`GLOBAL`.
+IAM_USERS = "iam-user"
+#: The region of what IAM holds.
+GLOBAL = "global"
+#: The control an IAM user's active access key falls under when the user may call SageMaker.
+TEMPORARY_CREDENTIALS = "client.temporary_credentials"
+
+#: Every name ``audit(resource_types=...)`` accepts, in report order.
+AUDITED_TYPES: tuple[str, ...] = (*(kind.name for kind in RESOURCE_TYPES), IAM_USERS)
+
 
 def audit(
     session: Any,
@@ -89,16 +128,18 @@ def audit(
 
     ``session`` is a ``boto3.Session`` or a :class:`safeai.SecureSession`. ``regions`` (one
     name or several) defaults to the session's region, then the policy's; ``resource_types``
-    (names of :data:`RESOURCE_TYPES`) to all of them. With ``buckets``, every S3 bucket an
-    audited resource names (its inputs, outputs, model data) is checked with the S3 controls:
-    default encryption, Block Public Access, ownership, bucket policy, versioning. Each region
-    is read by ``max_workers`` threads. ``progress(done, total)`` is called, one call at a
-    time, as resources are evaluated.
+    (names of :data:`AUDITED_TYPES`: the listed types of :data:`RESOURCE_TYPES`, and
+    ``iam-user``) to all of them. With ``buckets``, every S3 bucket an audited resource names
+    (its inputs, outputs, model data) is checked with the S3 controls: default encryption,
+    Block Public Access, ownership, bucket policy, versioning. ``iam-user`` is read once for the
+    account, with a client of the first region (its partition's IAM), and reported in region
+    ``global``. Each region is read by ``max_workers`` threads. ``progress(done, total)`` is
+    called, one call at a time, as resources are evaluated.
 
     >>> report = safeai.audit(boto3.Session(), policy, regions=["eu-west-1"])
     >>> report.exit_code, len(report.findings)
     """
-    chosen = _chosen_types(resource_types)
+    chosen, users = _chosen_types(resource_types)
     wanted = (regions,) if isinstance(regions, str) else tuple(regions or ())
     if not wanted:
         default = getattr(session, "region_name", None) or policy.effective_region
@@ -120,8 +161,23 @@ def audit(
         )
         for region in wanted
     ]
-    with ThreadPoolExecutor(max_workers=min(len(region_clients), _REGIONS_AT_ONCE)) as regions_pool:
-        parts = list(
+    iam = (
+        audit_clients(
+            session, wanted[0], ("iam",), workers=max_workers, on_request=tally.request_sent
+        )["iam"]
+        if users
+        else None
+    )
+    # Waivers are read here: a ``safeai.waive`` block's context does not reach worker threads.
+    waived = TEMPORARY_CREDENTIALS in active_waivers(policy)
+    readers = min(len(region_clients), _REGIONS_AT_ONCE) + (iam is not None)
+    with ThreadPoolExecutor(max_workers=readers) as regions_pool:
+        identity = (
+            regions_pool.submit(_IamUsers(iam, tally, waived=waived).run, max_workers)
+            if iam is not None
+            else None
+        )
+        parts: list[_Part] = list(
             regions_pool.map(
                 lambda pair: _Region(pair[0], pair[1], policy, tally).run(
                     chosen, max_workers, buckets=buckets
@@ -129,7 +185,13 @@ def audit(
                 region_clients,
             )
         )
-    names = [kind.name for kind in chosen] + ([BUCKETS] if buckets else [])
+        if identity is not None:
+            parts.append(identity.result())
+    names = (
+        [kind.name for kind in chosen]
+        + ([BUCKETS] if buckets else [])
+        + ([IAM_USERS] if users else [])
+    )
     order = {name: index for index, name in enumerate(names)}
     findings = [finding for part in parts for finding in part.findings]
     findings.sort(
@@ -150,18 +212,19 @@ def audit(
     )
 
 
-def _chosen_types(names: Collection[str] | None) -> tuple[AuditListing, ...]:
+def _chosen_types(names: Collection[str] | None) -> tuple[tuple[AuditListing, ...], bool]:
+    """The listed types chosen, and whether the IAM users are."""
     if names is None:
-        return RESOURCE_TYPES
+        return RESOURCE_TYPES, True
     if isinstance(names, str):
         names = (names,)
-    known = {kind.name for kind in RESOURCE_TYPES}
+    known = set(AUDITED_TYPES)
     unknown = sorted(set(names) - known)
     if unknown:
         raise SafeAIError(
             f"unknown resource type(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}"
         )
-    return tuple(kind for kind in RESOURCE_TYPES if kind.name in names)
+    return tuple(kind for kind in RESOURCE_TYPES if kind.name in names), IAM_USERS in names
 
 
 class _Tally:
@@ -197,26 +260,35 @@ class _Tally:
 @dataclass(frozen=True, slots=True)
 class _Listed:
     kind: AuditListing
-    name: str
+    #: What its ``Describe*`` takes.
+    parameters: Mapping[str, Any]
+    #: Its ARN; where the listing gives none, its label until the describe answer gives it.
     arn: str
 
 
-class _Region:
+class _Part:
+    """What one reader of the audit found: findings, the resources evaluated, the errors."""
+
+    def __init__(self) -> None:
+        self.findings: list[Finding] = []
+        self.resources: list[AuditedResource] = []
+        self.errors: list[AuditError] = []
+        self._lock = threading.Lock()
+
+
+class _Region(_Part):
     """The audit of one region: list every type, then describe and evaluate every resource."""
 
     def __init__(
         self, region: str, clients: Mapping[str, Any], policy: Policy, tally: _Tally
     ) -> None:
+        super().__init__()
         self.region = region
         self.clients = clients
         self.policy = policy
         self.tally = tally
-        self.findings: list[Finding] = []
-        self.resources: list[AuditedResource] = []
-        self.errors: list[AuditError] = []
         #: The S3 buckets the audited resources name.
         self.buckets: set[str] = set()
-        self._lock = threading.Lock()
 
     def run(self, kinds: Sequence[AuditListing], workers: int, *, buckets: bool) -> _Region:
         with ThreadPoolExecutor(max_workers=workers) as pool:
@@ -289,7 +361,14 @@ class _Region:
             # whole could not be read, and the report says so.
             self._failed(kind, kind.list_operation, None, error)
             return []
-        return [_Listed(kind, entry[kind.name_key], entry[kind.arn_key]) for entry in entries]
+        return [
+            _Listed(
+                kind,
+                kind.describe_parameters(entry),
+                entry[kind.arn_key] if kind.arn_listed else kind.label(entry),
+            )
+            for entry in entries
+        ]
 
     def _evaluate(self, item: _Listed) -> None:
         from botocore.exceptions import BotoCoreError, ClientError
@@ -297,7 +376,8 @@ class _Region:
         kind = item.kind
         client = self.clients[kind.service]
         try:
-            document = describe_listed(client, kind, item.name)
+            document = describe_listed(client, kind, item.parameters)
+            arn = item.arn if kind.arn_listed else str(document.get(kind.arn_key) or item.arn)
             violations = self._check(kind, client, document)
         except (BotoCoreError, ClientError) as error:
             self._failed(kind, kind.describe_operation, item.arn, error)
@@ -312,10 +392,10 @@ class _Region:
                 f"{error.resource!r}, which it names, cannot be read: {cause}",
             )
             return
-        findings = [self._finding(kind, item.arn, violation) for violation in violations]
+        findings = [self._finding(kind, arn, violation) for violation in violations]
         named = set(_buckets_named(document))
         with self._lock:
-            self.resources.append(AuditedResource(kind.name, item.arn, self.region))
+            self.resources.append(AuditedResource(kind.name, arn, self.region))
             self.findings += findings
             self.buckets |= named
 
@@ -360,6 +440,303 @@ class _Region:
             self.errors.append(
                 AuditError(self.region, kind.name, operation, resource, code, message)
             )
+
+
+# -- identity: IAM users with long-lived keys that may call SageMaker ----------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class SageMakerGrant:
+    """An identity policy that lets an IAM user call SageMaker: where the user holds it
+    (``source``: ``inline policy 'p'``, ``AWS managed policy 'AmazonSageMakerFullAccess'``,
+    ``inline policy 'p' of group 'g'``), and what it allows (``action``, from
+    :func:`sagemaker_action`)."""
+
+    source: str
+    action: str
+
+
+def sagemaker_action(document: Mapping[str, Any]) -> str | None:
+    """What the first ``Allow`` statement of an identity policy ``document`` that lets its
+    holder call some SageMaker action allows, as written (``sagemaker:*``, ``*``,
+    ``every action but iam:*``); None when no statement does.
+
+    An ``Action`` counts when one of its patterns (``*`` and ``?`` wildcards, case-insensitive)
+    matches an action of SageMaker's APIs; a ``NotAction`` when its patterns leave one of those
+    actions out. Resources and conditions are not read, and neither are ``Deny`` statements:
+    the answer says what the document may grant, and over-reports rather than misses a grant.
+    Pure: no I/O.
+    """
+    for statement in statements(document):
+        if statement.get("Effect") != "Allow":
+            continue
+        if "Action" in statement:
+            for pattern in as_strings(statement["Action"]):
+                if _names_a_sagemaker_action(pattern):
+                    return pattern
+        elif "NotAction" in statement:
+            excluded = [_glob(pattern) for pattern in as_strings(statement["NotAction"])]
+            if any(
+                not any(pattern.fullmatch(action) for pattern in excluded)
+                for action in _sagemaker_actions()
+            ):
+                return "every action but " + ", ".join(as_strings(statement["NotAction"]))
+    return None
+
+
+@cache
+def _sagemaker_actions() -> tuple[str, ...]:
+    """The IAM actions of SageMaker's APIs (``sagemaker:createtrainingjob``, lower case): the
+    operations of every botocore service that signs as ``sagemaker`` (the control plane, the
+    runtimes, Feature Store, A2I, Edge Manager, metrics)."""
+    import botocore.session
+
+    session = botocore.session.get_session()
+    names = {
+        f"sagemaker:{operation.lower()}"
+        for service in session.get_available_services()
+        if "sagemaker" in service
+        for model in [session.get_service_model(service)]
+        if model.signing_name == "sagemaker"
+        for operation in model.operation_names
+    }
+    return tuple(sorted(names))
+
+
+@lru_cache(maxsize=4096)
+def _names_a_sagemaker_action(pattern: str) -> bool:
+    """Whether the IAM action ``pattern`` matches an action of SageMaker's APIs."""
+    if "*" not in pattern and "?" not in pattern:
+        return pattern.lower() in _sagemaker_action_set()
+    service = pattern.split(":", 1)[0]
+    if "*" not in service and "?" not in service and service.lower() != "sagemaker":
+        return False
+    return any(_glob(pattern).fullmatch(action) for action in _sagemaker_actions())
+
+
+@cache
+def _sagemaker_action_set() -> frozenset[str]:
+    return frozenset(_sagemaker_actions())
+
+
+@lru_cache(maxsize=4096)
+def _glob(pattern: str) -> re.Pattern[str]:
+    """An IAM action pattern as a case-insensitive regular expression."""
+    wildcards = {"*": ".*", "?": "."}
+    return re.compile(
+        "".join(wildcards.get(char, re.escape(char)) for char in pattern), re.IGNORECASE
+    )
+
+
+def _policy_document(value: object) -> Mapping[str, Any]:
+    """A policy document as IAM answers it: decoded by botocore, or URL-encoded JSON text."""
+    if isinstance(value, Mapping):
+        return value
+    if isinstance(value, str):
+        from urllib.parse import unquote
+
+        decoded = json.loads(unquote(value))
+        if isinstance(decoded, Mapping):
+            return decoded
+    raise ValueError(f"not a policy document: {str(value)[:80]!r}")
+
+
+def _default_version(policy: Mapping[str, Any]) -> object:
+    """The document of a managed policy's default version, from its authorization details."""
+    for version in policy.get("PolicyVersionList", []):
+        if version.get("IsDefaultVersion"):
+            return version.get("Document")
+    return None
+
+
+def _managed_source(arn: str, name: str) -> str:
+    kind = "AWS managed policy" if arn.split(":")[4:5] == ["aws"] else "managed policy"
+    return f"{kind} {name!r}"
+
+
+#: The read that gives the identity audit a policy document it holds.
+_DETAILS = "GetAccountAuthorizationDetails"
+
+
+@dataclass(frozen=True, slots=True)
+class _Unreadable:
+    """A policy a user holds that could not be read (and no readable one grants SageMaker):
+    which, the read that failed, and why."""
+
+    policy: str
+    operation: str
+    error: Exception
+
+    @classmethod
+    def of(cls, policy: str, error: Exception, default: str = _DETAILS) -> _Unreadable:
+        return cls(policy, str(getattr(error, "operation_name", default)), error)
+
+
+class _IamUsers(_Part):
+    """The account's IAM users: which may call SageMaker, and which of those have an active
+    access key. ``GetAccountAuthorizationDetails`` once (every page), ``GetPolicy`` and
+    ``GetPolicyVersion`` once per AWS managed policy a user or group holds, and
+    ``ListAccessKeys`` only for the users that may call SageMaker."""
+
+    def __init__(self, iam: Any, tally: _Tally, *, waived: bool) -> None:
+        super().__init__()
+        self.iam = iam
+        self.tally = tally
+        #: ``client.temporary_credentials`` is waived: nothing is reported, no key is listed.
+        self.waived = waived
+        #: Managed policy ARN -> what it allows (None: no SageMaker action), or why it cannot
+        #: be read. Filled by the one thread that judges the users.
+        self._managed: dict[str, str | Exception | None] = {}
+
+    def run(self, workers: int) -> _IamUsers:
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        try:
+            details = read_authorization_details(self.iam)
+        except (BotoCoreError, ClientError) as error:
+            self._error(_DETAILS, None, error)
+            return self
+        users = details["UserDetailList"]
+        self.tally.listed(len(users))
+        local = {
+            str(policy["Arn"]): _default_version(policy)
+            for policy in details["Policies"]
+            if "Arn" in policy
+        }
+        groups = {str(group["GroupName"]): group for group in details["GroupDetailList"]}
+        judged = [(user, self._grants(user, groups, local)) for user in users]
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            for done in as_completed([pool.submit(self._user, *pair) for pair in judged]):
+                done.result()
+                self.tally.evaluated()
+        return self
+
+    def _grants(
+        self,
+        user: Mapping[str, Any],
+        groups: Mapping[str, Mapping[str, Any]],
+        local: Mapping[str, object],
+    ) -> list[SageMakerGrant] | _Unreadable:
+        """Every policy through which ``user`` may call SageMaker, in the order IAM lists them:
+        the user's inline and attached policies, then its groups'."""
+        grants: list[SageMakerGrant] = []
+        unreadable: _Unreadable | None = None
+        #: The user, then its groups, each with how a policy it holds is named.
+        held: list[tuple[Mapping[str, Any], str]] = [(user, "")]
+        for name in user.get("GroupList", []):
+            group = groups.get(name)
+            if group is None:  # created between two pages of the details
+                missing = LookupError(f"group {name!r} is not in the authorization details")
+                unreadable = unreadable or _Unreadable.of(f"group {name!r}", missing)
+                continue
+            held.append((group, f" of group {name!r}"))
+        for holder, of in held:
+            inline = holder.get("UserPolicyList", holder.get("GroupPolicyList", []))
+            for policy in inline:
+                source = f"inline policy {policy.get('PolicyName')!r}{of}"
+                try:
+                    action = sagemaker_action(_policy_document(policy.get("PolicyDocument")))
+                except ValueError as error:
+                    unreadable = unreadable or _Unreadable.of(source, error)
+                    continue
+                if action is not None:
+                    grants.append(SageMakerGrant(source, action))
+            for attached in holder.get("AttachedManagedPolicies", []):
+                arn = str(attached.get("PolicyArn"))
+                source = _managed_source(arn, str(attached.get("PolicyName"))) + of
+                verdict = self._managed_verdict(arn, local)
+                if isinstance(verdict, Exception):
+                    failed = _Unreadable.of(f"policy {arn}", verdict, "GetPolicyVersion")
+                    unreadable = unreadable or failed
+                elif verdict is not None:
+                    grants.append(SageMakerGrant(source, verdict))
+        if not grants and unreadable is not None:
+            return unreadable
+        return grants
+
+    def _managed_verdict(self, arn: str, local: Mapping[str, object]) -> str | Exception | None:
+        """What the managed policy ``arn`` allows of SageMaker, read once per audit."""
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        if arn not in self._managed:
+            try:
+                # An AWS managed policy is not in the details; a customer managed one created
+                # since their first page may not be either.
+                document = local.get(arn)
+                if document is None:
+                    document = read_managed_policy(self.iam, arn)
+                self._managed[arn] = sagemaker_action(_policy_document(document))
+            except (BotoCoreError, ClientError, ValueError) as error:
+                self._managed[arn] = error
+        return self._managed[arn]
+
+    def _user(self, user: Mapping[str, Any], grants: list[SageMakerGrant] | _Unreadable) -> None:
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        arn = str(user["Arn"])
+        if isinstance(grants, _Unreadable):
+            cause = grants.error
+            message = f"{grants.policy}, which it holds, cannot be read: {cause}"
+            with self._lock:
+                self.errors.append(
+                    AuditError(
+                        GLOBAL, IAM_USERS, grants.operation, arn, _error_code(cause), message
+                    )
+                )
+            return
+        findings: list[Finding] = []
+        if grants and not self.waived:
+            try:
+                keys = list_access_keys(self.iam, str(user["UserName"]))
+            except (BotoCoreError, ClientError) as error:
+                self._error("ListAccessKeys", arn, error)
+                return
+            findings = [
+                _key_finding(arn, str(user["UserName"]), key, grants)
+                for key in keys
+                if key.get("Status") == "Active"
+            ]
+        with self._lock:
+            self.resources.append(AuditedResource(IAM_USERS, arn, GLOBAL))
+            self.findings += findings
+
+    def _error(self, operation: str, resource: str | None, error: Exception) -> None:
+        with self._lock:
+            self.errors.append(
+                AuditError(GLOBAL, IAM_USERS, operation, resource, _error_code(error), str(error))
+            )
+
+
+def _key_finding(
+    arn: str, user: str, key: Mapping[str, Any], grants: Sequence[SageMakerGrant]
+) -> Finding:
+    """An active access key of a user who may call SageMaker, named by its last four
+    characters only."""
+    control = by_slug(TEMPORARY_CREDENTIALS)
+    ending = str(key.get("AccessKeyId", ""))[-4:]
+    created = key.get("CreateDate")
+    day = created.date().isoformat() if isinstance(created, datetime) else str(created)
+    first = grants[0]
+    others = len(grants) - 1
+    also = f" (and {others} other polic{'y' if others == 1 else 'ies'})" if others else ""
+    return Finding(
+        control=TEMPORARY_CREDENTIALS,
+        title=control.title if control is not None else TEMPORARY_CREDENTIALS,
+        resource_type=IAM_USERS,
+        resource_arn=arn,
+        region=GLOBAL,
+        path=f"AccessKeyMetadata[...{ending}].Status",
+        found=f"active access key ending {ending}, created {day}; the user may call "
+        f"{first.action} through {first.source}{also}",
+        expected="no active access key on an IAM user that may call SageMaker: people and "
+        "programs sign with temporary credentials",
+        remedy=f"move what signs with the key ending {ending} to temporary credentials, then "
+        f"deactivate and delete it (aws iam update-access-key --user-name {user} "
+        "--access-key-id KEY --status Inactive; aws iam delete-access-key), or take the "
+        "user's SageMaker permissions away"
+        + (f"; {control.remedy}" if control is not None else "."),
+        anchors=control.anchors if control is not None else Anchors(),
+    )
 
 
 def _buckets_named(document: object) -> list[str]:

@@ -25,6 +25,7 @@ from ._policy import Policy
 from ._securing import (
     ClientState,
     apply_baseline,
+    check_signing_credentials,
     check_transport,
     refuse_presigned_bucket,
     secure_presigned_post,
@@ -315,6 +316,10 @@ def _make_handler(client_ref: weakref.ReferenceType[BaseClient], state: ClientSt
             for policy in state.policies:
                 check_transport(state.plain_http, operation, policy)
         if operation not in relevant:
+            client = client_ref()
+            if client is not None:
+                for policy in state.policies:
+                    check_signing_credentials(client, state, operation, params, policy, context)
             return
         if (
             operation == "CreateBucket"

@@ -19,7 +19,14 @@ from ._exceptions import PolicyError
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
 
-__all__ = ["compact", "partition", "policy_size", "validate_actions", "validate_size"]
+__all__ = [
+    "compact",
+    "pack_statements",
+    "partition",
+    "policy_size",
+    "validate_actions",
+    "validate_size",
+]
 
 #: IAM actions that are not botocore operations of the same name, with what stands for them.
 #: Keep this table small: it is the only place where an action is taken on trust.
@@ -31,6 +38,14 @@ _PERMISSION_ONLY: dict[str, str] = {
     # PassRole is checked when a service is handed a role (RoleArn in CreateTrainingJob, ...); it
     # has no API of its own.
     "iam:PassRole": "no API: checked when a role ARN is passed to a service",
+    # SetSourceIdentity is checked when AssumeRole carries a SourceIdentity (STS API reference,
+    # "AssumeRole": "the role's trust policy must also allow sts:SetSourceIdentity").
+    "sts:SetSourceIdentity": "no API: checked when AssumeRole sets a source identity",
+    # The S3 bucket settings the guard reads, authorized under these names (Service Authorization
+    # Reference, Amazon S3: GetBucketEncryption needs s3:GetEncryptionConfiguration,
+    # GetPublicAccessBlock s3:GetBucketPublicAccessBlock).
+    "s3:GetEncryptionConfiguration": "s3 GetBucketEncryption",
+    "s3:GetBucketPublicAccessBlock": "s3 GetPublicAccessBlock",
 }
 
 
@@ -91,3 +106,42 @@ def validate_size(document: Mapping[str, Any], *, limit: int, what: str, fix: st
             f"the {what} has {size:,} characters (whitespace excluded), over the limit of "
             f"{limit:,}: {fix}"
         )
+
+
+def pack_statements(
+    statements: list[dict[str, Any]], *, limit: int, what: str, fix: str
+) -> list[dict[str, Any]]:
+    """The statements packed, in order, into as few documents of at most ``limit`` characters
+    as they fit; a statement too big alone is split by its actions (its condition cannot be
+    split: two Deny statements each allowing half the values would together allow none)."""
+    documents: list[list[dict[str, Any]]] = []
+    for statement in statements:
+        for piece in _fitting(statement, limit, what, fix):
+            if documents and policy_size(_document([*documents[-1], piece])) <= limit:
+                documents[-1].append(piece)
+            else:
+                documents.append([piece])
+    return [_document(group) for group in documents]
+
+
+def _fitting(statement: dict[str, Any], limit: int, what: str, fix: str) -> list[dict[str, Any]]:
+    if policy_size(_document([statement])) <= limit:
+        return [statement]
+    actions = statement["Action"]
+    actions = [actions] if isinstance(actions, str) else actions
+    for parts in range(2, len(actions) + 1):
+        size = -(-len(actions) // parts)
+        pieces = [
+            {**statement, "Sid": f"{statement['Sid']}{number}", "Action": actions[start:][:size]}
+            for number, start in enumerate(range(0, len(actions), size), start=1)
+        ]
+        if all(policy_size(_document([piece])) <= limit for piece in pieces):
+            return pieces
+    raise PolicyError(
+        f"the {what} statement {statement['Sid']} has {policy_size(_document([statement])):,} "
+        f"characters even for one action, over the {what} limit of {limit:,}: {fix}"
+    )
+
+
+def _document(statements: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"Version": "2012-10-17", "Statement": statements}

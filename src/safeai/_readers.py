@@ -11,6 +11,8 @@ calls AWS while a request is checked.
 * **Bucket settings**: a bucket's ``Get*`` answers, "not configured" included.
 * **The audit's listings**: the clients of one region, every page of a ``List*`` call, the
   ``Describe*`` of one listed resource.
+* **The audit's identity reads**: the account's IAM users, groups and policies, an AWS managed
+  policy's document, a user's access keys (ids and status only).
 * **Sibling clients**: a client of another service with a guarded client's credentials.
 
 What is read is judged elsewhere (:mod:`safeai._references`, :mod:`safeai._buckets`,
@@ -49,8 +51,11 @@ __all__ = [
     "describe_inference_component",
     "describe_listed",
     "describe_model",
+    "list_access_keys",
     "list_entries",
+    "read_authorization_details",
     "read_bucket_settings",
+    "read_managed_policy",
     "read_text_object",
     "sibling_client",
 ]
@@ -244,13 +249,59 @@ def list_entries(client: Any, listing: AuditListing) -> list[Mapping[str, Any]]:
     ]
 
 
-def describe_listed(client: Any, listing: AuditListing, name: str) -> dict[str, Any]:
-    """The ``Describe*`` answer (``listing.describe_operation``) of the resource ``name``.
-    AWS errors propagate."""
+def describe_listed(
+    client: Any, listing: AuditListing, parameters: Mapping[str, Any]
+) -> dict[str, Any]:
+    """The ``Describe*`` answer (``listing.describe_operation``) of the resource that
+    ``parameters`` name (:meth:`~safeai.controls.AuditListing.describe_parameters`). AWS errors
+    propagate."""
     from botocore import xform_name
 
     describe = getattr(client, xform_name(listing.describe_operation))
-    return dict(describe(**{listing.describe_parameter: name}))
+    return dict(describe(**parameters))
+
+
+# -- the audit's identity reads -------------------------------------------------------------------
+
+#: The largest page ``GetAccountAuthorizationDetails`` accepts.
+_IAM_PAGE_SIZE = 1000
+#: What the identity audit reads of the account's authorization details: users, their groups,
+#: and the customer managed policies either may hold (AWS managed ones are read one by one).
+_AUTHORIZATION_FILTER = ("User", "Group", "LocalManagedPolicy")
+
+
+def read_authorization_details(iam: Any) -> dict[str, list[Mapping[str, Any]]]:
+    """Every page of ``GetAccountAuthorizationDetails`` for the account's users, groups and
+    customer managed policies, merged: ``{"UserDetailList": [...], "GroupDetailList": [...],
+    "Policies": [...]}``. An AWS error propagates, and the pages before it are not returned."""
+    found: dict[str, list[Mapping[str, Any]]] = {
+        "UserDetailList": [],
+        "GroupDetailList": [],
+        "Policies": [],
+    }
+    paginator = iam.get_paginator("get_account_authorization_details")
+    pages = paginator.paginate(
+        Filter=list(_AUTHORIZATION_FILTER), PaginationConfig={"PageSize": _IAM_PAGE_SIZE}
+    )
+    for page in pages:
+        for key, entries in found.items():
+            entries += page.get(key, [])
+    return found
+
+
+def read_managed_policy(iam: Any, arn: str) -> object:
+    """The document of the default version of the managed policy ``arn`` (``GetPolicy``, then
+    ``GetPolicyVersion``): what an AWS managed policy attached to a user or group grants. AWS
+    errors propagate."""
+    version = iam.get_policy(PolicyArn=arn)["Policy"]["DefaultVersionId"]
+    return iam.get_policy_version(PolicyArn=arn, VersionId=version)["PolicyVersion"]["Document"]
+
+
+def list_access_keys(iam: Any, user: str) -> list[Mapping[str, Any]]:
+    """The ``AccessKeyMetadata`` of every access key of the IAM user ``user`` (id, status,
+    creation date; never a secret). AWS errors propagate."""
+    paginator = iam.get_paginator("list_access_keys")
+    return [key for page in paginator.paginate(UserName=user) for key in page["AccessKeyMetadata"]]
 
 
 # -- sibling clients ------------------------------------------------------------------------------

@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from ._exceptions import PolicyError, SafeAIError
-from ._iam_actions import policy_size, validate_actions
+from ._exceptions import SafeAIError
+from ._iam_actions import pack_statements, validate_actions
 from .controls import CATALOGUE
 from .kinds import KINDS
 
@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from ._policy import Policy
     from .controls import Control, Target
 
-__all__ = ["SCP_LIMIT", "SUPPORTED_ACTIONS", "scp"]
+__all__ = ["SCP_LIMIT", "SUPPORTED_ACTIONS", "deny_statements", "scp"]
 
 # AWS Organizations quotas (docs.aws.amazon.com/organizations/latest/userguide/
 # orgs_reference_limits.html): "Maximum size of a policy document: Service control policies:
@@ -125,7 +125,6 @@ SUPPORTED_ACTIONS: dict[str, frozenset[str]] = {
     ),
 }
 _PASSED_TO_SERVICE = "iam:PassedToService"
-_VERSION = "2012-10-17"
 
 
 @dataclass
@@ -153,10 +152,7 @@ def scp(policy: Policy) -> list[dict[str, Any]]:
     groups to compare with, a KMS key given as an alias (conditions compare key ARNs), or one
     statement alone over the limit.
     """
-    keys, pass_role = _plan(policy)
-    statements = [
-        statement for name, key in keys.items() for statement in _statements(name, key, policy)
-    ]
+    statements, pass_role = _condition_statements(policy)
     if pass_role and policy.role_arns:
         statements.append(
             {
@@ -174,7 +170,27 @@ def scp(policy: Policy) -> list[dict[str, Any]]:
             [statement["Action"]] if isinstance(statement["Action"], str) else statement["Action"]
         )
     )
-    return _pack(statements)
+    return pack_statements(
+        statements,
+        limit=SCP_LIMIT,
+        what="SCP",
+        fix="allow fewer values (allowed_kms_key_ids, subnets, security_group_ids, "
+        "allowed_role_arns)",
+    )
+
+
+def deny_statements(policy: Policy) -> list[dict[str, Any]]:
+    """The SCP's Deny statements on SageMaker's condition keys (one per key for a wrong value,
+    one for a missing one), unpacked: the caller role carries the same ones."""
+    return _condition_statements(policy)[0]
+
+
+def _condition_statements(policy: Policy) -> tuple[list[dict[str, Any]], bool]:
+    keys, pass_role = _plan(policy)
+    statements = [
+        statement for name, key in keys.items() for statement in _statements(name, key, policy)
+    ]
+    return statements, pass_role
 
 
 def _plan(policy: Policy) -> tuple[dict[str, _Key], bool]:
@@ -270,43 +286,3 @@ def _wrong_value(name: str, control: Control, policy: Policy) -> dict[str, Any]:
             "no SCP condition (safeai.kinds)"
         )
     return write(name, control, policy)
-
-
-def _document(statements: list[dict[str, Any]]) -> dict[str, Any]:
-    return {"Version": _VERSION, "Statement": statements}
-
-
-def _fitting(statement: dict[str, Any]) -> list[dict[str, Any]]:
-    """``statement``, or, when alone it exceeds the limit, its actions split over several.
-
-    The condition cannot be split: two Deny statements each allowing half the keys would
-    together allow none.
-    """
-    if policy_size(_document([statement])) <= SCP_LIMIT:
-        return [statement]
-    actions = statement["Action"]
-    actions = [actions] if isinstance(actions, str) else actions
-    for parts in range(2, len(actions) + 1):
-        size = -(-len(actions) // parts)
-        pieces = [
-            {**statement, "Sid": f"{statement['Sid']}{number}", "Action": actions[start:][:size]}
-            for number, start in enumerate(range(0, len(actions), size), start=1)
-        ]
-        if all(policy_size(_document([piece])) <= SCP_LIMIT for piece in pieces):
-            return pieces
-    raise PolicyError(
-        f"the SCP statement {statement['Sid']} has {policy_size(_document([statement])):,} "
-        f"characters even for one action, over the SCP limit of {SCP_LIMIT:,}: allow fewer "
-        "values (allowed_kms_key_ids, subnets, security_group_ids, allowed_role_arns)"
-    )
-
-
-def _pack(statements: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    documents: list[list[dict[str, Any]]] = []
-    for statement in statements:
-        for piece in _fitting(statement):
-            if documents and policy_size(_document([*documents[-1], piece])) <= SCP_LIMIT:
-                documents[-1].append(piece)
-            else:
-                documents.append([piece])
-    return [_document(group) for group in documents]

@@ -3,7 +3,8 @@
 :mod:`safeai._hooks` attaches handlers to clients and calls in here; this module secures what they
 hand over. A request is checked in this order, and refused at the first step that refuses:
 
-1. the client itself: its endpoint (``client.tls``, on every call), its region and its account
+1. the client itself: its endpoint (``client.tls``) and the kind of credentials it signs with
+   (``client.temporary_credentials``), on every call; its region and its account
    (``client.region``, ``client.account``);
 2. the request's fields, by the engine (a pipeline definition kept in S3 is read in first);
 3. the resources it names (an endpoint's configuration and models, a transform job's model);
@@ -18,6 +19,7 @@ brought to the secure baseline, and a presigned POST form is secured like a ``Pu
 from __future__ import annotations
 
 import logging
+import re
 import threading
 from dataclasses import dataclass, field
 from functools import partial
@@ -32,7 +34,7 @@ from ._inputs import EXECUTIONS
 from ._readers import read_text_object, sibling_client
 from ._references import REFERENCING_OPERATIONS, check_references, inline_pipeline_definition
 from .controls._resources import pipeline_definitions
-from .controls.client import ACCOUNT, REGION, TLS
+from .controls.client import ACCOUNT, REGION, TEMPORARY_CREDENTIALS, TLS
 from .preflight import caller_account
 
 if TYPE_CHECKING:
@@ -49,6 +51,7 @@ if TYPE_CHECKING:
 __all__ = [
     "ClientState",
     "apply_baseline",
+    "check_signing_credentials",
     "check_transport",
     "refuse_presigned_bucket",
     "secure_presigned_post",
@@ -114,6 +117,8 @@ def secure_request(
     router = DecisionRouter(policy, decisions=decisions)
     let_through: list[SecurityViolation] = []
     try:
+        # Before anything is asked with them (the account check calls STS).
+        let_through += router.route(_check_credentials(client, operation))
         found = _client_checks(client, state, operation, context, policy)
         if found:
             let_through += router.route(found)
@@ -275,6 +280,85 @@ def _client_checks(
     if policy.preflight and policy.account_id:
         found += _check_account(client, state, operation, policy.account_id)
     return found
+
+
+def check_signing_credentials(
+    client: BaseClient,
+    state: ClientState,
+    operation: str,
+    params: MutableMapping[str, Any],
+    policy: Policy,
+    context: dict[str, Any],
+) -> None:
+    """``client.temporary_credentials`` on a call :func:`secure_request` does not act on (a read,
+    a download): routed by mode and waivers like any control, and recorded when it finds one."""
+    found = _check_credentials(client, operation)
+    if not found:
+        return
+    decisions: list[Decision] | None = [] if _audit.logger.isEnabledFor(logging.INFO) else None
+    router = DecisionRouter(policy, decisions=decisions)
+    try:
+        let_through = router.route(found)
+    except SafeAIError as error:
+        _conclude(state, operation, params, router, context, [], error)
+        raise
+    _conclude(state, operation, params, router, context, let_through, None)
+
+
+#: The access key ids AWS issues: a prefix that says what the key is, then 16 characters (IAM
+#: User Guide, "IAM identifiers", unique ID prefixes: AKIA an IAM user's long-lived access key,
+#: ASIA a temporary key from STS). Any other key (a local emulator's ``testing``) is not judged.
+_AWS_ACCESS_KEY = re.compile(r"^(AKIA|ASIA)[A-Z0-9]{16}$")
+
+
+def _check_credentials(client: BaseClient, operation: str) -> list[SecurityViolation]:
+    """A long-lived IAM user key, or a temporary key without its session token. The key is
+    never shown whole: its kind and its last four characters at most."""
+    access_key, token = _signing_key(client)
+    match = _AWS_ACCESS_KEY.match(access_key or "")
+    if match is None or (match.group(1) == "ASIA" and token):
+        return []
+    ending = match.string[-4:]
+    what = (
+        f"a long-lived IAM user access key (AKIA..., ending {ending})"
+        if match.group(1) == "AKIA"
+        else f"a temporary access key (ASIA..., ending {ending}) without its session token"
+    )
+    return [
+        _client_violation(
+            TEMPORARY_CREDENTIALS,
+            operation,
+            path="client credentials",
+            found=what,
+            expected="temporary credentials (an assumed role, IAM Identity Center, an instance "
+            "or container role): an ASIA... key with its session token",
+        )
+    ]
+
+
+def _signing_key(client: BaseClient) -> tuple[str | None, str | None]:
+    """The access key and session token the client signs with; (None, None) when unsigned.
+
+    Read from the request signer rather than ``client._get_credentials()``, which aiobotocore
+    makes a coroutine: an aiobotocore client that existed when a process-wide guard started is
+    guarded too, and its handlers run synchronously. Its credentials are read as they stand,
+    without the refresh only an ``await`` could run (a refreshed key is never a long-lived one).
+    """
+    import inspect
+
+    # botocore keeps a client's credentials on its request signer only.
+    credentials = getattr(client, "_request_signer", None)
+    credentials = getattr(credentials, "_credentials", None)
+    if credentials is None:
+        return None, None
+    if not inspect.iscoroutinefunction(credentials.get_frozen_credentials):
+        frozen = credentials.get_frozen_credentials()
+        return frozen.access_key, frozen.token
+    held = vars(credentials)
+    return (
+        held.get("access_key", held.get("_access_key")),
+        held.get("token", held.get("_token")),
+    )
 
 
 def _check_region(operation: str, client_region: object, policy: Policy) -> list[SecurityViolation]:

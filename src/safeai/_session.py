@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import os
+import re
 from typing import TYPE_CHECKING, Any
 
 from ._exceptions import PolicyError, SafeAIError
@@ -11,9 +12,17 @@ from ._hooks import GuardHandle, guard, unguard
 from ._policy import _ROLE_ARN, Policy
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     import boto3
 
 __all__ = ["SecureSession"]
+
+#: ``sts:AssumeRole``'s ``SerialNumber``: a virtual device's ARN, or a hardware device's serial
+#: (9 to 256 characters of ``[\w+=/:,.@-]``, the STS API reference).
+_MFA_SERIAL = re.compile(r"^[\w+=/:,.@-]{9,256}$")
+#: ``TokenCode``: the six digits the device shows.
+_MFA_CODE = re.compile(r"^\d{6}$")
 
 
 class SecureSession:
@@ -24,8 +33,19 @@ class SecureSession:
     before they expire. Without ``role_arn``, the ambient credentials are used and every audit
     record says so. Every SageMaker client it creates is guarded by ``policy``.
 
+    With ``mfa_serial`` (the ARN of the caller's MFA device), the role is assumed with
+    ``SerialNumber`` and ``TokenCode``: ``mfa_token`` is the six-digit code, or a callable that
+    is given a prompt and returns one (``getpass.getpass``, ``input``, a notebook widget). A
+    callable is asked again whenever the credentials are refreshed, so a long-running notebook
+    keeps working; a code given as a string is good for one assumption only, so a refresh then
+    raises :class:`safeai.SafeAIError` asking for a callable. A profile (``profile_name``) that
+    itself assumes a role with ``mfa_serial`` keeps working as botocore runs it.
+
     >>> session = safeai.SecureSession(policy, role_arn="arn:aws:iam::111122223333:role/ml-caller")
     >>> sm = session.client("sagemaker")
+    >>> people = safeai.SecureSession(
+    ...     policy, role_arn=role, mfa_serial="arn:aws:iam::111122223333:mfa/ada",
+    ...     mfa_token=getpass.getpass)
     """
 
     def __init__(
@@ -38,6 +58,8 @@ class SecureSession:
         external_id: str | None = None,
         source_identity: str | None = None,
         duration_seconds: int = 3600,
+        mfa_serial: str | None = None,
+        mfa_token: str | Callable[[str], str] | None = None,
     ) -> None:
         import boto3
         import botocore.session
@@ -49,6 +71,7 @@ class SecureSession:
                 f"must be between 900 and 43200 seconds, found {duration_seconds}",
                 field="duration_seconds",
             )
+        prompter = _mfa_prompter(role_arn, mfa_serial, mfa_token)
         region = region_name or policy.effective_region
         core = botocore.session.Session(profile=profile_name)
         if region:
@@ -72,13 +95,13 @@ class SecureSession:
                 external_id=external_id,
                 source_identity=source_identity,
                 duration_seconds=duration_seconds,
+                mfa=(mfa_serial, prompter) if mfa_serial and prompter else None,
             )
         self.policy = policy
+        self.mfa_serial = mfa_serial
         self.boto_session: boto3.Session = boto3.Session(botocore_session=core)
         self._handle: GuardHandle = guard(policy, session=self.boto_session)
-        self._handle.credentials = (
-            f"assumed-role {role_arn}" if role_arn else "ambient (not assumed by safeai)"
-        )
+        self._handle.credentials = _how_obtained(core, role_arn, mfa_serial, profile_name)
 
     @property
     def region_name(self) -> str | None:
@@ -144,6 +167,8 @@ class SecureSession:
 
     def __repr__(self) -> str:
         how = f"role_arn={self.role_arn!r}" if self.role_arn else "ambient credentials"
+        if self.mfa_serial:
+            how += " with MFA"
         return f"<safeai.SecureSession {how} region={self.region_name!r}>"
 
 
@@ -194,6 +219,74 @@ def _without_telemetry(config: Any) -> dict[str, Any]:
     return merged
 
 
+def _mfa_prompter(
+    role_arn: str | None, serial: str | None, token: str | Callable[[str], str] | None
+) -> Callable[[str], str] | None:
+    """What botocore asks for the MFA code (it passes a prompt), from ``mfa_token``: a callable
+    asked on every assumption, or a code good for the first one only (AWS refuses a code twice)."""
+    if serial is None:
+        if token is not None:
+            raise PolicyError("mfa_token needs mfa_serial, the MFA device's ARN", field="mfa_token")
+        return None
+    if role_arn is None:
+        raise PolicyError(
+            "MFA is used when SecureSession assumes a role: pass role_arn= too (a profile that "
+            "assumes its role with mfa_serial needs neither)",
+            field="mfa_serial",
+        )
+    if not isinstance(serial, str) or not _MFA_SERIAL.match(serial):
+        raise PolicyError(
+            f"{serial!r} is not an MFA device: expected its ARN, like "
+            "arn:aws:iam::111122223333:mfa/ada, or a hardware device's serial number",
+            field="mfa_serial",
+        )
+    if token is None:
+        raise PolicyError(
+            "mfa_serial needs mfa_token: the six-digit code, or a callable that returns one "
+            "(getpass.getpass prompts for it)",
+            field="mfa_token",
+        )
+    if callable(token):
+        return lambda prompt: _checked_code(token(prompt))
+    code = _checked_code(token)
+    used = False
+
+    def once(prompt: str) -> str:
+        nonlocal used
+        if used:
+            raise SafeAIError(
+                "the session's credentials expired and the MFA code given as mfa_token was "
+                "already used (AWS accepts a code once): pass mfa_token=getpass.getpass, or "
+                "another callable, to be asked for a new code whenever they are refreshed"
+            )
+        used = True
+        return code
+
+    return once
+
+
+def _checked_code(code: object) -> str:
+    text = code.strip() if isinstance(code, str) else code
+    if not isinstance(text, str) or not _MFA_CODE.match(text):
+        raise PolicyError(
+            "an MFA code is the six digits the device shows, like 123456", field="mfa_token"
+        )
+    return text
+
+
+def _how_obtained(
+    core: Any, role_arn: str | None, mfa_serial: str | None, profile_name: str | None
+) -> str:
+    """How the session's credentials are obtained, for the audit record (never a secret)."""
+    if role_arn:
+        return f"assumed-role {role_arn}" + (" with MFA" if mfa_serial else " without MFA")
+    scoped = core.get_scoped_config() if profile_name else {}
+    if scoped.get("role_arn"):
+        mfa = " with MFA" if scoped.get("mfa_serial") else " without MFA"
+        return f"assumed-role {scoped['role_arn']} (profile {profile_name}){mfa}"
+    return "ambient (not assumed by safeai)"
+
+
 def _use_assumed_role(
     core: Any,
     role_arn: str,
@@ -203,6 +296,7 @@ def _use_assumed_role(
     external_id: str | None,
     source_identity: str | None,
     duration_seconds: int,
+    mfa: tuple[str, Callable[[str], str]] | None,
 ) -> None:
     import botocore.session
     from botocore.credentials import (
@@ -230,11 +324,14 @@ def _use_assumed_role(
         extra["ExternalId"] = external_id
     if source_identity:
         extra["SourceIdentity"] = source_identity
+    if mfa is not None:
+        extra["SerialNumber"] = mfa[0]
     fetcher = AssumeRoleCredentialFetcher(
         client_creator=source.create_client,
         source_credentials=source_credentials,
         role_arn=role_arn,
         extra_args=extra,
+        mfa_prompter=mfa[1] if mfa is not None else None,
     )
 
     class _AssumedRole(CredentialProvider):

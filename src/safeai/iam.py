@@ -1,4 +1,5 @@
-"""Generate the least-privilege execution role of a SageMaker workload, and create it.
+"""Generate the least-privilege roles of a SageMaker workload, and create them: the execution
+role its jobs run as, and the caller role that people (with MFA) or CI assume to launch it.
 
 >>> import safeai.iam
 >>> policy = safeai.iam.execution_role_policy(
@@ -6,10 +7,13 @@
 ...     kms_key_arn="arn:aws:kms:us-east-1:123456789012:key/...",
 ...     region="us-east-1", account="123456789012")
 >>> trust = safeai.iam.trust_policy("123456789012", "us-east-1")
+>>> caller = safeai.iam.caller_role(safeai.Policy.load(),
+...     principals=["arn:aws:iam::123456789012:user/ada"], data_buckets=["ml-data"])
+>>> caller.as_json()["trust_policy"]
 
 The documents are plain dicts, deterministic (same inputs, same JSON), checked against botocore's
 service models (every action exists) and against IAM's size limits. ``safeai role policy | trust |
-create`` are the same functions on the command line.
+caller | create`` are the same functions on the command line.
 """
 
 from __future__ import annotations
@@ -18,18 +22,21 @@ import json
 import re
 from typing import TYPE_CHECKING, Any
 
+from ._caller_role import CallerRole, caller_role
 from ._exceptions import PolicyError, SafeAIError
 from ._iam_actions import partition, validate_actions, validate_size
 from .controls._resources import role_assuming_types
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Mapping, Sequence
+    from collections.abc import Callable, Iterable, Mapping, Sequence
 
 __all__ = [
     "DEFAULT_JOB_TYPES",
     "INLINE_ROLE_POLICY_LIMIT",
     "MANAGED_POLICY_LIMIT",
     "TRUST_POLICY_LIMIT",
+    "CallerRole",
+    "caller_role",
     "ensure_role",
     "execution_role_policy",
     "trust_policy",
@@ -376,19 +383,23 @@ def ensure_role(
     name: str,
     *,
     trust: Mapping[str, Any],
-    policy: Mapping[str, Any],
+    policy: Mapping[str, Any] | None,
     policy_name: str = "safeai-execution",
     permissions_boundary: str | None = None,
     tags: Mapping[str, str] | None = None,
     client: Any = None,
+    managed_policies: Sequence[Mapping[str, Any]] = (),
 ) -> list[str]:
     """Create the role, or bring an existing one back to these documents; return what changed.
 
     Idempotent: a role that already matches is left alone and the answer is empty. A drifted
     trust policy, inline policy ``policy_name`` or permissions boundary is put back; missing or
     changed ``tags`` are set (other tags, other inline policies and attached policies are left
-    as they are). ``client`` is an IAM client (default: ``boto3.client("iam")``). An AWS error
-    raises :class:`safeai.SafeAIError` naming the call.
+    as they are). ``managed_policies`` (for permissions too big for one inline policy) become
+    customer-managed policies ``<name>-1``, ``<name>-2``, … under the path ``/safeai/``, kept
+    current with a new default version when they drift, and attached. ``client`` is an IAM
+    client (default: ``boto3.client("iam")``). An AWS error raises :class:`safeai.SafeAIError`
+    naming the call.
     """
     from botocore.exceptions import BotoCoreError, ClientError
 
@@ -447,15 +458,71 @@ def ensure_role(
                 Tags=[{"Key": key, "Value": value} for key, value in sorted(drifted.items())],
             )
             changes.append(f"set tags {', '.join(sorted(drifted))}")
-    inline = call("get_role_policy", missing_ok=True, RoleName=name, PolicyName=policy_name)
-    if inline is None or inline.get("PolicyDocument") != policy:
-        call(
-            "put_role_policy",
-            RoleName=name,
-            PolicyName=policy_name,
-            PolicyDocument=json.dumps(policy),
-        )
-        changes.append(
-            f"{'added' if inline is None else 'replaced'} the inline policy {policy_name}"
-        )
+    if policy is not None:
+        inline = call("get_role_policy", missing_ok=True, RoleName=name, PolicyName=policy_name)
+        if inline is None or inline.get("PolicyDocument") != policy:
+            call(
+                "put_role_policy",
+                RoleName=name,
+                PolicyName=policy_name,
+                PolicyDocument=json.dumps(policy),
+            )
+            changes.append(
+                f"{'added' if inline is None else 'replaced'} the inline policy {policy_name}"
+            )
+    if managed_policies:
+        role_arn = call("get_role", RoleName=name)["Role"]["Arn"]
+        changes += _ensure_managed_policies(call, name, role_arn, managed_policies)
+    return changes
+
+
+#: Where the managed policies of ensure_role live, apart from the account's own.
+_MANAGED_PATH = "/safeai/"
+#: IAM keeps at most five versions of a managed policy.
+_MAX_POLICY_VERSIONS = 5
+
+
+def _ensure_managed_policies(
+    call: Callable[..., Any], role: str, role_arn: str, documents: Sequence[Mapping[str, Any]]
+) -> list[str]:
+    _, arn_partition, _, _, account, _ = role_arn.split(":", 5)
+    changes: list[str] = []
+    attached = {
+        entry["PolicyArn"]
+        for entry in call("list_attached_role_policies", RoleName=role)["AttachedPolicies"]
+    }
+    for number, document in enumerate(documents, start=1):
+        policy_name = f"{role}-{number}"
+        arn = f"arn:{arn_partition}:iam::{account}:policy{_MANAGED_PATH}{policy_name}"
+        existing = call("get_policy", missing_ok=True, PolicyArn=arn)
+        if existing is None:
+            call(
+                "create_policy",
+                PolicyName=policy_name,
+                Path=_MANAGED_PATH,
+                PolicyDocument=json.dumps(document),
+                Description=f"Permissions of {role} (part {number}), made by safeai",
+            )
+            changes.append(f"created the managed policy {policy_name}")
+        else:
+            version = existing["Policy"]["DefaultVersionId"]
+            current = call("get_policy_version", PolicyArn=arn, VersionId=version)
+            if current["PolicyVersion"]["Document"] != document:
+                versions = call("list_policy_versions", PolicyArn=arn)["Versions"]
+                if len(versions) >= _MAX_POLICY_VERSIONS:
+                    oldest = min(
+                        (v for v in versions if not v["IsDefaultVersion"]),
+                        key=lambda v: v["CreateDate"],
+                    )
+                    call("delete_policy_version", PolicyArn=arn, VersionId=oldest["VersionId"])
+                call(
+                    "create_policy_version",
+                    PolicyArn=arn,
+                    PolicyDocument=json.dumps(document),
+                    SetAsDefault=True,
+                )
+                changes.append(f"replaced the managed policy {policy_name}")
+        if arn not in attached:
+            call("attach_role_policy", RoleName=role, PolicyArn=arn)
+            changes.append(f"attached {policy_name}")
     return changes

@@ -6,11 +6,9 @@ us-east-1; its key, role, subnet and security group ids are plain strings to Sag
 so resources elsewhere may name them).
 
 moto implements no monitoring schedules; the sandbox keeps them itself
-(``safeai.testing._moto_fixes``), so the audit lists them like the rest. Resources are chosen
-around moto's lossy answers: ``DescribeNotebookInstance`` never returns
-``InstanceMetadataServiceConfiguration``, so a notebook always has a ``notebook.imdsv2``
-finding here; ``DescribeModel`` and ``DescribeProcessingJob`` are corrected by the sandbox
-(``safeai.testing._moto_fixes``).
+(``safeai.testing._moto_fixes``), so the audit lists them like the rest. moto's lossy answers
+(``DescribeModel``, ``DescribeProcessingJob``, ``DescribeNotebookInstance``'s metadata service
+setting) are corrected by the sandbox too.
 """
 
 from __future__ import annotations
@@ -179,11 +177,6 @@ def test_findings_name_the_control_resource_and_field(
     }
     assert _found(report, _arn(region, "notebook-instance", "internet")) == {
         ("notebook.direct_internet", "DirectInternetAccess"),
-        # moto drops InstanceMetadataServiceConfiguration (see the module docstring).
-        (
-            "notebook.imdsv2",
-            "InstanceMetadataServiceConfiguration.MinimumInstanceMetadataServiceVersion",
-        ),
     }
     assert _found(report, _arn(region, "pipeline", "admin-step")) == {
         ("training.role", "PipelineDefinition:Steps[train].Arguments.RoleArn"),
@@ -376,8 +369,7 @@ def _cases(policy: safeai.Policy) -> dict[str, tuple[str, str, dict[str, Any]]]:
                 },
             },
         ),
-        # moto drops the metadata service setting: "1" is refused by the guard and, read back
-        # as absent, reported by the audit under the same control.
+        # IMDSv1 allowed: refused by the guard, reported by the audit under the same control.
         "notebook-instance": (
             "CreateNotebookInstance",
             "agree-notebook",
@@ -653,10 +645,11 @@ def test_every_checked_field_is_in_the_describe_answer(kind: AuditListing) -> No
     model = boto3.Session(region_name="us-east-1").client("sagemaker").meta.service_model
     answer: Any = model.operation_model(kind.describe_operation).output_shape
     request: Any = model.operation_model(kind.describe_operation).input_shape
-    assert kind.describe_parameter in request.members
+    assert {kind.describe_parameter, *kind.keys} <= set(request.members)
     listing: Any = model.operation_model(kind.list_operation).output_shape
     listed = listing.members[kind.list_key]
-    assert {kind.name_key, kind.arn_key} <= set(listed.member.members)
+    assert {kind.name_key, *kind.keys} <= set(listed.member.members)
+    assert kind.arn_key in (listed.member.members if kind.arn_listed else answer.members)
     renamed = {created: described for described, created in kind.renames}
     if kind.references:
         assert "EndpointConfigName" in answer.members
@@ -859,3 +852,30 @@ def test_the_buckets_resources_name_are_checked_with_the_s3_controls(sandbox: Sa
     assert {rule_ids[result["ruleIndex"]] for result in run["results"]} == {
         finding.control for finding in report.findings
     }
+
+
+# -- notebooks' metadata service setting (the sandbox answers it, issue #16) ---------------------
+
+IMDS_REGION = "eu-west-3"
+
+
+@pytest.mark.parametrize(("version", "found"), [("2", False), ("1", True)])
+def test_a_notebooks_metadata_service_version_is_audited_as_created(
+    sandbox: Sandbox, version: str, found: bool
+) -> None:
+    name = f"imds-v{version}"
+    _client(IMDS_REGION).create_notebook_instance(
+        **_notebook(
+            sandbox.policy,
+            name,
+            InstanceMetadataServiceConfiguration={"MinimumInstanceMetadataServiceVersion": version},
+        )
+    )
+    report = _audit(IMDS_REGION, sandbox.policy, resource_types=["notebook-instance"])
+    arn = _arn(IMDS_REGION, "notebook-instance", name)
+    assert arn in {r.arn for r in report.resources}
+    imdsv2 = [
+        f for f in report.findings if f.resource_arn == arn and f.control == "notebook.imdsv2"
+    ]
+    assert [f.found for f in imdsv2] == (["1"] if found else [])
+    assert report.errors == ()

@@ -287,7 +287,7 @@ def test_secure_session_assumes_the_role_and_says_so(
         session.close()
     assert_secured(recorder.last("CreateTrainingJob").json(), policy)
     (record,) = [r for r in caplog.records if r.name == "safeai.audit"]
-    assert record.safeai["credentials"] == f"assumed-role {caller_role}"
+    assert record.safeai["credentials"] == f"assumed-role {caller_role} without MFA"
 
 
 def test_secure_session_refuses_a_role_of_another_account(policy: safeai.Policy) -> None:

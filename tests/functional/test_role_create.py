@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 import boto3
 import pytest
 
-from safeai import iam
+from safeai import Policy, iam
 from safeai.cli import _role, _scp
 
 if TYPE_CHECKING:
@@ -183,3 +183,105 @@ def test_scp_without_a_policy_fails_with_the_reason(no_policy: None, capsys: Any
     status, out, err = cli(["scp", "--format", "json"], capsys)
     assert (status, out) == (1, "")
     assert err.startswith("safeai scp: no configuration found")
+
+
+# -- the caller role (issue #15) ------------------------------------------------------------------
+
+ADA = f"arn:aws:iam::{ACCOUNT}:user/ada"
+CI = f"arn:aws:iam::{ACCOUNT}:role/ci-runner"
+
+
+def test_role_caller_prints_both_documents(sandbox_policy: None, capsys: Any) -> None:
+    status, out, err = cli(
+        ["role", "caller", "--principal", ADA, "--principal", CI, "--data-bucket", "ml-data"],
+        capsys,
+    )
+    assert (status, err) == (0, "")
+    printed = json.loads(out)
+    assert set(printed) == {"trust_policy", "permissions_policy"}
+    trust = {s["Sid"]: s for s in printed["trust_policy"]["Statement"]}
+    assert trust["PeopleWithMFA"]["Principal"] == {"AWS": [ADA]}
+    documents = printed["permissions_policy"]
+    documents = documents if isinstance(documents, list) else [documents]
+    assert any(
+        s["Sid"] == "PassTheExecutionRoleToSageMakerOnly" for d in documents for s in d["Statement"]
+    )
+
+
+def test_role_caller_without_a_principal_or_a_policy_says_what_is_missing(
+    no_policy: None, capsys: Any
+) -> None:
+    with pytest.raises(SystemExit):
+        cli(["role", "caller"], capsys)
+    assert "--principal" in capsys.readouterr().err
+    status, _, err = cli(["role", "caller", "--principal", ADA], capsys)
+    assert status == 2
+    assert "made from the policy" in err
+
+
+def test_role_create_caller_creates_the_role_and_is_idempotent(
+    sandbox_policy: None, capsys: Any
+) -> None:
+    argv = ["role", "create", "ml-caller", "--caller", "--principal", ADA, "--principal", CI]
+    argv += ["--data-bucket", "safeai-sandbox-ml-data"]
+    status, out, err = cli(argv, capsys)
+    assert (status, err) == (0, ""), err
+    assert "created the role" in out
+    client: Any = boto3.client("iam")
+    role = client.get_role(RoleName="ml-caller")["Role"]
+    expected = iam.caller_role(Policy.load(), [ADA, CI], data_buckets=["safeai-sandbox-ml-data"])
+    assert role["AssumeRolePolicyDocument"] == expected.trust_policy
+    attached = client.list_attached_role_policies(RoleName="ml-caller")["AttachedPolicies"]
+    inline = client.list_role_policies(RoleName="ml-caller")["PolicyNames"]
+    stored: list[dict[str, Any]] = []
+    for entry in sorted(attached, key=lambda e: e["PolicyName"]):
+        version = client.get_policy(PolicyArn=entry["PolicyArn"])["Policy"]["DefaultVersionId"]
+        stored.append(
+            client.get_policy_version(PolicyArn=entry["PolicyArn"], VersionId=version)[
+                "PolicyVersion"
+            ]["Document"]
+        )
+    for name in inline:
+        stored.append(
+            client.get_role_policy(RoleName="ml-caller", PolicyName=name)["PolicyDocument"]
+        )
+    assert stored == list(expected.permissions_policies)
+    assert cli(argv, capsys)[1] == "role ml-caller is up to date: nothing changed\n"
+
+
+def test_ensure_role_brings_a_drifted_managed_policy_back(sandbox: Sandbox) -> None:
+    client: Any = boto3.client("iam")
+    trust: dict[str, Any] = {"Version": "2012-10-17", "Statement": []}
+
+    def allowing(sid: str) -> dict[str, Any]:
+        statement = {"Sid": sid, "Effect": "Allow", "Action": ["sagemaker:DescribeModel"]}
+        return {"Version": "2012-10-17", "Statement": [{**statement, "Resource": "*"}]}
+
+    assert iam.ensure_role(
+        "drifting-caller", trust=trust, policy=None, managed_policies=[allowing("A")], client=client
+    ) == [
+        "created the role",
+        "created the managed policy drifting-caller-1",
+        "attached drifting-caller-1",
+    ]
+    for sid in ("B", "C", "D", "E", "F", "G"):  # past IAM's five versions: the oldest goes
+        changes = iam.ensure_role(
+            "drifting-caller",
+            trust=trust,
+            policy=None,
+            managed_policies=[allowing(sid)],
+            client=client,
+        )
+        assert changes == ["replaced the managed policy drifting-caller-1"]
+    arn = f"arn:aws:iam::{ACCOUNT}:policy/safeai/drifting-caller-1"
+    assert len(client.list_policy_versions(PolicyArn=arn)["Versions"]) == 5
+    assert (
+        iam.ensure_role(
+            "drifting-caller",
+            trust=trust,
+            policy=None,
+            managed_policies=[allowing("G")],
+            client=client,
+        )
+        == []
+    )

@@ -1,4 +1,5 @@
-"""``safeai role policy | trust | create``: the least-privilege execution role of a workload."""
+"""``safeai role policy | trust | caller | create``: the least-privilege execution role of a
+workload, and the caller role people or CI assume to launch it."""
 
 from __future__ import annotations
 
@@ -7,7 +8,14 @@ import sys
 from typing import TYPE_CHECKING, Any, TextIO
 
 from .._exceptions import PolicyError, SafeAIError
-from ..iam import DEFAULT_JOB_TYPES, ensure_role, execution_role_policy, trust_policy
+from ..iam import (
+    DEFAULT_JOB_TYPES,
+    CallerRole,
+    caller_role,
+    ensure_role,
+    execution_role_policy,
+    trust_policy,
+)
 
 if TYPE_CHECKING:
     import argparse
@@ -17,7 +25,7 @@ if TYPE_CHECKING:
 
 
 def register(commands: Any) -> None:
-    """Add ``safeai role`` and its three subcommands to the command parsers."""
+    """Add ``safeai role`` and its four subcommands to the command parsers."""
     parser = commands.add_parser(
         "role",
         help="generate or create a least-privilege SageMaker execution role",
@@ -39,20 +47,67 @@ def register(commands: Any) -> None:
     _place_options(trust)
     trust.set_defaults(run=lambda args, out: _run(args, out, _trust))
 
+    caller = actions.add_parser(
+        "caller",
+        help="print the caller role people or CI assume to launch ML work (JSON: trust_policy, "
+        "permissions_policy)",
+        description="Trusts only the named principals, people only with MFA; allows only the "
+        "SageMaker requests safeai secures, with the SCP's conditions, and iam:PassRole of the "
+        "policy's execution role to SageMaker. Read from the policy: role, key, region.",
+    )
+    _caller_options(caller)
+    caller.set_defaults(run=lambda args, out: _run(args, out, _caller))
+
     create = actions.add_parser(
         "create",
         help="create the role with both policies, or bring it back to them (idempotent)",
     )
     create.add_argument("name", help="the role name")
+    create.add_argument(
+        "--caller",
+        action="store_true",
+        help="create the caller role (with --principal) instead of an execution role",
+    )
+    _caller_options(create, required=False)
     _workload_options(create)
     create.add_argument("--permissions-boundary", metavar="ARN", help="a managed policy ARN")
     create.add_argument(
         "--tag", action="append", default=[], metavar="KEY=VALUE", help="a tag (repeatable)"
     )
     create.add_argument(
-        "--policy-name", default="safeai-execution", help="the inline policy's name"
+        "--policy-name",
+        help="the inline policy's name (default: safeai-execution, or safeai-caller)",
     )
     create.set_defaults(run=lambda args, out: _run(args, out, _create))
+
+
+def _caller_options(parser: argparse.ArgumentParser, *, required: bool = True) -> None:
+    parser.add_argument(
+        "--principal",
+        action="append",
+        default=[],
+        dest="principals",
+        metavar="ARN",
+        required=required,
+        help="an IAM user, role or account ARN that may assume the role (repeatable); users "
+        "and accounts must sign in with MFA",
+    )
+    parser.add_argument(
+        "--data-bucket",
+        action="append",
+        default=[],
+        dest="data_buckets",
+        metavar="NAME",
+        help="a bucket the work reads and writes (repeatable): its settings and objects are "
+        "what the guard's pre-flight checks read",
+    )
+    parser.add_argument(
+        "--max-mfa-age",
+        type=int,
+        default=3600,
+        metavar="SECONDS",
+        help="how old a person's MFA sign-in may be (default: 3600)",
+    )
 
 
 def _place_options(parser: argparse.ArgumentParser) -> None:
@@ -134,6 +189,11 @@ class _Defaults:
                 self._error = error
         return self._policy
 
+    @property
+    def error(self) -> str:
+        """Why there is no policy (after :meth:`policy` answered None)."""
+        return str(self._error) if self._error else "no policy was found"
+
     def need(self, value: str | None, option: str, from_policy: str) -> str:
         if value:
             return value
@@ -188,6 +248,27 @@ def _trust(args: argparse.Namespace, out: TextIO, defaults: _Defaults) -> int:
     return 0
 
 
+def _caller_role(args: argparse.Namespace, defaults: _Defaults) -> CallerRole:
+    policy = defaults.policy()
+    if policy is None:
+        raise _Usage(
+            f"the caller role is made from the policy (role, key, region): {defaults.error}"
+        )
+    if not args.principals:
+        raise _Usage("--principal is required: who may assume the role")
+    return caller_role(
+        policy,
+        args.principals,
+        data_buckets=args.data_buckets,
+        max_mfa_age=args.max_mfa_age,
+    )
+
+
+def _caller(args: argparse.Namespace, out: TextIO, defaults: _Defaults) -> int:
+    out.write(json.dumps(_caller_role(args, defaults).as_json(), indent=2) + "\n")
+    return 0
+
+
 def _create(args: argparse.Namespace, out: TextIO, defaults: _Defaults) -> int:
     tags = {}
     for tag in args.tag:
@@ -195,14 +276,27 @@ def _create(args: argparse.Namespace, out: TextIO, defaults: _Defaults) -> int:
         if not sep or not key:
             raise _Usage(f"--tag {tag!r}: expected KEY=VALUE")
         tags[key] = value
-    changes = ensure_role(
-        args.name,
-        trust=_trust_document(args, defaults),
-        policy=_document(args, defaults),
-        policy_name=args.policy_name,
-        permissions_boundary=args.permissions_boundary,
-        tags=tags,
-    )
+    if args.caller:
+        role = _caller_role(args, defaults)
+        split = len(role.permissions_policies) > 1
+        changes = ensure_role(
+            args.name,
+            trust=role.trust_policy,
+            policy=None if split else role.permissions_policies[0],
+            policy_name=args.policy_name or "safeai-caller",
+            permissions_boundary=args.permissions_boundary,
+            tags=tags,
+            managed_policies=role.permissions_policies if split else (),
+        )
+    else:
+        changes = ensure_role(
+            args.name,
+            trust=_trust_document(args, defaults),
+            policy=_document(args, defaults),
+            policy_name=args.policy_name or "safeai-execution",
+            permissions_boundary=args.permissions_boundary,
+            tags=tags,
+        )
     if changes:
         out.write(f"role {args.name}: {'; '.join(changes)}\n")
     else:

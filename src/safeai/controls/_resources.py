@@ -16,6 +16,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
 
 __all__ = [
     "RESOURCES",
@@ -65,10 +69,13 @@ class AuditListing:
 
     ``arn_type`` is the resource type as it appears in the ARN. ``list_operation`` pages through
     ``list_key`` entries that carry the resource's name (``name_key``) and ARN (``arn_key``);
-    ``describe_operation`` takes the name as ``describe_parameter``. The answer is checked as a
-    ``create_operation`` request, after ``renames`` (Describe member -> Create member) where the
-    two shapes spell a member differently. ``references``: checked as the guard checks a
-    request that names other resources (an endpoint, through its configuration and models).
+    ``describe_operation`` takes the name as ``describe_parameter``, and each of ``keys`` (other
+    members of the entry: the domain a user profile belongs to) under its own name. Where the
+    listing carries no ARN (``arn_listed`` false), ``arn_key`` is read from the ``Describe*``
+    answer instead. The answer is checked as a ``create_operation`` request, after ``renames``
+    (Describe member -> Create member) where the two shapes spell a member differently.
+    ``references``: checked as the guard checks a request that names other resources (an
+    endpoint, through its configuration and models).
     """
 
     arn_type: str
@@ -82,11 +89,25 @@ class AuditListing:
     renames: tuple[tuple[str, str], ...] = ()
     references: bool = False
     service: str = "sagemaker"
+    keys: tuple[str, ...] = ()
+    arn_listed: bool = True
 
     @property
     def name(self) -> str:
         """The name users give the audit (``--resource-type``): the ARN type."""
         return self.arn_type
+
+    def describe_parameters(self, entry: Mapping[str, Any]) -> dict[str, Any]:
+        """The ``Describe*`` parameters of one listed ``entry``."""
+        return {
+            **{key: entry[key] for key in self.keys},
+            self.describe_parameter: entry[self.name_key],
+        }
+
+    def label(self, entry: Mapping[str, Any]) -> str:
+        """The listed resource as its ARN ends (``user-profile/d-1/alice``), for a report that
+        must name a resource whose ARN the listing does not give."""
+        return "/".join((self.arn_type, *(str(entry[key]) for key in (*self.keys, self.name_key))))
 
 
 def _listed(
@@ -418,7 +439,32 @@ RESOURCES: tuple[Resource, ...] = (
         updates=("UpdateDomain", "UpdateUserProfile"),
         arn_types=("domain", "user-profile"),
         tagged=("CreateDomain", "CreateUserProfile"),
-        unaudited=_NOT_LISTED_YET.format(what="Studio domains and user profiles"),
+        audit=(
+            AuditListing(
+                arn_type="domain",
+                create_operation="CreateDomain",
+                list_operation="ListDomains",
+                list_key="Domains",
+                name_key="DomainId",
+                arn_key="DomainArn",
+                describe_operation="DescribeDomain",
+                describe_parameter="DomainId",
+            ),
+            # A profile is named by its domain and its own name, and listed without its ARN.
+            # One that sets no ExecutionRole runs as its domain's default, audited on the domain.
+            AuditListing(
+                arn_type="user-profile",
+                create_operation="CreateUserProfile",
+                list_operation="ListUserProfiles",
+                list_key="UserProfiles",
+                name_key="UserProfileName",
+                arn_key="UserProfileArn",
+                describe_operation="DescribeUserProfile",
+                describe_parameter="UserProfileName",
+                keys=("DomainId",),
+                arn_listed=False,
+            ),
+        ),
     ),
     Resource(
         "space",
