@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import difflib
 import os
 import re
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from types import MappingProxyType
@@ -17,13 +18,18 @@ from ._types import BlockOrWarn, Mode, PiiMode, PiiScanner
 if TYPE_CHECKING:
     from typing_extensions import Self
 
-__all__ = ["DEFAULT_VPC_ENDPOINTS", "Policy", "check", "resolve"]
+__all__ = ["DEFAULT_VPC_ENDPOINTS", "Policy", "check", "check_profile", "did_you_mean", "resolve"]
 
 _ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::(\d{12}):role/[\w+=,.@/-]{1,512}$")
-_KMS_ARN = re.compile(
-    r"^arn:aws[a-z-]*:kms:([a-z]{2}(?:-[a-z]+)+-\d+):(\d{12}):(key|alias)/([\w/+=,.@:-]+)$"
+#: A KMS ARN's shape; what follows ``key/`` must then be a key id (``_KEY_ID``).
+_KMS_ARN = re.compile(r"^arn:aws[a-z-]*:kms:([a-z]{2}(?:-[a-z]+)+-\d+):(\d{12}):(key|alias)/(.+)$")
+#: A KMS key id: a UUID, or ``mrk-`` and 32 hex digits for a multi-Region key.
+_KEY_ID = re.compile(
+    r"^(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32})$"
 )
-_KMS_BARE = re.compile(r"^(?:(?:mrk-)?[0-9a-f]{32}|[0-9a-f-]{36}|alias/[\w/+=,.@:-]+)$")
+_ALIAS_NAME = re.compile(r"^alias/[\w/+=,.@:-]+$")
+#: The aliases of AWS managed keys (``alias/aws/s3``, ``alias/aws/sagemaker``, ...).
+_AWS_MANAGED_ALIAS = "alias/aws/"
 _SUBNET = re.compile(r"^subnet-[0-9a-f]+$")
 _SECURITY_GROUP = re.compile(r"^sg-[0-9a-f]+$")
 _REGION = re.compile(r"^[a-z]{2}(?:-[a-z]+)+-\d+$")
@@ -49,23 +55,52 @@ DEFAULT_VPC_ENDPOINTS: tuple[str, ...] = (
 _OTHER_ENVIRONMENT = frozenset({"SAFEAI_CONFIG", "SAFEAI_PROFILE"})
 _CONFIG_FILES = ("safeai.toml", "pyproject.toml")
 
+#: Well-formed examples, shown in the errors about formats.
+_EXAMPLE_KEY_ID = "1234abcd-12ab-34cd-56ef-1234567890ab"
+_EXAMPLE_KEY_ARN = f"arn:aws:kms:us-east-1:111122223333:key/{_EXAMPLE_KEY_ID}"
+_EXAMPLE_KEY_FORMS = (
+    f"expected a key ARN like {_EXAMPLE_KEY_ARN} (preferred), a key id like {_EXAMPLE_KEY_ID} "
+    "(or mrk- and 32 hex digits for a multi-Region key), an alias like alias/ml-data, or an "
+    "alias ARN like arn:aws:kms:us-east-1:111122223333:alias/ml-data"
+)
+_EXAMPLE_ROLE_ARN = "arn:aws:iam::111122223333:role/ml-execution"
+
 
 def _fail(name: str, message: str) -> PolicyError:
     return PolicyError(message, field=name)
 
 
-def _strings(name: str, value: object, pattern: re.Pattern[str], what: str) -> tuple[str, ...]:
+def did_you_mean(word: object, choices: Iterable[str]) -> str:
+    """``"; did you mean 'x'?"`` for the choice closest to ``word``, or ``""``."""
+    if not isinstance(word, str):
+        return ""
+    close = difflib.get_close_matches(word, list(choices), n=1)
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
+def _strings(
+    name: str, value: object, pattern: re.Pattern[str], what: str, example: str
+) -> tuple[str, ...]:
     if isinstance(value, str) or not isinstance(value, Sequence):
-        raise _fail(name, f"expected a list of {what}s, found {value!r}")
+        raise _fail(name, f"expected a list of {what}s like [{example!r}], found {value!r}")
     for item in value:
         if not isinstance(item, str) or not pattern.match(item):
-            raise _fail(name, f"{item!r} is not a {what}")
+            raise _fail(name, f"{item!r} is not a {what}; expected one like {example!r}")
     return tuple(dict.fromkeys(value))
 
 
-def _optional(name: str, value: object, pattern: re.Pattern[str], what: str) -> None:
+def _optional(name: str, value: object, pattern: re.Pattern[str], what: str, example: str) -> None:
     if value is not None and (not isinstance(value, str) or not pattern.match(value)):
-        raise _fail(name, f"{value!r} is not a {what}")
+        raise _fail(name, f"{value!r} is not a {what}; expected one like {example!r}")
+
+
+def _one_of(name: str, value: object, allowed: Sequence[str], *, label: str = "") -> None:
+    if value not in allowed:
+        raise _fail(
+            name,
+            f"{label}expected one of {', '.join(allowed)}, found {value!r}"
+            + did_you_mean(value, allowed),
+        )
 
 
 _TAG_KEY = re.compile(r"^(?!aws:)[\w\s+=.:/@-]{1,128}$")
@@ -83,8 +118,44 @@ def _checked_tags(tags: object) -> dict[str, str]:
     return dict(tags)
 
 
-def _is_kms_key(value: str) -> bool:
-    return bool(_KMS_ARN.match(value) or _KMS_BARE.match(value))
+def _not_a_slug(slug: object) -> str:
+    from .controls import CATALOGUE
+
+    suggestion = did_you_mean(slug, [control.slug for control in CATALOGUE])
+    return f"{slug!r} is not a control slug{suggestion} (see docs/controls.md)"
+
+
+def _kms_key_problem(value: object) -> str | None:
+    """Why ``value`` is not a customer managed key a policy may name, or None when it is one."""
+    if not isinstance(value, str):
+        return f"expected a KMS key as a string, found {value!r}; {_EXAMPLE_KEY_FORMS}"
+    arn = _KMS_ARN.match(value)
+    if arn is None and value.startswith("arn:"):
+        return f"{value!r} is not a KMS key ARN; {_EXAMPLE_KEY_FORMS}"
+    kind, name = (arn.group(3), arn.group(4)) if arn else ("", value)
+    alias = f"alias/{name}" if kind == "alias" else name
+    if alias.startswith(_AWS_MANAGED_ALIAS):
+        return (
+            f"{value!r} is an AWS managed key: AWS owns its key policy and rotates it on its own "
+            "schedule, so you cannot restrict who may use it or manage its rotation (preflight "
+            "refuses it as kms.key); create a customer managed key and name it, like "
+            f"{_EXAMPLE_KEY_ARN}"
+        )
+    if kind == "key":
+        if _KEY_ID.match(name):
+            return None
+        return (
+            f"{value!r} is not a key ARN: {name!r} after key/ is not a key id (a UUID like "
+            f"{_EXAMPLE_KEY_ID}, or mrk- and 32 hex digits for a multi-Region key); expected "
+            f"a key ARN like {_EXAMPLE_KEY_ARN}"
+        )
+    if alias.startswith("alias/"):
+        if _ALIAS_NAME.match(alias):
+            return None
+        return f"{value!r} is not an alias; expected one like alias/ml-data"
+    if _KEY_ID.match(value):
+        return None
+    return f"{value!r} is not a KMS key id, key ARN, alias or alias ARN; {_EXAMPLE_KEY_FORMS}"
 
 
 @dataclass(frozen=True)
@@ -98,7 +169,9 @@ class Policy:
 
     Args:
         execution_role_arn: the IAM role SageMaker workloads run as; injected where missing.
-        kms_key_id: the customer-managed key (ARN preferred) injected for encryption at rest.
+        kms_key_id: the customer-managed key (ARN preferred) injected for encryption at rest:
+            a key ARN or id (a UUID, or ``mrk-`` and 32 hex digits), an alias or an alias ARN;
+            AWS managed keys (``alias/aws/...``) are refused.
         subnets: private subnet ids; requests may use any non-empty subset.
         security_group_ids: security group ids; requests may use any non-empty subset.
         network_isolation: require ``EnableNetworkIsolation`` (default True).
@@ -182,30 +255,52 @@ class Policy:
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__
-        _optional("execution_role_arn", self.execution_role_arn, _ROLE_ARN, "role ARN")
-        for name in ("kms_key_id",):
-            value = getattr(self, name)
-            if value is not None and (not isinstance(value, str) or not _is_kms_key(value)):
-                raise _fail(name, f"{value!r} is not a KMS key id, key ARN, alias or alias ARN")
-        set_(self, "subnets", _strings("subnets", self.subnets, _SUBNET, "subnet id (subnet-…)"))
+        _optional(
+            "execution_role_arn", self.execution_role_arn, _ROLE_ARN, "role ARN", _EXAMPLE_ROLE_ARN
+        )
+        if self.kms_key_id is not None:
+            problem = _kms_key_problem(self.kms_key_id)
+            if problem:
+                raise _fail("kms_key_id", problem)
+        set_(
+            self,
+            "subnets",
+            _strings(
+                "subnets", self.subnets, _SUBNET, "subnet id (subnet-…)", "subnet-0a1b2c3d4e5f60718"
+            ),
+        )
         set_(
             self,
             "security_group_ids",
             _strings(
-                "security_group_ids", self.security_group_ids, _SECURITY_GROUP, "security group id"
+                "security_group_ids",
+                self.security_group_ids,
+                _SECURITY_GROUP,
+                "security group id",
+                "sg-0c3d4e5f607182930",
             ),
         )
         set_(
             self,
             "allowed_role_arns",
-            _strings("allowed_role_arns", self.allowed_role_arns, _ROLE_ARN, "role ARN"),
+            _strings(
+                "allowed_role_arns",
+                self.allowed_role_arns,
+                _ROLE_ARN,
+                "role ARN",
+                _EXAMPLE_ROLE_ARN,
+            ),
         )
         keys = self.allowed_kms_key_ids
         if isinstance(keys, str) or not isinstance(keys, Sequence):
-            raise _fail("allowed_kms_key_ids", f"expected a list of KMS keys, found {keys!r}")
+            raise _fail(
+                "allowed_kms_key_ids",
+                f"expected a list of KMS keys like [{_EXAMPLE_KEY_ARN!r}], found {keys!r}",
+            )
         for key in keys:
-            if not isinstance(key, str) or not _is_kms_key(key):
-                raise _fail("allowed_kms_key_ids", f"{key!r} is not a KMS key id or ARN")
+            problem = _kms_key_problem(key)
+            if problem:
+                raise _fail("allowed_kms_key_ids", problem)
         set_(self, "allowed_kms_key_ids", tuple(dict.fromkeys(keys)))
         for flag in (
             "network_isolation",
@@ -222,9 +317,7 @@ class Policy:
             ("pii_unknown", _BLOCK_OR_WARN),
             ("s3_posture", _BLOCK_OR_WARN),
         ):
-            if getattr(self, name) not in allowed:
-                found = getattr(self, name)
-                raise _fail(name, f"expected one of {', '.join(allowed)}, found {found!r}")
+            _one_of(name, getattr(self, name), allowed)
         set_(
             self,
             "pii_allowed_types",
@@ -232,7 +325,8 @@ class Policy:
                 "pii_allowed_types",
                 self.pii_allowed_types,
                 _IDENTIFIER,
-                "Macie managed data identifier id (CREDIT_CARD_NUMBER, ...)",
+                "Macie managed data identifier id",
+                "CREDIT_CARD_NUMBER",
             ),
         )
         timeout = self.pii_timeout_s
@@ -246,14 +340,13 @@ class Policy:
         if self.pii_cache_dir is not None and not isinstance(self.pii_cache_dir, str):
             raise _fail("pii_cache_dir", f"expected a directory path, found {self.pii_cache_dir!r}")
         set_(self, "waivers", MappingProxyType(self._checked_waivers()))
-        if self.mode not in _MODES:
-            raise _fail("mode", f"expected one of {', '.join(_MODES)}, found {self.mode!r}")
+        _one_of("mode", self.mode, _MODES)
         set_(self, "modes", MappingProxyType(self._checked_modes()))
         set_(self, "tags", MappingProxyType(_checked_tags(self.tags)))
         set_(
             self,
             "required_tag_keys",
-            _strings("required_tag_keys", self.required_tag_keys, _TAG_KEY, "tag key"),
+            _strings("required_tag_keys", self.required_tag_keys, _TAG_KEY, "tag key", "team"),
         )
         ttl = self.preflight_ttl_seconds
         if isinstance(ttl, bool) or not isinstance(ttl, int | float) or ttl < 0:
@@ -267,10 +360,11 @@ class Policy:
                 "required_vpc_endpoints",
                 self.required_vpc_endpoints,
                 _ENDPOINT_SERVICE,
-                "VPC endpoint service suffix (sagemaker.api, sts, …)",
+                "VPC endpoint service suffix",
+                "sagemaker.api",
             ),
         )
-        _optional("region", self.region, _REGION, "region name")
+        _optional("region", self.region, _REGION, "region name", "eu-west-1")
         key_region = self._key_region()
         if self.region and key_region and key_region != self.region:
             raise _fail(
@@ -313,11 +407,8 @@ class Policy:
             raise _fail("modes", f"expected a table of slug = mode, found {self.modes!r}")
         for slug, mode in self.modes.items():
             if by_slug(slug) is None:
-                raise _fail("modes", f"{slug!r} is not a control slug (see docs/controls.md)")
-            if mode not in _MODES:
-                raise _fail(
-                    "modes", f"{slug!r}: expected one of {', '.join(_MODES)}, found {mode!r}"
-                )
+                raise _fail("modes", _not_a_slug(slug))
+            _one_of("modes", mode, _MODES, label=f"{slug!r}: ")
         return dict(self.modes)
 
     def mode_of(self, slug: str) -> Mode:
@@ -342,7 +433,7 @@ class Policy:
         for slug, reason in self.waivers.items():
             control = by_slug(slug)
             if control is None:
-                raise _fail("waivers", f"{slug!r} is not a control slug (see docs/controls.md)")
+                raise _fail("waivers", _not_a_slug(slug))
             if not control.waivable:
                 raise _fail("waivers", f"{slug!r} cannot be waived (see docs/waivers.md)")
             if not isinstance(reason, str) or not reason.strip():
@@ -394,17 +485,16 @@ class Policy:
         from the top-level table. Precedence, strongest first: ``overrides`` given here, then
         ``SAFEAI_<FIELD>`` environment variables (lists comma-separated, booleans
         ``true``/``false``, tables ``key=value,...``), the profile, the top-level table, the
-        defaults. Errors name the file, the profile and the key.
+        defaults. Errors name the file, the profile and the key, and list every problem found,
+        not only the first: the error's ``field`` and ``source`` are those of the first.
         """
-        values, sources = resolve(path, profile=profile, overrides=overrides)
-        try:
-            return cls(**values)
-        except PolicyError as error:
-            raise PolicyError(
-                error.reason,
-                field=error.field,
-                source=sources.get(error.field or ""),
-            ) from None
+        values, sources, problems = _collect(path, profile=profile, overrides=overrides)
+        if not problems:
+            try:
+                return cls(**values)
+            except PolicyError:
+                pass  # found again below, with every other problem and where each came from
+        raise _combined(_value_problems(values, sources, problems))
 
 
 def resolve(
@@ -414,81 +504,76 @@ def resolve(
     overrides: Mapping[str, Any] | None = None,
 ) -> tuple[dict[str, Any], dict[str, str]]:
     """The configured policy values and where each came from, before validation (what
-    ``safeai policy show`` prints). Raises PolicyError for unknown keys and profiles."""
-    values: dict[str, Any] = {}
-    sources: dict[str, str] = {}
-    location = path if path is not None else os.environ.get("SAFEAI_CONFIG")
-    found = Path(location) if location else _search(Path.cwd())
-    profile = profile or os.environ.get("SAFEAI_PROFILE") or None
-    if found is not None:
-        table, where = _read_table(found)
-        profiles = table.pop("profiles", {})
-        layers = [(table, f"{found} {where}".rstrip())]
-        if profile is not None:
-            chosen = profiles.get(profile) if isinstance(profiles, dict) else None
-            if not isinstance(chosen, dict):
-                names = ", ".join(sorted(profiles)) if isinstance(profiles, dict) else ""
-                raise PolicyError(
-                    f"no profile {profile!r} (profiles: {names or 'none'})", source=str(found)
-                )
-            prefix = "[tool.safeai.profiles" if where else "[profiles"
-            layers.append((chosen, f"{found} {prefix}.{profile}]"))
-        for table_values, source in layers:
-            for key, value in table_values.items():
-                values[key] = value
-                sources[key] = source
-    elif profile is not None:
-        raise PolicyError(f"profile {profile!r} given, but no configuration file was found")
-    for key, value in _environment().items():
-        values[key] = value
-        sources[key] = f"environment variable SAFEAI_{key.upper()}"
-    for key, value in (overrides or {}).items():
-        values[key] = value
-        sources[key] = "code (Policy.load keyword)"
-    if not values:
-        raise PolicyError(
-            "no configuration found: write safeai.toml or a [tool.safeai] table in "
-            f"pyproject.toml (searched from {Path.cwd()} upward), or set SAFEAI_* variables"
-        )
-    known = {f.name for f in fields(Policy) if f.init}
-    for key in values:
-        if key not in known:
-            raise PolicyError(
-                f"unknown key; expected one of {', '.join(sorted(known))}",
-                source=sources[key],
-                field=key,
-            )
+    ``safeai policy show`` prints). Raises PolicyError for unknown keys, variables and
+    profiles, listing every one."""
+    values, sources, problems = _collect(path, profile=profile, overrides=overrides)
+    if problems:
+        raise _combined(problems)
     return values, sources
 
 
 def check(path: str | os.PathLike[str] | None = None) -> list[PolicyError]:
-    """Every problem of a configuration and each of its profiles, not only the first: each key
-    is validated on its own, then, when they all pass, the whole (for rules between keys)."""
-    try:
-        resolve(path)
-    except PolicyError as error:
-        return [error]
-    location = path if path is not None else os.environ.get("SAFEAI_CONFIG")
-    found = Path(location) if location else _search(Path.cwd())
-    profiles = _read_table(found)[0].get("profiles", {}) if found is not None else {}
+    """Every problem of a configuration and each of its profiles, not only the first: unknown
+    keys and variables, then each key validated on its own, then, when they all pass, the whole
+    (for rules between keys)."""
     problems: dict[str, PolicyError] = {}
-    for profile in [None, *(sorted(profiles) if isinstance(profiles, dict) else [])]:
-        for problem in _problems(path, profile):
+    for problem in _gathered(path, None):
+        problems.setdefault(str(problem), problem)
+    try:
+        found, _ = _located(path)
+        table = _read_table(found)[0] if found is not None else {}
+    except PolicyError:
+        return list(problems.values())  # already reported
+    profiles = table.get("profiles", {})
+    for profile in sorted(profiles) if isinstance(profiles, dict) else []:
+        for problem in _gathered(path, profile):
             problems.setdefault(str(problem), problem)
     return list(problems.values())
 
 
-def _problems(path: str | os.PathLike[str] | None, profile: str | None) -> list[PolicyError]:
+def check_profile(profile: str, path: str | os.PathLike[str] | None = None) -> None:
+    """Raise PolicyError unless the configuration (``path``, ``$SAFEAI_CONFIG`` or the file
+    found from the working directory upward) defines ``profile``; the error names the profiles
+    it does define and where the file was looked for."""
+    found, how = _located(path)
+    if found is None:
+        raise PolicyError(_no_file_for(profile))
+    table, where = _read_table(found)
+    _profile_table(found, where, table.get("profiles", {}), profile, how)
+
+
+def _combined(problems: Sequence[PolicyError]) -> PolicyError:
+    """One error for several problems: the first, with the others listed after it."""
+    first, *rest = problems
+    if not rest:
+        return first
+    listed = "".join(f"\n  - {problem}" for problem in rest)
+    return PolicyError(
+        f"{first.reason}\n  and {len(rest)} more problem(s):{listed}",
+        field=first.field,
+        source=first.source,
+    )
+
+
+def _gathered(path: str | os.PathLike[str] | None, profile: str | None) -> list[PolicyError]:
     try:
-        values, sources = resolve(path, profile=profile)
+        values, sources, problems = _collect(path, profile=profile)
     except PolicyError as error:
         return [error]
-    found: list[PolicyError] = []
+    return _value_problems(values, sources, problems)
+
+
+def _value_problems(
+    values: Mapping[str, Any], sources: Mapping[str, str], problems: Sequence[PolicyError]
+) -> list[PolicyError]:
+    """``problems``, then every value that is invalid on its own; when there are none, the
+    problem of the whole (a rule between keys), if any."""
+    found = list(problems)
     for key, value in values.items():
         try:
             Policy(**{key: value})
         except PolicyError as error:
-            found.append(PolicyError(error.reason, field=key, source=sources[key]))
+            found.append(PolicyError(error.reason, field=key, source=sources.get(key)))
     if found:
         return found
     try:
@@ -496,6 +581,100 @@ def _problems(path: str | os.PathLike[str] | None, profile: str | None) -> list[
     except PolicyError as error:
         return [PolicyError(error.reason, field=error.field, source=sources.get(error.field or ""))]
     return []
+
+
+def _collect(
+    path: str | os.PathLike[str] | None,
+    *,
+    profile: str | None,
+    overrides: Mapping[str, Any] | None = None,
+) -> tuple[dict[str, Any], dict[str, str], list[PolicyError]]:
+    """The configured values, where each came from, and the problems found in the keys and
+    variables (the unknown ones are left out of the values). Raises PolicyError when there is
+    nothing to go on: a file that cannot be read, a profile it lacks, no configuration."""
+    values: dict[str, Any] = {}
+    sources: dict[str, str] = {}
+    problems: list[PolicyError] = []
+    fields_ = [f.name for f in fields(Policy) if f.init]
+    found, how = _located(path)
+    profile = profile or os.environ.get("SAFEAI_PROFILE") or None
+    layers: list[tuple[Mapping[str, Any], str, list[str]]] = []
+    if found is not None:
+        table, where = _read_table(found)
+        table = dict(table)
+        profiles = table.pop("profiles", {})
+        layers.append((table, f"{found} {where}".rstrip(), [*fields_, "profiles"]))
+        if profile is not None:
+            chosen = _profile_table(found, where, profiles, profile, how)
+            prefix = "[tool.safeai.profiles" if where else "[profiles"
+            layers.append((chosen, f"{found} {prefix}.{profile}]", fields_))
+    elif profile is not None:
+        raise PolicyError(_no_file_for(profile))
+    environment, environment_problems = _environment()
+    layers.append((environment, "", fields_))
+    layers.append((overrides or {}, "code (Policy.load keyword)", fields_))
+    for layer, source, choices in layers:
+        if layer is environment:  # in the order of precedence: the file's problems first
+            problems += environment_problems
+        for key, value in layer.items():
+            where_from = source or f"environment variable SAFEAI_{key.upper()}"
+            if key not in fields_:
+                problems.append(_unknown_key(key, where_from, choices))
+                continue
+            values[key] = value
+            sources[key] = where_from
+    if not values and not problems:
+        raise PolicyError(
+            "no configuration found: write safeai.toml or a [tool.safeai] table in "
+            f"pyproject.toml (searched from {Path.cwd()} upward), or set SAFEAI_* variables"
+        )
+    return values, sources, problems
+
+
+def _unknown_key(key: str, source: str, choices: Sequence[str]) -> PolicyError:
+    suggestion = did_you_mean(key, choices)
+    return PolicyError(
+        f"unknown key{suggestion}"
+        if suggestion
+        else f"unknown key; expected one of {', '.join(sorted(choices))}",
+        source=source,
+        field=key,
+    )
+
+
+def _located(path: str | os.PathLike[str] | None) -> tuple[Path | None, str]:
+    """The configuration file to read, if any, and how it was (or was not) found."""
+    if path is not None:
+        return Path(path), "given as the configuration file"
+    named = os.environ.get("SAFEAI_CONFIG")
+    if named:
+        return Path(named), "named by $SAFEAI_CONFIG"
+    return _search(Path.cwd()), f"found from {Path.cwd()} upward"
+
+
+def _no_file_for(profile: str) -> str:
+    return (
+        f"profile {profile!r} given, but no configuration file was found to define it: none "
+        f"from {Path.cwd()} upward (safeai.toml, or a pyproject.toml with a [tool.safeai] "
+        "table), and $SAFEAI_CONFIG is not set"
+    )
+
+
+def _profile_table(
+    found: Path, where: str, profiles: object, profile: str, how: str
+) -> Mapping[str, Any]:
+    """The table of ``profile`` in ``found``, or PolicyError naming the profiles there."""
+    chosen = profiles.get(profile) if isinstance(profiles, dict) else None
+    if isinstance(chosen, dict):
+        return chosen
+    names = sorted(profiles) if isinstance(profiles, dict) else []
+    table = "[tool.safeai.profiles.<name>]" if where else "[profiles.<name>]"
+    raise PolicyError(
+        f"no profile {profile!r} (profiles: {', '.join(names) or 'none'})"
+        f"{did_you_mean(profile, names) or '.'} A profile is a {table} table in this file, "
+        f"{how}.",
+        source=str(found),
+    )
 
 
 def _search(start: Path) -> Path | None:
@@ -536,55 +715,68 @@ def _read_table(path: Path) -> tuple[dict[str, Any], str]:
     return document, ""
 
 
-def _environment() -> dict[str, object]:
+def _environment() -> tuple[dict[str, object], list[PolicyError]]:
+    """The ``SAFEAI_<FIELD>`` variables as policy values, and the problems of the others."""
     names = {f.name: f for f in fields(Policy) if f.init}
+    variables = [f"SAFEAI_{name.upper()}" for name in names if name != "waivers"]
     found: dict[str, object] = {}
-    for variable, raw in os.environ.items():
+    problems: list[PolicyError] = []
+    for variable, raw in sorted(os.environ.items()):
         if not variable.startswith("SAFEAI_") or variable in _OTHER_ENVIRONMENT:
             continue
+        source = f"environment variable {variable}"
         key = variable.removeprefix("SAFEAI_").lower()
-        if key not in names or key == "waivers":
-            raise PolicyError(
-                "unknown variable (waivers belong in a reviewed configuration file)"
-                if key == "waivers"
-                else "unknown variable (a typo would silently change the policy); policy fields "
-                f"are {', '.join(sorted(set(names) - {'waivers'}))}",
-                source=f"environment variable {variable}",
+        if key == "waivers":
+            problems.append(
+                PolicyError(
+                    "unknown variable (waivers belong in a reviewed configuration file)",
+                    source=source,
+                )
             )
-        default = getattr(Policy, key, None)
-        if isinstance(default, int) and not isinstance(default, bool):
-            try:
-                found[key] = int(raw)
-            except ValueError:
-                raise PolicyError(
-                    f"expected a whole number, found {raw!r}",
-                    source=f"environment variable {variable}",
-                ) from None
-        elif isinstance(default, float):
-            try:
-                found[key] = float(raw)
-            except ValueError:
-                raise PolicyError(
-                    f"expected a number, found {raw!r}", source=f"environment variable {variable}"
-                ) from None
-        elif isinstance(default, bool):
-            lowered = raw.strip().lower()
-            if lowered not in {"true", "false", "1", "0", "yes", "no"}:
-                raise PolicyError(
-                    f"expected true or false, found {raw!r}",
-                    source=f"environment variable {variable}",
+            continue
+        if key not in names:
+            suggestion = did_you_mean(variable, [*variables, *_OTHER_ENVIRONMENT])
+            fields_ = ", ".join(sorted(set(names) - {"waivers"}))
+            problems.append(
+                PolicyError(
+                    f"unknown variable{suggestion} (a typo would silently change the policy)"
+                    if suggestion
+                    else "unknown variable (a typo would silently change the policy); policy "
+                    f"fields are {fields_}",
+                    source=source,
                 )
-            found[key] = lowered in {"true", "1", "yes"}
-        elif isinstance(default, tuple):
-            found[key] = [part.strip() for part in raw.split(",") if part.strip()]
-        elif key in ("tags", "modes"):
-            pairs = [part.split("=", 1) for part in raw.split(",") if part.strip()]
-            if any(len(pair) != 2 for pair in pairs):
-                raise PolicyError(
-                    f"expected key=value pairs separated by commas, found {raw!r}",
-                    source=f"environment variable {variable}",
-                )
-            found[key] = {name.strip(): value.strip() for name, value in pairs}
-        else:
-            found[key] = raw.strip() or None
-    return found
+            )
+            continue
+        try:
+            found[key] = _parsed(key, raw)
+        except ValueError as error:
+            problems.append(PolicyError(str(error), source=source))
+    return found, problems
+
+
+def _parsed(key: str, raw: str) -> object:
+    """The value of a ``SAFEAI_<KEY>`` variable; ValueError when it cannot be read as one."""
+    default = getattr(Policy, key, None)
+    if isinstance(default, int) and not isinstance(default, bool):
+        try:
+            return int(raw)
+        except ValueError:
+            raise ValueError(f"expected a whole number, found {raw!r}") from None
+    if isinstance(default, float):
+        try:
+            return float(raw)
+        except ValueError:
+            raise ValueError(f"expected a number, found {raw!r}") from None
+    if isinstance(default, bool):
+        lowered = raw.strip().lower()
+        if lowered not in {"true", "false", "1", "0", "yes", "no"}:
+            raise ValueError(f"expected true or false, found {raw!r}")
+        return lowered in {"true", "1", "yes"}
+    if isinstance(default, tuple):
+        return [part.strip() for part in raw.split(",") if part.strip()]
+    if key in ("tags", "modes"):
+        pairs = [part.split("=", 1) for part in raw.split(",") if part.strip()]
+        if any(len(pair) != 2 for pair in pairs):
+            raise ValueError(f"expected key=value pairs separated by commas, found {raw!r}")
+        return {name.strip(): value.strip() for name, value in pairs}
+    return raw.strip() or None

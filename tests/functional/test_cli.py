@@ -6,12 +6,18 @@ import json
 import re
 import subprocess
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+import boto3
 import pytest
 
 import safeai
 from safeai.cli import main
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from safeai.testing import Sandbox
 
 
 def test_demo_secures_refuses_and_waives() -> None:
@@ -95,3 +101,155 @@ def test_policy_show_and_check(tmp_path: Any, monkeypatch: pytest.MonkeyPatch, c
     assert f"{config}: subnets: 'sg-1' is not a subnet id" in out
     assert f"{config}: modes: 'training.vpc': expected one of enforce, warn, report" in out
     assert "2 problem(s)" in out
+
+
+def test_policy_check_lists_every_problem_with_a_suggestion(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: Any
+) -> None:
+    config = tmp_path / "safeai.toml"
+    config.write_text(
+        'subnetz = ["subnet-0a1"]\nmode = "enforc"\nkms_key_id = "alias/aws/s3"\n'
+        '[profiles.ci]\npii_scaner = "local"\n'
+    )
+    monkeypatch.chdir(tmp_path)
+    assert main(["policy", "check"]) == 1
+    out = capsys.readouterr().out
+    assert f"{config}: subnetz: unknown key; did you mean 'subnets'?" in out
+    assert f"{config}: mode: expected one of enforce, warn, report, found 'enforc'; did you " in out
+    assert f"{config}: kms_key_id: 'alias/aws/s3' is an AWS managed key" in out
+    assert f"{config} [profiles.ci]: pii_scaner: unknown key; did you mean 'pii_scanner'?" in out
+    assert "4 problem(s)" in out
+
+
+@pytest.mark.parametrize("command", [["controls"], ["scp"], ["policy", "show"]])
+def test_an_unknown_profile_is_an_error_for_every_command(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: Any, command: list[str]
+) -> None:
+    monkeypatch.delenv("SAFEAI_PROFILE", raising=False)
+    monkeypatch.delenv("SAFEAI_CONFIG", raising=False)
+    monkeypatch.chdir(tmp_path)
+    # No configuration file at all: an explicit profile has nothing to come from.
+    assert main(["--profile", "nope", *command]) == 2
+    err = capsys.readouterr().err
+    assert "safeai --profile nope: profile 'nope' given, but no configuration file" in err
+    assert f"from {tmp_path} upward" in err
+    config = tmp_path / "safeai.toml"
+    config.write_text(
+        'execution_role_arn = "arn:aws:iam::111122223333:role/ml"\n'
+        '[profiles.prod]\nmode = "enforce"\n[profiles.staging]\nmode = "warn"\n'
+    )
+    assert main(["--profile", "prd", *command]) == 2
+    err = capsys.readouterr().err
+    assert (
+        f"safeai --profile prd: {config}: no profile 'prd' (profiles: prod, staging); "
+        "did you mean 'prod'?"
+    ) in err
+    monkeypatch.setenv("SAFEAI_PROFILE", "nope")
+    assert main(command) == 2
+    assert "safeai (SAFEAI_PROFILE=nope): " in capsys.readouterr().err
+
+
+def test_a_known_profile_and_no_profile_still_work(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: Any
+) -> None:
+    monkeypatch.delenv("SAFEAI_PROFILE", raising=False)
+    monkeypatch.delenv("SAFEAI_CONFIG", raising=False)
+    monkeypatch.chdir(tmp_path)
+    assert main(["controls"]) == 0, "no file and no profile: commands that need none still run"
+    (tmp_path / "safeai.toml").write_text('[profiles.prod]\nmode = "enforce"\n')
+    assert main(["--profile", "prod", "controls"]) == 0
+    capsys.readouterr()
+    elsewhere = tmp_path / "elsewhere.toml"
+    elsewhere.write_text('mode = "warn"\n')
+    # The profile is looked for in the file the command reads.
+    assert main(["--profile", "prod", "policy", "check", str(elsewhere)]) == 2
+    assert f"{elsewhere}: no profile 'prod' (profiles: none)" in capsys.readouterr().err
+
+
+# -- safeai audit ---------------------------------------------------------------------------------
+
+AUDIT_REGION = "ap-northeast-1"
+
+
+@pytest.fixture(scope="module")
+def audit_config(sandbox: Sandbox, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A configuration for the sandbox's baseline, and a model in AUDIT_REGION outside the VPC
+    that reads its artefact from the sandbox's data bucket."""
+    policy = sandbox.policy
+    path = tmp_path_factory.mktemp("audit") / "safeai.toml"
+    path.write_text(
+        f'execution_role_arn = "{policy.execution_role_arn}"\n'
+        f'kms_key_id = "{policy.kms_key_id}"\n'
+        f"subnets = {json.dumps(list(policy.subnets))}\n"
+        f"security_group_ids = {json.dumps(list(policy.security_group_ids))}\n",
+        encoding="utf-8",
+    )
+    sagemaker: Any = boto3.Session(region_name=AUDIT_REGION).client("sagemaker")
+    sagemaker.create_model(
+        ModelName="outside-the-vpc",
+        ExecutionRoleArn=policy.execution_role_arn,
+        PrimaryContainer={
+            "Image": "123456789012.dkr.ecr.us-east-1.amazonaws.com/serve:1",
+            "ModelDataUrl": "s3://safeai-sandbox-ml-data/model.tar.gz",  # the baseline's bucket
+        },
+        EnableNetworkIsolation=True,
+    )
+    return str(path)
+
+
+def _audit_json(capsys: Any, *argv: str) -> tuple[int, dict[str, Any]]:
+    status = main(["audit", "--region", AUDIT_REGION, "--format", "json", *argv])
+    return status, json.loads(capsys.readouterr().out)
+
+
+def test_audit_accepts_every_type_the_report_can_hold(audit_config: str, capsys: Any) -> None:
+    status, report = _audit_json(capsys, "--config", audit_config, "--type", "s3-bucket")
+    assert status == 0, report
+    assert list(report["resource_types"]) == ["s3-bucket"]
+    assert {r["resource_type"] for r in report["resources"]} == {"s3-bucket"}
+    assert report["findings"] == []
+    status, report = _audit_json(capsys, "--config", audit_config, "--type", "model", "s3-bucket")
+    assert status == 1
+    assert list(report["resource_types"]) == ["model", "s3-bucket"]
+    assert {f["control"] for f in report["findings"]} == {"model.vpc"}
+
+
+def test_audit_type_choices_are_the_report_types() -> None:
+    from safeai._detective import BUCKETS, IAM_USERS, RESOURCE_TYPES
+    from safeai.cli._audit import TYPES
+
+    assert (*(kind.name for kind in RESOURCE_TYPES), IAM_USERS, BUCKETS) == TYPES
+
+
+def test_audit_without_credentials_says_once_what_is_missing(
+    audit_config: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: Any
+) -> None:
+    for name in (
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_SESSION_TOKEN",
+        "AWS_PROFILE",
+        "AWS_DEFAULT_PROFILE",
+        "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+        "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+        "AWS_WEB_IDENTITY_TOKEN_FILE",
+        "AWS_ROLE_ARN",
+    ):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-credentials"))
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-config"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    assert main(["audit", "--config", audit_config, "--region", AUDIT_REGION]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == "", "nothing was read, so there is no report"
+    assert captured.err.count("safeai audit: no AWS credentials found") == 1
+    assert "NoCredentialsError" not in captured.err
+    assert "aws configure" in captured.err
+    assert "safeai sandbox audit" in captured.err
+    # A bad policy is said too, in the same run: both are fixed before anything is read.
+    bad = tmp_path / "bad.toml"
+    bad.write_text('subnets = ["sg-1"]\n', encoding="utf-8")
+    assert main(["audit", "--config", str(bad), "--region", AUDIT_REGION]) == 2
+    err = capsys.readouterr().err
+    assert "subnets: 'sg-1' is not a subnet id" in err
+    assert "no AWS credentials found" in err

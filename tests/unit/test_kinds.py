@@ -14,7 +14,7 @@ from safeai.kinds import KINDS, apply_field
 
 POLICY = safeai.Policy(
     execution_role_arn="arn:aws:iam::111122223333:role/ml",
-    kms_key_id="arn:aws:kms:us-east-1:111122223333:key/k",
+    kms_key_id="arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab",
     subnets=("subnet-a",),
     security_group_ids=("sg-a",),
     region="us-east-1",

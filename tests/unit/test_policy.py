@@ -242,3 +242,133 @@ def test_check_lists_every_problem_of_every_profile(tmp_path: Path) -> None:
     assert any(
         "profiles.broken]: pii: expected one of block, warn, off" in problem for problem in problems
     )
+
+
+def test_load_lists_every_problem_with_a_suggestion(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = tmp_path / "safeai.toml"
+    config.write_text(
+        'subnetz = ["subnet-0a1"]\npii = "blok"\nsecurity_group_ids = ["subnet-0a1"]\n'
+        '[waivers]\n"training.isolation" = "pip at start-up"\n'
+    )
+    monkeypatch.setenv("SAFEAI_SUBNET", "subnet-0b2")
+    with pytest.raises(safeai.PolicyError) as refused:
+        safeai.Policy.load()
+    message = str(refused.value)
+    for expected in (
+        "environment variable SAFEAI_SUBNET: unknown variable; did you mean 'SAFEAI_SUBNETS'?",
+        f"{config}: subnetz: unknown key; did you mean 'subnets'?",
+        f"{config}: pii: expected one of block, warn, off, found 'blok'; did you mean 'block'?",
+        f"{config}: security_group_ids: 'subnet-0a1' is not a security group id; expected one "
+        "like 'sg-",
+        f"{config}: waivers: 'training.isolation' is not a control slug; did you mean "
+        "'training.network_isolation'?",
+    ):
+        assert expected in message
+    assert "and 4 more problem(s):" in message
+    # The error's own field and source are those of the first problem.
+    assert refused.value.source == str(config)
+
+
+def test_an_unknown_key_without_a_close_match_lists_the_keys(tmp_path: Path) -> None:
+    (tmp_path / "safeai.toml").write_text('colour = "blue"\n')
+    with pytest.raises(safeai.PolicyError, match=r"colour: unknown key; expected one of .*subnets"):
+        safeai.Policy.load()
+
+
+def test_a_misspelt_profiles_table_is_named(tmp_path: Path) -> None:
+    (tmp_path / "safeai.toml").write_text(f'kms_key_id = "{KEY}"\n[profile.prod]\nmode = "warn"\n')
+    with pytest.raises(safeai.PolicyError, match=r"profile: unknown key; did you mean 'profiles'"):
+        safeai.Policy.load()
+
+
+def test_check_profile_names_the_profiles_and_where_the_file_was_found(tmp_path: Path) -> None:
+    from safeai._policy import check_profile
+
+    with pytest.raises(safeai.PolicyError) as refused:
+        check_profile("prod")
+    assert "profile 'prod' given, but no configuration file was found" in str(refused.value)
+    assert f"from {tmp_path} upward" in str(refused.value)
+    assert "$SAFEAI_CONFIG is not set" in str(refused.value)
+    (tmp_path / "pyproject.toml").write_text(PROFILED)
+    check_profile("prod")
+    with pytest.raises(safeai.PolicyError) as refused:
+        check_profile("prd")
+    assert str(refused.value).startswith(
+        f"{tmp_path / 'pyproject.toml'}: no profile 'prd' (profiles: broken, prod); "
+        "did you mean 'prod'? A profile is a [tool.safeai.profiles.<name>] table"
+    )
+
+
+KEY_ID = "1234abcd-12ab-34cd-56ef-1234567890ab"
+
+
+def _in_each_key_field(key: str) -> list[tuple[str, Any]]:
+    return [("kms_key_id", key), ("allowed_kms_key_ids", [key])]
+
+
+MULTI_REGION_KEY_ID = "mrk-1234abcd12ab34cd56ef1234567890ab"
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        KEY_ID,
+        MULTI_REGION_KEY_ID,
+        f"arn:aws:kms:us-east-1:111122223333:key/{KEY_ID}",
+        f"arn:aws:kms:us-east-1:111122223333:key/{MULTI_REGION_KEY_ID}",
+        "alias/ml-data",
+        "arn:aws:kms:us-east-1:111122223333:alias/ml-data",
+        # An alias that merely starts with "aws" is the customer's own.
+        "alias/awsome-ml",
+    ],
+)
+def test_well_formed_customer_keys_are_accepted(key: str) -> None:
+    assert safeai.Policy(kms_key_id=key, allowed_kms_key_ids=[key]).kms_key_id == key
+
+
+@pytest.mark.parametrize(
+    ("key", "message"),
+    [
+        (
+            "arn:aws:kms:us-east-1:111122223333:key/not-a-uuid",
+            "'not-a-uuid' after key/ is not a key id",
+        ),
+        # 32 hex digits are a key id only after mrk- (a multi-Region key).
+        (
+            "arn:aws:kms:us-east-1:111122223333:key/1234abcd12ab34cd56ef1234567890ab",
+            "after key/ is not a key id",
+        ),
+        ("1234abcd12ab34cd56ef1234567890ab", "is not a KMS key id, key ARN, alias or alias ARN"),
+        ("1234abcd-12ab-34cd-56ef-1234567890", "is not a KMS key id, key ARN, alias or alias ARN"),
+        ("arn:aws:kms:us-east-1:1111:key/" + KEY_ID, "is not a KMS key ARN"),
+    ],
+)
+def test_malformed_key_ids_are_refused_with_an_example(key: str, message: str) -> None:
+    for field, value in _in_each_key_field(key):
+        with pytest.raises(safeai.PolicyError) as refused:
+            safeai.Policy(**{field: value})
+        assert refused.value.field == field
+        assert message in str(refused.value)
+        assert f"like arn:aws:kms:us-east-1:111122223333:key/{KEY_ID}" in str(refused.value)
+
+
+@pytest.mark.parametrize(
+    "key",
+    ["alias/aws/s3", "alias/aws/sagemaker", "arn:aws:kms:us-east-1:111122223333:alias/aws/ebs"],
+)
+def test_aws_managed_keys_are_refused_when_the_policy_is_built(key: str) -> None:
+    for field, value in _in_each_key_field(key):
+        with pytest.raises(safeai.PolicyError) as refused:
+            safeai.Policy(**{field: value})
+        assert f"{field}: {key!r} is an AWS managed key" in str(refused.value)
+        assert "create a customer managed key" in str(refused.value)
+
+
+def test_policy_check_refuses_an_aws_managed_key(tmp_path: Path) -> None:
+    from safeai._policy import check
+
+    (tmp_path / "safeai.toml").write_text('kms_key_id = "alias/aws/s3"\n')
+    (problem,) = check()
+    assert "kms_key_id: 'alias/aws/s3' is an AWS managed key" in str(problem)

@@ -102,7 +102,7 @@ def test_the_catalogue_decides_which_actions_each_key_covers() -> None:
 
 
 def test_wrong_values_are_denied_by_the_right_operator() -> None:
-    policy = make_policy(allowed_kms_key_ids=["0123456789abcdef0123456789abcdef"])
+    policy = make_policy(allowed_kms_key_ids=["mrk-0123456789abcdef0123456789abcdef"])
     statements = by_sid(scp(policy))
     assert statements["DenyOtherVpcSubnets"]["Condition"] == {
         "ForAnyValue:StringNotEquals": {"sagemaker:VpcSubnets": ["subnet-0a", "subnet-0b"]}
@@ -110,8 +110,8 @@ def test_wrong_values_are_denied_by_the_right_operator() -> None:
     assert statements["DenyOtherVolumeKmsKeyArn"]["Condition"] == {
         "ArnNotEquals": {
             "sagemaker:VolumeKmsKeyArn": [
-                "arn:aws:kms:us-east-1:123456789012:key/0123456789abcdef0123456789abcdef",
                 KEY,
+                "arn:aws:kms:us-east-1:123456789012:key/mrk-0123456789abcdef0123456789abcdef",
             ]
         },
         "Null": {"sagemaker:VolumeKmsKeyArn": "false"},
@@ -186,7 +186,7 @@ def test_switched_off_controls_add_nothing(flag: str, key: str) -> None:
 
 
 def test_many_allowed_keys_split_into_several_documents_under_the_limit() -> None:
-    keys = [f"arn:aws:kms:us-east-1:123456789012:key/{number:032x}" for number in range(40)]
+    keys = [f"arn:aws:kms:us-east-1:123456789012:key/mrk-{number:032x}" for number in range(40)]
     documents = scp(make_policy(allowed_kms_key_ids=keys))
     assert len(documents) > len(scp(make_policy()))
     assert all(policy_size(document) <= SCP_LIMIT for document in documents)
@@ -198,7 +198,7 @@ def test_many_allowed_keys_split_into_several_documents_under_the_limit() -> Non
 
 
 def test_a_statement_too_big_for_one_document_is_split_by_action() -> None:
-    keys = [f"arn:aws:kms:us-east-1:123456789012:key/{number:032x}" for number in range(60)]
+    keys = [f"arn:aws:kms:us-east-1:123456789012:key/mrk-{number:032x}" for number in range(60)]
     documents = scp(make_policy(allowed_kms_key_ids=keys))
     assert all(policy_size(document) <= SCP_LIMIT for document in documents)
     statements = by_sid(documents)
@@ -210,7 +210,7 @@ def test_a_statement_too_big_for_one_document_is_split_by_action() -> None:
 
 
 def test_a_value_list_too_big_for_any_document_is_refused() -> None:
-    keys = [f"arn:aws:kms:us-east-1:123456789012:key/{number:032x}" for number in range(70)]
+    keys = [f"arn:aws:kms:us-east-1:123456789012:key/mrk-{number:032x}" for number in range(70)]
     with pytest.raises(safeai.PolicyError, match=r"over the SCP limit of 5,120: allow fewer"):
         scp(make_policy(allowed_kms_key_ids=keys))
 

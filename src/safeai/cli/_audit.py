@@ -3,11 +3,12 @@ with the catalogue the guard enforces."""
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from .._detective import RESOURCE_TYPES
+from .._detective import AUDITED_TYPES, BUCKETS, RESOURCE_TYPES
 from .._exceptions import SafeAIError
 from .._report_formats import to_html, to_json, to_sarif, to_table
 from ._progress import progress_bar
@@ -26,6 +27,17 @@ RENDERERS: dict[str, Callable[[AuditReport], str]] = {
     "html": to_html,
 }
 FORMATS = tuple(RENDERERS)
+#: Every resource type a report can hold, in report order: the types listed, then the buckets
+#: they name (read from the same source as the report, so they cannot disagree).
+TYPES = (*AUDITED_TYPES, BUCKETS)
+
+NO_CREDENTIALS = (
+    "no AWS credentials found, so nothing was read: the audit reads the account with the "
+    "credentials boto3 finds, as the AWS CLI does. Set them up with `aws configure`, or "
+    "`aws sso login --profile NAME` and AWS_PROFILE=NAME, or export AWS_ACCESS_KEY_ID and "
+    "AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN for temporary ones); on AWS compute, attach "
+    "a role. To try the audit offline, run it against the sandbox: safeai sandbox audit"
+)
 
 
 def register(commands: Any) -> None:
@@ -52,9 +64,10 @@ def register(commands: Any) -> None:
         nargs="+",
         dest="types",
         metavar="TYPE",
-        choices=[kind.name for kind in RESOURCE_TYPES],
-        help="only these resource types (default: all): "
-        + ", ".join(kind.name for kind in RESOURCE_TYPES),
+        choices=TYPES,
+        help="only these resource types (default: all), with the S3 buckets they name; "
+        f"{BUCKETS} alone: only the buckets that resources of every type name. Types: "
+        + ", ".join(TYPES),
     )
     parser.add_argument("--format", choices=FORMATS, default=FORMATS[0], help="report format")
     parser.add_argument("--output", metavar="FILE", help="write the report here, not to stdout")
@@ -63,25 +76,45 @@ def register(commands: Any) -> None:
 
 
 def run(out: TextIO, args: argparse.Namespace) -> int:
-    """Audit, write the report, and return its exit code (2 when the audit could not start)."""
-    import boto3
-
+    """Audit, write the report, and return its exit code (2 when the audit could not start:
+    a bad policy, no credentials; each is said once, before anything is read)."""
     from .._detective import audit
     from .._policy import Policy
 
+    problems: list[str] = []
     try:
         policy = Policy.load(args.config)
+    except SafeAIError as error:
+        problems.append(str(error))
+    session, problem = _session()
+    if problem:
+        problems.append(problem)
+    if problems:
+        for problem in problems:
+            print(f"safeai audit: {problem}", file=sys.stderr)
+        return 2
+    types = list(args.types or ())
+    buckets_only = set(types) == {BUCKETS}
+    try:
         with progress_bar(sys.stderr, "auditing", "resources") as progress:
             report = audit(
-                boto3.Session(),
+                session,
                 policy,
                 regions=args.region,
-                resource_types=args.types,
+                # Buckets are found in what the resources name: to find them, list every type
+                # that names any (not the IAM users).
+                resource_types=(
+                    [kind.name for kind in RESOURCE_TYPES]
+                    if buckets_only
+                    else [t for t in types if t != BUCKETS] or None
+                ),
                 progress=progress,
             )
     except SafeAIError as error:
         print(f"safeai audit: {error}", file=sys.stderr)
         return 2
+    if buckets_only:
+        report = _only(report, BUCKETS)
     text = RENDERERS[args.format](report)
     if args.output:
         Path(args.output).write_text(text, encoding="utf-8")
@@ -90,3 +123,30 @@ def run(out: TextIO, args: argparse.Namespace) -> int:
     else:
         out.write(text)
     return report.exit_code
+
+
+def _session() -> tuple[Any, str | None]:
+    """The ambient boto3 session, and why it cannot read anything (no or unloadable
+    credentials), if it cannot."""
+    import boto3
+    from botocore.exceptions import BotoCoreError
+
+    try:
+        session = boto3.Session()
+        credentials = session.get_credentials()
+    except BotoCoreError as error:  # an AWS_PROFILE that does not exist, a broken config file
+        return None, f"the AWS credentials could not be loaded: {error}"
+    if credentials is None:
+        return None, NO_CREDENTIALS
+    return session, None
+
+
+def _only(report: AuditReport, resource_type: str) -> AuditReport:
+    """``report`` cut down to one resource type. Every error is kept: a type that could not be
+    listed may name buckets that were then not checked."""
+    return dataclasses.replace(
+        report,
+        findings=tuple(f for f in report.findings if f.resource_type == resource_type),
+        resources=tuple(r for r in report.resources if r.resource_type == resource_type),
+        resource_types=(resource_type,),
+    )

@@ -21,16 +21,25 @@ def register(commands: Any) -> None:
     show.add_argument("--format", choices=("table", "json"), default="table")
     show.set_defaults(run=lambda args, out: _show(out, args.config, args.format))
     validate = actions.add_parser(
-        "check", help="validate a configuration; exit 1 listing every problem"
+        "check",
+        help="validate a configuration and each of its profiles; exit 1 listing every problem",
+        description="Validates the configuration file, each of its profiles and the SAFEAI_* "
+        "variables, and lists every problem (unknown keys, malformed values), each with the "
+        "file, the key, what is expected and, for a likely typo, what was meant.",
     )
-    validate.add_argument("file", nargs="?", help="the configuration file (default: searched)")
-    validate.set_defaults(run=lambda args, out: _check(out, args.file))
+    validate.add_argument(
+        "config",
+        nargs="?",
+        metavar="FILE",
+        help="the configuration file (default: $SAFEAI_CONFIG, else searched upward)",
+    )
+    validate.set_defaults(run=lambda args, out: _check(out, args.config))
 
 
 def _show(out: TextIO, config: str | None, output: str) -> int:
     try:
-        values, sources = resolve(config)
-        policy = Policy(**values)
+        policy = Policy.load(config)
+        _, sources = resolve(config)
     except PolicyError as error:
         out.write(f"safeai policy show: {error}\n")
         return 1
