@@ -38,7 +38,11 @@ class PrintAudit(logging.Handler):
             return
         print(f"  audit: mode={data['mode']} outcome={data['outcome']}")
         for decision in data["decisions"]:
-            print(f"    {decision['outcome']:<12} {decision['control']}")
+            # The path names what was judged: a field, or what it names in AWS (a subnet's
+            # route table, the VPC endpoint of one service, ...).
+            print(f"    {decision['outcome']:<12} {decision['control']:<35} {decision['path']}")
+        for violation in data.get("violations", []):  # what enforce refused
+            print(f"    {'refused':<12} {violation['control']:<35} {violation['path']}")
 
 
 def launch(policy: safeai.Policy, name: str) -> None:

@@ -29,21 +29,24 @@ if TYPE_CHECKING:
     from safeai.testing import RequestRecorder, Sandbox
 
 
-def _sdk_major() -> int | None:
+def _sdk_version() -> str | None:
     try:
-        return int(version("sagemaker").split(".")[0])
+        return version("sagemaker")
     except PackageNotFoundError:
         return None
 
 
-#: The installed SageMaker Python SDK's major version (None: not installed).
-MAJOR = _sdk_major()
+#: The installed SageMaker Python SDK's version and major version (None: not installed).
+VERSION = _sdk_version()
+MAJOR = None if VERSION is None else int(VERSION.split(".")[0])
+#: What a skip reason says is installed, e.g. "installed sagemaker 3.1.0".
+INSTALLED = "sagemaker not installed" if VERSION is None else f"installed sagemaker {VERSION}"
 IMAGE = "683313688378.dkr.ecr.us-east-1.amazonaws.com/xgboost:1.7-1"
 #: The sandbox baseline's data bucket (checked against the baseline by the ``door`` fixture).
 DATA = "s3://safeai-sandbox-ml-data"
 
-v2_only = pytest.mark.skipif(MAJOR != 2, reason="SageMaker SDK v2 API")
-v3_only = pytest.mark.skipif(MAJOR != 3, reason="SageMaker SDK v3 API")
+v2_only = pytest.mark.skipif(MAJOR != 2, reason=f"SageMaker SDK v2 API; {INSTALLED}")
+v3_only = pytest.mark.skipif(MAJOR != 3, reason=f"SageMaker SDK v3 API; {INSTALLED}")
 
 # The SDK's telemetry sends an unsigned HTTPS request outside boto3 (no network here, and none
 # in a private VPC either); the documented opt-out is this SDK configuration setting.

@@ -16,6 +16,7 @@ import safeai
 from tests.integration.conftest import (
     DATA,
     IMAGE,
+    INSTALLED,
     MAJOR,
     expect_nothing_created,
     expect_pipeline_secured,
@@ -30,7 +31,7 @@ if TYPE_CHECKING:
     from tests.integration.conftest import Audit, Door
 
 if MAJOR != 2:
-    pytest.skip("SageMaker SDK v2 recipes", allow_module_level=True)
+    pytest.skip(f"SageMaker SDK v2 recipes; {INSTALLED}", allow_module_level=True)
 pytestmark = pytest.mark.sdk
 
 

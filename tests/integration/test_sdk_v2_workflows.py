@@ -14,7 +14,15 @@ import pytest
 
 import safeai
 from tests.archives import tar_gz
-from tests.integration.conftest import DATA, IMAGE, MAJOR, RECORDIO, expect_sent_secured, put_data
+from tests.integration.conftest import (
+    DATA,
+    IMAGE,
+    INSTALLED,
+    MAJOR,
+    RECORDIO,
+    expect_sent_secured,
+    put_data,
+)
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -23,7 +31,7 @@ if TYPE_CHECKING:
     from tests.integration.conftest import Audit, Door
 
 if MAJOR != 2:
-    pytest.skip("SageMaker SDK v2 workflows", allow_module_level=True)
+    pytest.skip(f"SageMaker SDK v2 workflows; {INSTALLED}", allow_module_level=True)
 pytestmark = pytest.mark.sdk
 
 # -- the workflows: user code, shown in the docs -------------------------------------------------

@@ -17,6 +17,7 @@ import safeai
 from tests.integration.conftest import (
     DATA,
     IMAGE,
+    INSTALLED,
     MAJOR,
     RECORDIO,
     expect_sent_secured,
@@ -31,7 +32,7 @@ if TYPE_CHECKING:
     from tests.integration.conftest import Audit, Door
 
 if MAJOR != 3:
-    pytest.skip("SageMaker SDK v3 workflows", allow_module_level=True)
+    pytest.skip(f"SageMaker SDK v3 workflows; {INSTALLED}", allow_module_level=True)
 pytestmark = pytest.mark.sdk
 
 # -- the workflows: user code, shown in the docs -------------------------------------------------

@@ -242,6 +242,7 @@ def _rollout(printer: _Printer, policy: Any) -> None:
     for mode in ("report", "warn", "enforce"):
         gc.collect()  # the previous launch's client is garbage: not one the guard must adopt
         decisions: list[Decision] = []
+        refused: SecurityViolation | None = None
         with (
             safeai.guarded(dataclasses.replace(policy, mode=mode)),
             _DecisionCapture(decisions),
@@ -252,15 +253,10 @@ def _rollout(printer: _Printer, policy: Any) -> None:
                 boto3.client("sagemaker").create_training_job(
                     **{**launch, "TrainingJobName": f"churn-xgboost-{mode}"}
                 )
-                sent = True
-            except SecurityViolation:
-                sent = False
-        counts: dict[str, int] = {}
-        for decision in decisions:
-            if not _is_preflight(decision):  # section 8 shows those
-                counts[decision.outcome] = counts.get(decision.outcome, 0) + 1
-        summary = ", ".join(f"{n} {outcome}" for outcome, n in sorted(counts.items()))
-        verdict = "sent" if sent else "refused, nothing sent"
+            except SecurityViolation as violation:
+                refused = violation
+        verdict = "sent" if refused is None else "refused, nothing sent"
+        summary = _tally(decisions, refused)
         printer.line(f"   {mode:<8} {verdict:<22} decisions: {summary}")
         for warning in caught:
             printer.line(f"            SecurityWarning: {str(warning.message).splitlines()[0]}")
@@ -311,6 +307,22 @@ def _preflight(printer: _Printer, policy: Any) -> None:
         except SecurityViolation as violation:
             printer.line(f"   refused: {violation.control}: {violation.path}", style="bad")
             printer.line(f"            found {violation.found}", style="bad")
+
+
+def _tally(decisions: list[Decision], refused: SecurityViolation | None) -> str:
+    """How many controls ended in each outcome, e.g. ``1 compliant, 4 injected, 1 refused``.
+
+    A refusal is no decision in the audit record (the record lists it under ``violations``),
+    so the refused controls are counted from the violation: it and the others in the same
+    request, whichever check found them. The decisions of preflight checks are left out
+    (section 8 shows those)."""
+    counts: dict[str, int] = {}
+    for decision in decisions:
+        if not _is_preflight(decision):
+            counts[decision.outcome] = counts.get(decision.outcome, 0) + 1
+    if refused is not None:
+        counts["refused"] = 1 + len(refused.additional)
+    return ", ".join(f"{n} {outcome}" for outcome, n in sorted(counts.items()))
 
 
 def _is_preflight(decision: Decision) -> bool:

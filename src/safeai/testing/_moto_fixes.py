@@ -4,6 +4,9 @@ moto's ``CreateModel`` handler never reads ``EnableNetworkIsolation`` (``Describ
 answers False), and ``DescribeModel`` answers an empty ``VpcConfig`` for a model created
 without one (AWS leaves it out; sagemaker-core refuses the empty one). ``CreateProcessingJob``
 drops ``ProcessingResources`` and ``CreateEndpointConfig`` drops ``ShadowProductionVariants``.
+``CreateNotebookInstance`` drops ``InstanceMetadataServiceConfiguration``, which AWS answers in
+``DescribeNotebookInstance`` (IMDSv1 when the request named none); without it every notebook
+would fail the audit's ``notebook.imdsv2`` check.
 moto implements no monitoring schedules at all (``ListMonitoringSchedules`` answers HTTP 500),
 so the sandbox keeps them itself, per account and region, as the request gave them: SDK v2's
 model monitors create a job definition and then a schedule that names it. safeai checks a
@@ -74,6 +77,40 @@ def apply() -> None:
             answer["ShadowProductionVariants"] = shadows
         return answer
 
+    create_notebook_instance = SageMakerResponse.create_notebook_instance
+    describe_notebook_instance = SageMakerResponse.describe_notebook_instance
+
+    def create_notebook_instance_keeping_imds(self: Any) -> Any:
+        result = create_notebook_instance(self)
+        notebook = self.sagemaker_backend.get_notebook_instance(
+            self._get_param("NotebookInstanceName")
+        )
+        notebook.instance_metadata_service_configuration = self._get_param(
+            "InstanceMetadataServiceConfiguration"
+        )
+        return result
+
+    def describe_notebook_instance_with_imds(self: Any) -> Any:
+        result = describe_notebook_instance(self)
+        answer = getattr(result, "result", None)
+        if isinstance(answer, dict):
+            notebook = self.sagemaker_backend.get_notebook_instance(
+                self._get_param("NotebookInstanceName")
+            )
+            given = getattr(notebook, "instance_metadata_service_configuration", None)
+            # AWS: "When passed as part of CreateNotebookInstance, if no value is selected,
+            # then it defaults to IMDSv1."
+            answer["InstanceMetadataServiceConfiguration"] = given or {
+                "MinimumInstanceMetadataServiceVersion": "1"
+            }
+        return result
+
+    SageMakerResponse.create_notebook_instance = (  # type: ignore[method-assign]
+        create_notebook_instance_keeping_imds
+    )
+    SageMakerResponse.describe_notebook_instance = (  # type: ignore[method-assign]
+        describe_notebook_instance_with_imds
+    )
     SageMakerResponse.create_endpoint_config = (  # type: ignore[method-assign]
         create_endpoint_config_keeping_shadows
     )
