@@ -1,4 +1,7 @@
-"""Developer sessions. `nox` runs the default ones: lint, typecheck, tests, examples, sdk."""
+"""Developer sessions. `nox` runs the default ones: lint, typecheck, tests, examples, sdk, docs.
+
+`nox -s bench` (the benchmark figures) runs only when asked for.
+"""
 
 from __future__ import annotations
 
@@ -7,19 +10,22 @@ from pathlib import Path
 import nox
 
 nox.options.default_venv_backend = "uv|virtualenv"
-nox.options.sessions = ["lint", "typecheck", "tests", "examples", "sdk"]
+nox.options.sessions = ["lint", "typecheck", "tests", "examples", "sdk", "docs"]
 nox.options.reuse_existing_virtualenvs = True
 
 ROOT = Path(__file__).parent
 TEST_DEPENDENCIES = ("pytest>=8", "hypothesis>=6.100", "ipython>=8")
 STUBS = ("boto3-stubs[sagemaker,s3,sts,iam,kms,ec2]>=1.40", "botocore-stubs>=1.40")
 SDK_MAJORS = {"v2": "sagemaker>=2.200,<3", "v3": "sagemaker>=3,<4"}
+RUFF = "ruff==0.17.6"
+# mkdocstrings renders docs/api.md from the docstrings (and formats signatures with ruff).
+DOCS_DEPENDENCIES = ("mkdocs-material>=9.5", "mkdocstrings[python]>=1.0", RUFF)
 
 
 @nox.session
 def lint(session: nox.Session) -> None:
     """ruff: lint and formatting."""
-    session.install("ruff==0.17.6")
+    session.install(RUFF)
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
 
@@ -66,7 +72,8 @@ def bench(session: nox.Session) -> None:
 
 @nox.session
 def docs(session: nox.Session) -> None:
-    """Check the generated control reference and build the site strictly."""
-    session.install(".", "mkdocs-material>=9.5")
+    """Check the generated control reference and build the site strictly (any warning fails,
+    a broken link or anchor, a missing snippet, a docstring mkdocstrings cannot render)."""
+    session.install(".", *DOCS_DEPENDENCIES)
     session.run("python", "-m", "safeai.controls._reference", "--check")
     session.run("mkdocs", "build", "--strict", "--site-dir", str(ROOT / "site"))

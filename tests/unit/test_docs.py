@@ -1,5 +1,7 @@
 """The documentation stays true to the code: the generated control reference is current, every
-file the pages include exists, and every public name is documented.
+file the pages include exists, every public name is in the generated API reference, the README's
+example is the file CI runs, and the lists of controls no waiver relaxes are the catalogue's.
+(The limits sections are checked in ``test_docs_limits.py``.)
 """
 
 from __future__ import annotations
@@ -97,23 +99,86 @@ def test_every_example_is_shown_in_the_docs() -> None:
         assert f"examples/{example.name}" in shown, f"no page includes examples/{example.name}"
 
 
-@pytest.mark.parametrize("name", [*safeai.__all__, "__version__"])
-def test_public_name_is_in_the_api_page(name: str) -> None:
-    api = (DOCS / "api.md").read_text(encoding="utf-8")
-    assert re.search(rf"`{re.escape(name)}[`(]", api), f"docs/api.md does not mention {name}"
+API = (DOCS / "api.md").read_text(encoding="utf-8")
+# `::: safeai.X`: mkdocstrings renders X from its docstrings (mkdocs.yml configures it).
+_RENDERED = set(re.findall(r"^::: (\S+)\s*$", API, flags=re.MULTILINE))
 
 
-def test_nav_lists_every_page() -> None:
+@pytest.mark.parametrize("name", safeai.__all__)
+def test_public_name_is_rendered_in_the_api_page(name: str) -> None:
+    assert f"safeai.{name}" in _RENDERED, f"docs/api.md has no `::: safeai.{name}` block"
+
+
+@pytest.mark.parametrize(
+    "module",
+    [
+        "safeai.iam",
+        "safeai.s3",
+        "safeai.pii",
+        "safeai.controls",
+        "safeai.testing",
+        "safeai.ipython",
+    ],
+)
+def test_public_module_is_rendered_in_the_api_page(module: str) -> None:
+    assert module in _RENDERED, f"docs/api.md has no `::: {module}` block"
+
+
+def test_api_page_is_generated_by_mkdocstrings() -> None:
     config = (ROOT / "mkdocs.yml").read_text(encoding="utf-8")
-    listed = set(re.findall(r":\s*([\w./-]+\.md)\s*$", config, flags=re.MULTILINE))
-    assert listed == {page.relative_to(DOCS).as_posix() for page in PAGES}
+    assert re.search(r"^\s+- mkdocstrings:", config, flags=re.MULTILINE)
+    assert "`safeai.__version__`" in API
 
 
-def test_every_policy_field_and_its_variable_are_documented() -> None:
-    import dataclasses
+# -- the README's example ---------------------------------------------------------------------
 
-    page = (DOCS / "policy.md").read_text(encoding="utf-8")
-    names = [f.name for f in dataclasses.fields(safeai.Policy) if f.init]
-    assert [name for name in names if f"| `{name}` |" not in page] == []
-    variables = [f"`SAFEAI_{name.upper()}`" for name in names if name != "waivers"]
-    assert [variable for variable in variables if variable not in page] == []
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+_README_EXAMPLE = ROOT / "examples" / "readme.py"
+
+
+def _fenced(text: str, after: str, language: str) -> str:
+    """The first ```language block after the line ``after``."""
+    start = text.index(f"```{language}\n", text.index(after)) + len(f"```{language}\n")
+    return text[start : text.index("\n```", start)]
+
+
+def test_the_readme_example_is_the_file_ci_runs() -> None:
+    source = _README_EXAMPLE.read_text(encoding="utf-8")
+    match = re.search(
+        r"# --8<-- \[start:readme\]\n(.*?)\n# --8<-- \[end:readme\]", source, flags=re.DOTALL
+    )
+    assert match, "examples/readme.py lost its readme section markers"
+    assert _fenced(README, "## Use it", "python") == match.group(1), (
+        "README.md's 'Use it' snippet differs from examples/readme.py: copy the section over"
+    )
+
+
+def test_the_readme_and_the_overview_show_the_same_output() -> None:
+    overview = (DOCS / "index.md").read_text(encoding="utf-8")
+    printed = _fenced(README, "## Use it", "text")
+    assert "refused" in printed
+    assert _fenced(overview, '--8<-- "examples/readme.py:readme"', "text") == printed
+
+
+# -- controls no waiver relaxes ---------------------------------------------------------------
+
+# Where a page lists them: the page and a phrase of the sentence (or table row) that does.
+_UNWAIVABLE_LISTS = [
+    ("engine.md", "| `waivable` |"),
+    ("waivers.md", "cannot be waived: a waiver naming one"),
+    ("guard.md", "none of the three can be waived"),
+]
+
+
+@pytest.mark.parametrize(("page", "phrase"), _UNWAIVABLE_LISTS)
+def test_the_controls_no_waiver_relaxes_are_the_catalogues(page: str, phrase: str) -> None:
+    from safeai.controls import CATALOGUE
+
+    # The paragraph, or the table row, that holds the phrase.
+    units: list[str] = []
+    for block in (DOCS / page).read_text(encoding="utf-8").split("\n\n"):
+        rows = block.splitlines()
+        units.extend(rows if rows and rows[0].startswith("|") else [" ".join(block.split())])
+    [unit] = [u for u in units if phrase in u]
+    listed = set(re.findall(r"`(client\.[a-z_]+)`", unit))
+    assert listed == {c.slug for c in CATALOGUE if not c.waivable}, f"docs/{page}"

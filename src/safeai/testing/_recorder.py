@@ -47,10 +47,11 @@ class SentRequest:
 class RequestRecorder:
     """Records requests of every client created while it is open, and of existing clients.
 
-    >>> with RequestRecorder() as recorder:
-    ...     run_my_pipeline()
-    >>> [r.operation for r in recorder.requests]
-    ['CreateTrainingJob']
+    Examples:
+        >>> with RequestRecorder() as recorder:
+        ...     run_my_pipeline()
+        >>> [r.operation for r in recorder.requests]
+        ['CreateTrainingJob']
     """
 
     services: frozenset[str] = frozenset({"sagemaker", "s3"})
