@@ -3,6 +3,7 @@ that no test leaves a guard switched on."""
 
 from __future__ import annotations
 
+import json
 from typing import TYPE_CHECKING, Any
 
 import boto3
@@ -14,6 +15,7 @@ from safeai.testing import RequestRecorder, Sandbox
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
+    from pathlib import Path
 
 TRAINING_REQUEST: dict[str, Any] = {
     "TrainingJobName": "job",
@@ -60,3 +62,33 @@ def _no_guard_left_behind() -> Iterator[None]:
 def job(name: str, **overrides: Any) -> dict[str, Any]:
     """A CreateTrainingJob request with no security fields, named ``name``."""
     return {**TRAINING_REQUEST, "TrainingJobName": name, **overrides}
+
+
+def policy_file(policy: safeai.Policy, directory: Path) -> str:
+    """A ``safeai.toml`` in ``directory`` with ``policy``'s role, key, subnets and security
+    groups (what the CLI's ``--config`` reads); its path."""
+    path = directory / "safeai.toml"
+    path.write_text(
+        f'execution_role_arn = "{policy.execution_role_arn}"\n'
+        f'kms_key_id = "{policy.kms_key_id}"\n'
+        f"subnets = {json.dumps(list(policy.subnets))}\n"
+        f"security_group_ids = {json.dumps(list(policy.security_group_ids))}\n",
+        encoding="utf-8",
+    )
+    return str(path)
+
+
+def audit_cli(*argv: str) -> tuple[int, str]:
+    """``safeai audit ARGV`` through the command module's own parser (as safeai.cli does): the
+    exit status and what it wrote to stdout."""
+    import argparse
+    import io
+
+    from safeai.cli import _audit
+
+    parser = argparse.ArgumentParser(prog="safeai")
+    _audit.register(parser.add_subparsers())
+    args = parser.parse_args(["audit", *argv])
+    out = io.StringIO()
+    status: int = args.run(args, out)
+    return status, out.getvalue()

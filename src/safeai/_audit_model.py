@@ -38,6 +38,8 @@ class Finding:
     expected: str
     remedy: str
     anchors: Anchors
+    #: The AWS account the resource is in.
+    account: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,12 +49,14 @@ class AuditedResource:
     resource_type: str
     arn: str
     region: str
+    account: str = ""
 
 
 @dataclass(frozen=True, slots=True)
 class AuditError:
-    """A read that failed: a whole resource type (``resource`` is None: the list call failed)
-    or one resource. Any error makes the report's exit code 2."""
+    """A read that failed: a whole resource type (``resource`` is None: the list call failed),
+    one resource, or a whole account (``resource_type`` ``account``: its role could not be
+    assumed). Any error makes the report's exit code 2."""
 
     region: str
     resource_type: str
@@ -60,6 +64,7 @@ class AuditError:
     resource: str | None
     code: str
     message: str
+    account: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +83,10 @@ class AuditReport:
     duration_seconds: float
     regions: tuple[str, ...]
     resource_types: tuple[str, ...]
+    #: Every account the audit was to read, in order; ``unread_accounts`` those it could not
+    #: enter at all (each with an error). A single-account audit names the session's account.
+    accounts: tuple[str, ...] = ()
+    unread_accounts: tuple[str, ...] = ()
 
     @property
     def resource_counts(self) -> dict[str, int]:

@@ -18,9 +18,11 @@ from typing import TYPE_CHECKING, Any
 
 from ._exceptions import PolicyError
 from ._iam_actions import (
-    pack_statements,
+    TRUST_POLICY_LIMIT,
+    actions_in,
+    document,
     partition,
-    policy_size,
+    role_permissions,
     validate_actions,
     validate_size,
 )
@@ -32,12 +34,6 @@ if TYPE_CHECKING:
 
 __all__ = ["GUARD_READS", "S3_ACTIONS", "CallerRole", "caller_role"]
 
-_VERSION = "2012-10-17"
-# IAM quotas (reference_iam-quotas.html): a role's inline policies together, 10,240 characters;
-# a managed policy, 6,144; a trust policy, 2,048 by default. White space is not counted.
-_INLINE_LIMIT = 10_240
-_MANAGED_LIMIT = 6_144
-_TRUST_LIMIT = 2_048
 #: One hour: a person's MFA sign-in older than this must be renewed to assume the role again.
 DEFAULT_MFA_AGE = 3_600
 #: 12 hours, STS's maximum session duration: an older MFA sign-in proves little.
@@ -154,11 +150,11 @@ def caller_role(
             f"must be between 900 and {_MAX_MFA_AGE} seconds, found {max_mfa_age}",
             field="max_mfa_age",
         )
-    trust = _document(_trust_statements(people, workloads, max_mfa_age))
-    validate_actions(_actions(trust))
+    trust = document(_trust_statements(people, workloads, max_mfa_age))
+    validate_actions(actions_in(trust))
     validate_size(
         trust,
-        limit=_TRUST_LIMIT,
+        limit=TRUST_POLICY_LIMIT,
         what="trust policy",
         fix="name fewer principals (or one role that they all reach), or raise the account's "
         "role trust policy length quota",
@@ -170,11 +166,13 @@ def caller_role(
         *_read_statements(policy, arn_partition, region, account, _buckets(data_buckets)),
         *deny_statements(policy),
     ]
-    permissions = _document(statements)
-    validate_actions(_actions(permissions))
-    if policy_size(permissions) <= _INLINE_LIMIT:
-        return CallerRole(trust, (permissions,))
-    return CallerRole(trust, _split_by_service(statements))
+    validate_actions(actions_in(document(statements)))
+    return CallerRole(
+        trust,
+        role_permissions(
+            statements, fix="allow fewer roles, keys, subnets or security groups in the policy"
+        ),
+    )
 
 
 def _place(policy: Policy) -> tuple[str, str]:
@@ -374,34 +372,3 @@ def _allow(
     if condition:
         statement["Condition"] = condition
     return statement
-
-
-def _document(statements: list[dict[str, Any]]) -> dict[str, Any]:
-    return {"Version": _VERSION, "Statement": statements}
-
-
-def _actions(document: dict[str, Any]) -> list[str]:
-    found: list[str] = []
-    for statement in document["Statement"]:
-        action = statement["Action"]
-        found.extend([action] if isinstance(action, str) else action)
-    return found
-
-
-def _service(statement: dict[str, Any]) -> str:
-    action = statement["Action"]
-    return str((action if isinstance(action, str) else action[0]).split(":", 1)[0])
-
-
-def _split_by_service(statements: list[dict[str, Any]]) -> tuple[dict[str, Any], ...]:
-    """Managed policies within the managed limit, the statements grouped by service (a role may
-    have ten attached by default, so the groups share documents where they fit)."""
-    ordered = sorted(statements, key=_service)
-    return tuple(
-        pack_statements(
-            ordered,
-            limit=_MANAGED_LIMIT,
-            what="managed policy",
-            fix="allow fewer roles, keys, subnets or security groups in the policy",
-        )
-    )

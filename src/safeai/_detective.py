@@ -40,21 +40,25 @@ import threading
 import time
 from collections.abc import Callable, Collection, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import cache, lru_cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from ._audit import redact
 from ._audit_model import AuditedResource, AuditError, AuditReport, Finding
 from ._engine import evaluate
 from ._exceptions import PreflightError, SafeAIError, SecurityViolation
+from ._iam_actions import partition
 from ._paths import MISSING
 from ._readers import (
+    assumed_session,
     audit_clients,
+    caller_account_id,
     describe_listed,
     list_access_keys,
     list_entries,
+    organization_accounts,
     read_authorization_details,
     read_managed_policy,
 )
@@ -101,6 +105,10 @@ BUCKETS = "s3-bucket"
 #: The finding of a bucket a resource names that no longer exists.
 MISSING_BUCKET = "s3.named_bucket"
 
+#: The resource type of an account the audit could not enter (in errors only).
+ACCOUNT = "account"
+_T = TypeVar("_T")
+
 #: The resource type of the account's IAM users: read once per audit (IAM is global), not
 #: listed per region, and reported in region :data:`GLOBAL`.
 IAM_USERS = "iam-user"
@@ -122,94 +130,343 @@ def audit(
     max_workers: int = DEFAULT_WORKERS,
     progress: Callable[[int, int], None] | None = None,
     buckets: bool = True,
+    accounts: Literal["organization"] | Sequence[str] | None = None,
+    role_name: str | None = None,
+    external_id: str | None = None,
 ) -> AuditReport:
-    """Audit the existing SageMaker resources of ``session``'s account against ``policy``, and
-    the S3 buckets they name.
+    """Audit the existing SageMaker resources of ``session``'s account (or of many accounts)
+    against ``policy``, and the S3 buckets they name.
 
     ``session`` is a ``boto3.Session`` or a :class:`safeai.SecureSession`. ``regions`` (one
     name or several) defaults to the session's region, then the policy's; ``resource_types``
     (names of :data:`AUDITED_TYPES`: the listed types of :data:`RESOURCE_TYPES`, and
     ``iam-user``) to all of them. With ``buckets``, every S3 bucket an audited resource names
     (its inputs, outputs, model data) is checked with the S3 controls: default encryption,
-    Block Public Access, ownership, bucket policy, versioning. ``iam-user`` is read once for the
+    Block Public Access, ownership, bucket policy, versioning. ``iam-user`` is read once per
     account, with a client of the first region (its partition's IAM), and reported in region
     ``global``. Each region is read by ``max_workers`` threads. ``progress(done, total)`` is
-    called, one call at a time, as resources are evaluated.
+    called, one call at a time, as resources are evaluated (with ``accounts``: as the accounts'
+    regions are done, out of accounts x regions).
+
+    ``accounts="organization"`` audits every ACTIVE account of the organization (listed with
+    ``organizations:ListAccounts``: run it from the management account or a delegated
+    administrator); a list of account ids audits those. Each account is read through its role
+    ``role_name`` (``arn:aws:iam::<id>:role/<role_name>``, assumed with ``external_id`` when
+    given; ``safeai role audit-reader`` writes it), the caller's own account with the caller's
+    credentials; a few accounts at a time, each region of each with its own clients, since
+    SageMaker's rate limits are per account and region. Every finding names its account; an
+    account whose role cannot be assumed is listed in ``unread_accounts`` with an error, and
+    the report's exit code is then 2: it is never skipped silently.
 
     >>> report = safeai.audit(boto3.Session(), policy, regions=["eu-west-1"])
     >>> report.exit_code, len(report.findings)
+    >>> org = safeai.audit(boto3.Session(), policy, accounts="organization",
+    ...                    role_name="safeai-audit-reader", regions=["eu-west-1", "us-east-1"])
     """
     chosen, users = _chosen_types(resource_types)
-    wanted = (regions,) if isinstance(regions, str) else tuple(regions or ())
-    if not wanted:
-        default = getattr(session, "region_name", None) or policy.effective_region
-        if not default:
-            raise SafeAIError("no region to audit: pass regions=[...] or set the session's region")
-        wanted = (default,)
+    wanted = _regions(session, policy, regions)
     if max_workers < 1:
         raise SafeAIError(f"max_workers must be at least 1, found {max_workers}")
-    tally = _Tally(progress)
+    if accounts is None and (role_name or external_id):
+        raise SafeAIError("role_name and external_id are for auditing other accounts: accounts=")
+    if accounts is not None and not role_name:
+        raise SafeAIError(
+            "auditing accounts needs role_name=: the role each account lets the auditor assume "
+            "(safeai role audit-reader writes it)"
+        )
+    listed = None if accounts is None or accounts == "organization" else _checked_ids(accounts)
+    tally = _Tally(progress if accounts is None else None)
     started = time.monotonic()
-    # boto3 sessions are not thread-safe: every client is made here, before any thread starts.
-    services = dict.fromkeys([*(kind.service for kind in chosen), *(("s3",) if buckets else ())])
+    # Waivers are read here: a ``safeai.waive`` block's context does not reach worker threads.
+    scope = _Scope(
+        policy=policy,
+        kinds=chosen,
+        users=users,
+        buckets=buckets,
+        regions=wanted,
+        workers=max_workers,
+        tally=tally,
+        waived=TEMPORARY_CREDENTIALS in active_waivers(policy),
+    )
+    collected = _Collected()
+    # boto3 sessions are not thread-safe: the caller's clients are made here, before any thread
+    # starts; a member account's session is made and used by the one thread that audits it.
+    home = audit_clients(
+        session,
+        wanted[0],
+        ("sts", *(("organizations",) if accounts == "organization" else ())),
+        workers=max_workers,
+        on_request=tally.request_sent,
+    )
+    own = collected.guarded(
+        GLOBAL, "GetCallerIdentity", None, lambda: caller_account_id(home["sts"])
+    )
+    if accounts is None:
+        collected.add(own or "", _audit_account(session, scope))
+    else:
+        ids = listed if listed is not None else _organization(home["organizations"], collected)
+        _audit_accounts(
+            ids,
+            own,
+            session,
+            home["sts"],
+            f"arn:{partition(wanted[0])}:iam::{{account}}:role/{role_name}",
+            external_id,
+            scope,
+            collected,
+            progress,
+        )
+    return collected.report(
+        scope, own, tally.calls, time.monotonic() - started, organization=accounts is not None
+    )
+
+
+def _regions(session: Any, policy: Policy, regions: Sequence[str] | str | None) -> tuple[str, ...]:
+    wanted = (regions,) if isinstance(regions, str) else tuple(regions or ())
+    if wanted:
+        return wanted
+    default = getattr(session, "region_name", None) or policy.effective_region
+    if not default:
+        raise SafeAIError("no region to audit: pass regions=[...] or set the session's region")
+    return (default,)
+
+
+@dataclass(frozen=True)
+class _Scope:
+    """What is audited in every account: the types, the regions, and how."""
+
+    policy: Policy
+    kinds: tuple[AuditListing, ...]
+    users: bool
+    buckets: bool
+    regions: tuple[str, ...]
+    workers: int
+    tally: _Tally
+    #: ``client.temporary_credentials`` is waived: IAM users are not judged.
+    waived: bool
+
+    @property
+    def type_names(self) -> list[str]:
+        return (
+            [kind.name for kind in self.kinds]
+            + ([BUCKETS] if self.buckets else [])
+            + ([IAM_USERS] if self.users else [])
+        )
+
+
+def _audit_account(session: Any, scope: _Scope) -> list[_Part]:
+    """Every region of one account, and its IAM users, read with ``session``."""
+    tally = scope.tally
+    services = dict.fromkeys(
+        [*(kind.service for kind in scope.kinds), *(("s3",) if scope.buckets else ())]
+    )
     region_clients = [
         (
             region,
             audit_clients(
-                session, region, services, workers=max_workers, on_request=tally.request_sent
+                session, region, services, workers=scope.workers, on_request=tally.request_sent
             ),
         )
-        for region in wanted
+        for region in scope.regions
     ]
     iam = (
         audit_clients(
-            session, wanted[0], ("iam",), workers=max_workers, on_request=tally.request_sent
+            session,
+            scope.regions[0],
+            ("iam",),
+            workers=scope.workers,
+            on_request=tally.request_sent,
         )["iam"]
-        if users
+        if scope.users
         else None
     )
-    # Waivers are read here: a ``safeai.waive`` block's context does not reach worker threads.
-    waived = TEMPORARY_CREDENTIALS in active_waivers(policy)
     readers = min(len(region_clients), _REGIONS_AT_ONCE) + (iam is not None)
     with ThreadPoolExecutor(max_workers=readers) as regions_pool:
         identity = (
-            regions_pool.submit(_IamUsers(iam, tally, waived=waived).run, max_workers)
+            regions_pool.submit(_IamUsers(iam, tally, waived=scope.waived).run, scope.workers)
             if iam is not None
             else None
         )
         parts: list[_Part] = list(
             regions_pool.map(
-                lambda pair: _Region(pair[0], pair[1], policy, tally).run(
-                    chosen, max_workers, buckets=buckets
+                lambda pair: _Region(pair[0], pair[1], scope.policy, tally).run(
+                    scope.kinds, scope.workers, buckets=scope.buckets
                 ),
                 region_clients,
             )
         )
         if identity is not None:
             parts.append(identity.result())
-    names = (
-        [kind.name for kind in chosen]
-        + ([BUCKETS] if buckets else [])
-        + ([IAM_USERS] if users else [])
+    return parts
+
+
+_ACCOUNT_ID = re.compile(r"^\d{12}$")
+
+
+def _organization(organizations: Any, collected: _Collected) -> list[str]:
+    listed = collected.guarded(
+        GLOBAL, "ListAccounts", None, lambda: organization_accounts(organizations)
     )
-    order = {name: index for index, name in enumerate(names)}
-    findings = [finding for part in parts for finding in part.findings]
-    findings.sort(
-        key=lambda f: (f.region, order[f.resource_type], f.resource_arn, f.path, f.control)
-    )
-    resources = [resource for part in parts for resource in part.resources]
-    resources.sort(key=lambda r: (r.region, order[r.resource_type], r.arn))
-    errors = [error for part in parts for error in part.errors]
-    errors.sort(key=lambda e: (e.region, order[e.resource_type], e.resource or "", e.operation))
-    return AuditReport(
-        findings=tuple(findings),
-        resources=tuple(resources),
-        errors=tuple(errors),
-        api_calls=tally.calls,
-        duration_seconds=time.monotonic() - started,
-        regions=wanted,
-        resource_types=tuple(names),
-    )
+    return listed or []
+
+
+def _checked_ids(accounts: Sequence[str]) -> list[str]:
+    if isinstance(accounts, str):
+        raise SafeAIError(
+            f'accounts must be "organization" or a list of account ids, found {accounts!r}'
+        )
+    wrong = [account for account in accounts if not _ACCOUNT_ID.match(str(account))]
+    if wrong or not accounts:
+        raise SafeAIError(
+            f"accounts must be 12-digit account ids, like 111122223333; found {wrong or 'none'}"
+        )
+    return list(dict.fromkeys(str(account) for account in accounts))
+
+
+#: Accounts read at the same time, each with its regions and their workers.
+_ACCOUNTS_AT_ONCE = 4
+
+
+def _audit_accounts(
+    ids: list[str],
+    own: str | None,
+    session: Any,
+    sts: Any,
+    role_arn: str,
+    external_id: str | None,
+    scope: _Scope,
+    collected: _Collected,
+    progress: Callable[[int, int], None] | None,
+) -> None:
+    """Audit each account through its role, a few at a time; an account whose role cannot be
+    assumed is recorded as unread. Only the accounts at work hold their resources' listings."""
+    total = len(ids) * len(scope.regions)
+    done = 0
+
+    def one(account: str) -> None:
+        # Only the records outlive this call: the account's session, clients and listings go
+        # with it, so memory follows the accounts at work, not the accounts audited.
+        if account == own:
+            collected.add(account, _audit_account(session, scope))
+            return
+        arn = role_arn.format(account=account)
+        member = collected.guarded(
+            GLOBAL,
+            "AssumeRole",
+            account,
+            lambda: assumed_session(
+                sts, arn, external_id=external_id, region=scope.regions[0], like=session
+            ),
+            account=account,
+        )
+        if member is None:
+            with collected.lock:
+                collected.unread.append(account)
+        else:
+            collected.add(account, _audit_account(member, scope))
+
+    if progress is not None:
+        progress(0, total)
+    with ThreadPoolExecutor(max_workers=max(1, min(len(ids), _ACCOUNTS_AT_ONCE))) as pool:
+        for finished in as_completed([pool.submit(one, account) for account in ids]):
+            finished.result()  # a bug, not an AWS error, would surface here
+            done += len(scope.regions)
+            if progress is not None:
+                progress(done, total)
+    collected.accounts = ids
+
+
+class _Collected:
+    """What the audit found, account by account, and what it could not read."""
+
+    def __init__(self) -> None:
+        self.findings: list[Finding] = []
+        self.resources: list[AuditedResource] = []
+        self.errors: list[AuditError] = []
+        self.accounts: list[str] = []
+        self.unread: list[str] = []
+        self.lock = threading.Lock()
+
+    def add(self, account: str, parts: Sequence[_Part]) -> None:
+        """One account's parts, each record stamped with the account."""
+        with self.lock:
+            for part in parts:
+                self.findings += [replace(f, account=account) for f in part.findings]
+                self.resources += [replace(r, account=account) for r in part.resources]
+                self.errors += [replace(e, account=account) for e in part.errors]
+
+    def guarded(
+        self,
+        region: str,
+        operation: str,
+        resource: str | None,
+        read: Callable[[], _T],
+        *,
+        account: str = "",
+    ) -> _T | None:
+        """``read()``, or None with the error recorded (for the whole account or audit)."""
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        try:
+            return read()
+        except (BotoCoreError, ClientError) as error:
+            with self.lock:
+                self.errors.append(
+                    AuditError(
+                        region,
+                        ACCOUNT,
+                        operation,
+                        resource,
+                        _error_code(error),
+                        str(error),
+                        account,
+                    )
+                )
+            return None
+
+    def report(
+        self, scope: _Scope, own: str | None, calls: int, seconds: float, *, organization: bool
+    ) -> AuditReport:
+        names = scope.type_names
+        order = {name: index for index, name in enumerate([ACCOUNT, *names])}
+        accounts = self.accounts if organization else ([own] if own else [])
+        ranks = {account: index for index, account in enumerate(accounts)}
+        findings = sorted(
+            self.findings,
+            key=lambda f: (
+                ranks.get(f.account, -1),
+                f.region,
+                order[f.resource_type],
+                f.resource_arn,
+                f.path,
+                f.control,
+            ),
+        )
+        resources = sorted(
+            self.resources,
+            key=lambda r: (ranks.get(r.account, -1), r.region, order[r.resource_type], r.arn),
+        )
+        errors = sorted(
+            self.errors,
+            key=lambda e: (
+                ranks.get(e.account, -1),
+                e.region,
+                order[e.resource_type],
+                e.resource or "",
+                e.operation,
+            ),
+        )
+        return AuditReport(
+            findings=tuple(findings),
+            resources=tuple(resources),
+            errors=tuple(errors),
+            api_calls=calls,
+            duration_seconds=seconds,
+            regions=scope.regions,
+            resource_types=tuple(names),
+            accounts=tuple(accounts),
+            unread_accounts=tuple(sorted(self.unread, key=lambda a: ranks.get(a, -1))),
+        )
 
 
 def _chosen_types(names: Collection[str] | None) -> tuple[tuple[AuditListing, ...], bool]:

@@ -20,13 +20,28 @@ if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
 
 __all__ = [
+    "INLINE_ROLE_POLICY_LIMIT",
+    "MANAGED_POLICY_LIMIT",
+    "TRUST_POLICY_LIMIT",
+    "actions_in",
     "compact",
+    "document",
     "pack_statements",
     "partition",
     "policy_size",
+    "role_permissions",
     "validate_actions",
     "validate_size",
 ]
+
+# IAM and AWS STS quotas (docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html):
+# "Role policy size cannot exceed 10,240 characters" (the sum of a role's inline policies),
+# "Each managed policy cannot exceed 6,144 characters", a role trust policy 2,048 characters by
+# default (raisable through Service Quotas); "IAM does not count white space when calculating
+# the size of a policy against these limits".
+INLINE_ROLE_POLICY_LIMIT = 10_240
+MANAGED_POLICY_LIMIT = 6_144
+TRUST_POLICY_LIMIT = 2_048
 
 #: IAM actions that are not botocore operations of the same name, with what stands for them.
 #: Keep this table small: it is the only place where an action is taken on trust.
@@ -117,15 +132,15 @@ def pack_statements(
     documents: list[list[dict[str, Any]]] = []
     for statement in statements:
         for piece in _fitting(statement, limit, what, fix):
-            if documents and policy_size(_document([*documents[-1], piece])) <= limit:
+            if documents and policy_size(document([*documents[-1], piece])) <= limit:
                 documents[-1].append(piece)
             else:
                 documents.append([piece])
-    return [_document(group) for group in documents]
+    return [document(group) for group in documents]
 
 
 def _fitting(statement: dict[str, Any], limit: int, what: str, fix: str) -> list[dict[str, Any]]:
-    if policy_size(_document([statement])) <= limit:
+    if policy_size(document([statement])) <= limit:
         return [statement]
     actions = statement["Action"]
     actions = [actions] if isinstance(actions, str) else actions
@@ -135,13 +150,40 @@ def _fitting(statement: dict[str, Any], limit: int, what: str, fix: str) -> list
             {**statement, "Sid": f"{statement['Sid']}{number}", "Action": actions[start:][:size]}
             for number, start in enumerate(range(0, len(actions), size), start=1)
         ]
-        if all(policy_size(_document([piece])) <= limit for piece in pieces):
+        if all(policy_size(document([piece])) <= limit for piece in pieces):
             return pieces
     raise PolicyError(
-        f"the {what} statement {statement['Sid']} has {policy_size(_document([statement])):,} "
+        f"the {what} statement {statement['Sid']} has {policy_size(document([statement])):,} "
         f"characters even for one action, over the {what} limit of {limit:,}: {fix}"
     )
 
 
-def _document(statements: list[dict[str, Any]]) -> dict[str, Any]:
+def document(statements: list[dict[str, Any]]) -> dict[str, Any]:
+    """A policy document of ``statements`` (the current policy language version)."""
     return {"Version": "2012-10-17", "Statement": statements}
+
+
+def actions_in(policy: Mapping[str, Any]) -> list[str]:
+    """Every action a policy document's statements name, in order."""
+    found: list[str] = []
+    for statement in policy["Statement"]:
+        action = statement["Action"]
+        found.extend([action] if isinstance(action, str) else action)
+    return found
+
+
+def role_permissions(statements: list[dict[str, Any]], *, fix: str) -> tuple[dict[str, Any], ...]:
+    """A role's permissions: one inline policy when they fit one, else managed policies within
+    the managed limit, the statements grouped by service (a role may have ten attached by
+    default, so the groups share documents where they fit)."""
+    whole = document(statements)
+    if policy_size(whole) <= INLINE_ROLE_POLICY_LIMIT:
+        return (whole,)
+    ordered = sorted(statements, key=lambda statement: _service(statement["Action"]))
+    return tuple(
+        pack_statements(ordered, limit=MANAGED_POLICY_LIMIT, what="managed policy", fix=fix)
+    )
+
+
+def _service(action: str | list[str]) -> str:
+    return (action if isinstance(action, str) else action[0]).split(":", 1)[0]

@@ -44,7 +44,9 @@ if TYPE_CHECKING:
 __all__ = [
     "NOT_CONFIGURED",
     "REFERENCE_TTL_SECONDS",
+    "assumed_session",
     "audit_clients",
+    "caller_account_id",
     "clear_caches",
     "describe_endpoint",
     "describe_endpoint_config",
@@ -53,6 +55,7 @@ __all__ = [
     "describe_model",
     "list_access_keys",
     "list_entries",
+    "organization_accounts",
     "read_authorization_details",
     "read_bucket_settings",
     "read_managed_policy",
@@ -233,6 +236,52 @@ def audit_clients(
         client.meta.events.register("before-send", on_request)
         clients[service] = client
     return clients
+
+
+def caller_account_id(sts: Any) -> str:
+    """The account of the credentials ``sts`` signs with (``GetCallerIdentity``: no permission
+    is needed for it)."""
+    return str(sts.get_caller_identity()["Account"])
+
+
+def organization_accounts(organizations: Any) -> list[str]:
+    """The ids of the organization's ACTIVE accounts (``ListAccounts``, every page): from its
+    management account or a delegated administrator. ``State`` replaces the deprecated
+    ``Status``; either is read."""
+    ids: list[str] = []
+    for page in organizations.get_paginator("list_accounts").paginate():
+        for account in page["Accounts"]:
+            if account.get("State", account.get("Status")) == "ACTIVE":
+                ids.append(str(account["Id"]))
+    return ids
+
+
+def assumed_session(
+    sts: Any, role_arn: str, *, external_id: str | None, region: str, like: Any
+) -> Any:
+    """A ``boto3.Session`` on the role's temporary credentials (``AssumeRole`` now, so a role
+    that cannot be assumed fails here, for one hour: an account's audit takes minutes).
+
+    It shares the data loader of ``like`` (the caller's session): the service models are then
+    parsed once for every account, not once per account (a quarter of a second each)."""
+    import boto3
+    import botocore.session
+
+    request: dict[str, Any] = {"RoleArn": role_arn, "RoleSessionName": "safeai-audit"}
+    if external_id:
+        request["ExternalId"] = external_id
+    credentials = sts.assume_role(**request)["Credentials"]
+    core = botocore.session.Session()
+    base = getattr(getattr(like, "boto_session", like), "_session", None)
+    if isinstance(base, botocore.session.Session):
+        core.register_component("data_loader", base.get_component("data_loader"))
+    return boto3.Session(
+        botocore_session=core,
+        aws_access_key_id=credentials["AccessKeyId"],
+        aws_secret_access_key=credentials["SecretAccessKey"],
+        aws_session_token=credentials["SessionToken"],
+        region_name=region,
+    )
 
 
 def list_entries(client: Any, listing: AuditListing) -> list[Mapping[str, Any]]:

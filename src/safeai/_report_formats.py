@@ -66,6 +66,7 @@ def _value(found: object) -> str:
 
 def _finding_dict(finding: Finding) -> dict[str, Any]:
     return {
+        "account": finding.account,
         "control": finding.control,
         "title": finding.title,
         "resource_type": finding.resource_type,
@@ -81,6 +82,7 @@ def _finding_dict(finding: Finding) -> dict[str, Any]:
 
 def _error_dict(error: AuditError) -> dict[str, Any]:
     return {
+        "account": error.account,
         "region": error.region,
         "resource_type": error.resource_type,
         "operation": error.operation,
@@ -107,6 +109,10 @@ def to_json(report: AuditReport) -> str:
     document = {
         "tool": {"name": "safeai", "version": _version()},
         "exit_code": report.exit_code,
+        "accounts": {
+            "audited": [a for a in report.accounts if a not in report.unread_accounts],
+            "unread": list(report.unread_accounts),
+        },
         "regions": list(report.regions),
         "summary": {
             "resources": len(report.resources),
@@ -122,7 +128,12 @@ def to_json(report: AuditReport) -> str:
         "findings": [_finding_dict(finding) for finding in report.findings],
         "errors": [_error_dict(error) for error in report.errors],
         "resources": [
-            {"resource_type": r.resource_type, "arn": r.arn, "region": r.region}
+            {
+                "account": r.account,
+                "resource_type": r.resource_type,
+                "arn": r.arn,
+                "region": r.region,
+            }
             for r in report.resources
         ],
     }
@@ -231,7 +242,9 @@ def artifact_uri(arn: str) -> str:
 
 
 def _fingerprint(finding: Finding) -> str:
-    key = "\0".join((finding.control, finding.resource_arn, finding.path))
+    # The account too: a bucket's ARN names none, and two accounts may hold same-named
+    # resources whose alerts must stay apart.
+    key = "\0".join((finding.account, finding.control, finding.resource_arn, finding.path))
     return hashlib.sha256(key.encode()).hexdigest()[:32]
 
 
@@ -272,6 +285,7 @@ def _result(finding: Finding, index: int) -> dict[str, Any]:
         # would try to hash lines of a source file that does not exist.
         "partialFingerprints": {"primaryLocationLineHash": _fingerprint(finding)},
         "properties": {
+            "account": finding.account,
             "resourceArn": finding.resource_arn,
             "resourceType": finding.resource_type,
             "region": finding.region,
@@ -283,7 +297,7 @@ def _result(finding: Finding, index: int) -> dict[str, Any]:
 
 
 def _notification(error: AuditError) -> dict[str, Any]:
-    where = f"{error.region} {error.resource_type}"
+    where = f"{error.account} {error.region} {error.resource_type}".lstrip()
     if error.resource:
         where += f" {error.resource}"
     return {
@@ -323,6 +337,8 @@ def to_sarif(report: AuditReport) -> str:
         ],
         "results": [_result(f, index[f.control]) for f in report.findings],
         "properties": {
+            "accounts": list(report.accounts),
+            "unreadAccounts": list(report.unread_accounts),
             "regions": list(report.regions),
             "resourceTypes": report.resource_counts,
             "apiCalls": report.api_calls,
@@ -353,12 +369,15 @@ def _columns(headers: tuple[str, ...], rows: Sequence[tuple[str, ...]]) -> list[
 def to_table(report: AuditReport) -> str:
     """Findings, resources per type and errors as aligned plain-text columns."""
     lines: list[str] = []
+    many = len(report.accounts) > 1
     if report.findings:
         rows = [
-            (f.control, f.resource_arn, f.path, _clip(_value(f.found), _FOUND_WIDTH))
+            ((f.account,) if many else ())
+            + (f.control, f.resource_arn, f.path, _clip(_value(f.found), _FOUND_WIDTH))
             for f in report.findings
         ]
-        lines += _columns(("CONTROL", "RESOURCE", "PATH", "FOUND"), rows)
+        headers = ("CONTROL", "RESOURCE", "PATH", "FOUND")
+        lines += _columns((("ACCOUNT",) if many else ()) + headers, rows)
         lines.append("")
     with_findings = _with_findings(report)
     lines += _columns(
@@ -371,9 +390,16 @@ def to_table(report: AuditReport) -> str:
     if report.errors:
         lines.append("")
         lines += _columns(
-            ("REGION", "RESOURCE TYPE", "OPERATION", "CODE", "RESOURCE"),
+            ("ACCOUNT", "REGION", "RESOURCE TYPE", "OPERATION", "CODE", "RESOURCE"),
             [
-                (e.region, e.resource_type, e.operation, e.code, e.resource or "(all)")
+                (
+                    e.account or "-",
+                    e.region,
+                    e.resource_type,
+                    e.operation,
+                    e.code,
+                    e.resource or "(all)",
+                )
                 for e in report.errors
             ],
         )
@@ -383,13 +409,21 @@ def to_table(report: AuditReport) -> str:
 
 def summary(report: AuditReport) -> str:
     """One line: findings, resources, regions, errors, API calls and time."""
-    affected = len({f.resource_arn for f in report.findings})
+    affected = len({(f.account, f.resource_arn) for f in report.findings})
+    where = ", ".join(report.regions)
+    if len(report.accounts) > 1:
+        where = f"{len(report.accounts)} accounts x {where}"
     text = (
         f"{len(report.findings)} finding(s) on {affected} of {len(report.resources)} "
-        f"resource(s) in {', '.join(report.regions)}; {len(report.errors)} error(s); "
+        f"resource(s) in {where}; {len(report.errors)} error(s); "
         f"{report.api_calls} API calls in {report.duration_seconds:.1f} s"
     )
-    if report.errors:
+    if report.unread_accounts:
+        text += (
+            f"; NOT a complete audit: {len(report.unread_accounts)} account(s) could not be "
+            f"read ({', '.join(report.unread_accounts)})"
+        )
+    elif report.errors:
         text += "; NOT a complete audit: some resources could not be read"
     return text + "."
 
@@ -420,6 +454,24 @@ def _html_table(headers: tuple[str, ...], rows: list[str]) -> str:
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
 
 
+def _html_findings(findings: list[Finding]) -> str:
+    return _html_table(
+        ("Control", "Resource", "Field", "Found", "Required", "Fix", "Corresponds to"),
+        [
+            "<tr>"
+            + f"<td><code>{html.escape(f.control)}</code><br>{html.escape(f.title)}</td>"
+            + _code_cell(f.resource_arn)
+            + _code_cell(f.path)
+            + _code_cell(_value(f.found))
+            + _cell(f.expected)
+            + _cell(f.remedy)
+            + _cell(_anchor_text(f.anchors))
+            + "</tr>"
+            for f in findings
+        ],
+    )
+
+
 def to_html(report: AuditReport) -> str:
     """One self-contained page (no scripts, styles inline, every value escaped)."""
     status = {0: "clean", 1: "findings", 2: "errors"}[report.exit_code]
@@ -434,25 +486,22 @@ def to_html(report: AuditReport) -> str:
         "<h2>Findings</h2>",
     ]
     if report.findings:
-        parts.append(
-            _html_table(
-                ("Control", "Resource", "Field", "Found", "Required", "Fix", "Corresponds to"),
-                [
-                    "<tr>"
-                    + f"<td><code>{html.escape(f.control)}</code><br>{html.escape(f.title)}</td>"
-                    + _code_cell(f.resource_arn)
-                    + _code_cell(f.path)
-                    + _code_cell(_value(f.found))
-                    + _cell(f.expected)
-                    + _cell(f.remedy)
-                    + _cell(_anchor_text(f.anchors))
-                    + "</tr>"
-                    for f in report.findings
-                ],
-            )
-        )
+        by_account: dict[str, list[Finding]] = {}
+        for finding in report.findings:
+            by_account.setdefault(finding.account, []).append(finding)
+        for account, findings in by_account.items():
+            if len(report.accounts) > 1:
+                parts.append(f"<h3>Account {html.escape(account)}</h3>")
+            parts.append(_html_findings(findings))
     else:
         parts.append("<p>None.</p>")
+    if report.unread_accounts:
+        parts.append("<h2>Accounts not read</h2>")
+        parts.append(
+            "<ul>"
+            + "".join(f"<li><code>{html.escape(a)}</code></li>" for a in report.unread_accounts)
+            + "</ul>"
+        )
     parts.append("<h2>Resources evaluated</h2>")
     parts.append(
         _html_table(
@@ -467,9 +516,10 @@ def to_html(report: AuditReport) -> str:
         parts.append("<h2>Errors: not audited</h2>")
         parts.append(
             _html_table(
-                ("Region", "Resource type", "Operation", "Resource", "Code", "Message"),
+                ("Account", "Region", "Resource type", "Operation", "Resource", "Code", "Message"),
                 [
                     "<tr>"
+                    + _cell(e.account or "-")
                     + _cell(e.region)
                     + _code_cell(e.resource_type)
                     + _code_cell(e.operation)

@@ -1,5 +1,6 @@
 """Generate the least-privilege roles of a SageMaker workload, and create them: the execution
-role its jobs run as, and the caller role that people (with MFA) or CI assume to launch it.
+role its jobs run as, the caller role that people (with MFA) or CI assume to launch it, and the
+read-only role each member account holds for an organization-wide audit.
 
 >>> import safeai.iam
 >>> policy = safeai.iam.execution_role_policy(
@@ -10,10 +11,12 @@ role its jobs run as, and the caller role that people (with MFA) or CI assume to
 >>> caller = safeai.iam.caller_role(safeai.Policy.load(),
 ...     principals=["arn:aws:iam::123456789012:user/ada"], data_buckets=["ml-data"])
 >>> caller.as_json()["trust_policy"]
+>>> reader = safeai.iam.audit_reader_role("111122223333", external_id="safeai-audit")
+>>> template = safeai.iam.audit_reader_stackset_template("111122223333")
 
 The documents are plain dicts, deterministic (same inputs, same JSON), checked against botocore's
 service models (every action exists) and against IAM's size limits. ``safeai role policy | trust |
-caller | create`` are the same functions on the command line.
+caller | audit-reader | create`` are the same functions on the command line.
 """
 
 from __future__ import annotations
@@ -22,9 +25,19 @@ import json
 import re
 from typing import TYPE_CHECKING, Any
 
+from ._audit_reader import AuditReaderRole, audit_reader_role, audit_reader_stackset_template
 from ._caller_role import CallerRole, caller_role
 from ._exceptions import PolicyError, SafeAIError
-from ._iam_actions import partition, validate_actions, validate_size
+from ._iam_actions import (
+    INLINE_ROLE_POLICY_LIMIT,
+    MANAGED_POLICY_LIMIT,
+    TRUST_POLICY_LIMIT,
+    actions_in,
+    document,
+    partition,
+    validate_actions,
+    validate_size,
+)
 from .controls._resources import role_assuming_types
 
 if TYPE_CHECKING:
@@ -35,26 +48,19 @@ __all__ = [
     "INLINE_ROLE_POLICY_LIMIT",
     "MANAGED_POLICY_LIMIT",
     "TRUST_POLICY_LIMIT",
+    "AuditReaderRole",
     "CallerRole",
+    "audit_reader_role",
+    "audit_reader_stackset_template",
     "caller_role",
     "ensure_role",
     "execution_role_policy",
     "trust_policy",
 ]
 
-# IAM and AWS STS quotas (docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html):
-# "Role policy size cannot exceed 10,240 characters" (the sum of a role's inline policies),
-# "Each managed policy cannot exceed 6,144 characters", a role trust policy 2,048 characters by
-# default (raisable through Service Quotas); "IAM does not count white space when calculating
-# the size of a policy against these limits".
-INLINE_ROLE_POLICY_LIMIT = 10_240
-MANAGED_POLICY_LIMIT = 6_144
-TRUST_POLICY_LIMIT = 2_048
-
 #: The SageMaker resource types whose jobs and instances may assume the role (``aws:SourceArn``).
 DEFAULT_JOB_TYPES: tuple[str, ...] = role_assuming_types()
 
-_VERSION = "2012-10-17"
 _ACCOUNT = re.compile(r"^\d{12}$")
 _REGION = re.compile(r"^[a-z]{2}(?:-[a-z]+)+-\d+$")
 _S3_URI = re.compile(r"^s3://(?P<bucket>[a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(?:/(?P<key>.*))?$")
@@ -318,17 +324,17 @@ def execution_role_policy(
             ),
             _check(vpc_id, _VPC, "a VPC id (vpc-…)", "vpc_id") if vpc_id is not None else None,
         )
-    document = {"Version": _VERSION, "Statement": statements}
-    validate_actions(_actions(document))
+    permissions = document(statements)
+    validate_actions(actions_in(permissions))
     validate_size(
-        document,
+        permissions,
         limit=MANAGED_POLICY_LIMIT if managed else INLINE_ROLE_POLICY_LIMIT,
         what="managed policy" if managed else "inline role policy",
         fix="split the workload's inputs and outputs between several roles, or name common "
         "prefixes (s3://bucket/data/ rather than one URI per file)"
         + ("; an inline policy may hold 10,240" if managed else ""),
     )
-    return document
+    return permissions
 
 
 def trust_policy(
@@ -346,9 +352,8 @@ def trust_policy(
     if not types:
         raise PolicyError("name at least one SageMaker resource type", field="job_types")
     arn = f"arn:{partition(region)}:sagemaker:{region}:{account}"
-    document = {
-        "Version": _VERSION,
-        "Statement": [
+    trust = document(
+        [
             {
                 "Sid": "SageMakerAssumeRole",
                 "Effect": "Allow",
@@ -359,24 +364,16 @@ def trust_policy(
                     "ArnLike": {"aws:SourceArn": [f"{arn}:{kind}/*" for kind in types]},
                 },
             }
-        ],
-    }
-    validate_actions(_actions(document))
+        ]
+    )
+    validate_actions(actions_in(trust))
     validate_size(
-        document,
+        trust,
         limit=TRUST_POLICY_LIMIT,
         what="trust policy",
         fix="name fewer job types, or raise the account's role trust policy length quota",
     )
-    return document
-
-
-def _actions(document: Mapping[str, Any]) -> list[str]:
-    found: list[str] = []
-    for statement in document["Statement"]:
-        action = statement["Action"]
-        found.extend([action] if isinstance(action, str) else action)
-    return found
+    return trust
 
 
 def ensure_role(
@@ -389,6 +386,7 @@ def ensure_role(
     tags: Mapping[str, str] | None = None,
     client: Any = None,
     managed_policies: Sequence[Mapping[str, Any]] = (),
+    description: str = "SageMaker execution role (least privilege), made by safeai",
 ) -> list[str]:
     """Create the role, or bring an existing one back to these documents; return what changed.
 
@@ -397,9 +395,9 @@ def ensure_role(
     changed ``tags`` are set (other tags, other inline policies and attached policies are left
     as they are). ``managed_policies`` (for permissions too big for one inline policy) become
     customer-managed policies ``<name>-1``, ``<name>-2``, … under the path ``/safeai/``, kept
-    current with a new default version when they drift, and attached. ``client`` is an IAM
-    client (default: ``boto3.client("iam")``). An AWS error raises :class:`safeai.SafeAIError`
-    naming the call.
+    current with a new default version when they drift, and attached. ``description`` is set
+    when the role is created. ``client`` is an IAM client (default: ``boto3.client("iam")``).
+    An AWS error raises :class:`safeai.SafeAIError` naming the call.
     """
     from botocore.exceptions import BotoCoreError, ClientError
 
@@ -428,7 +426,7 @@ def ensure_role(
         created: dict[str, Any] = {
             "RoleName": name,
             "AssumeRolePolicyDocument": json.dumps(trust),
-            "Description": "SageMaker execution role (least privilege), made by safeai",
+            "Description": description,
             "Tags": [{"Key": key, "Value": value} for key, value in sorted(wanted_tags.items())],
         }
         if permissions_boundary:
@@ -491,7 +489,7 @@ def _ensure_managed_policies(
         entry["PolicyArn"]
         for entry in call("list_attached_role_policies", RoleName=role)["AttachedPolicies"]
     }
-    for number, document in enumerate(documents, start=1):
+    for number, wanted in enumerate(documents, start=1):
         policy_name = f"{role}-{number}"
         arn = f"arn:{arn_partition}:iam::{account}:policy{_MANAGED_PATH}{policy_name}"
         existing = call("get_policy", missing_ok=True, PolicyArn=arn)
@@ -500,14 +498,14 @@ def _ensure_managed_policies(
                 "create_policy",
                 PolicyName=policy_name,
                 Path=_MANAGED_PATH,
-                PolicyDocument=json.dumps(document),
+                PolicyDocument=json.dumps(wanted),
                 Description=f"Permissions of {role} (part {number}), made by safeai",
             )
             changes.append(f"created the managed policy {policy_name}")
         else:
             version = existing["Policy"]["DefaultVersionId"]
             current = call("get_policy_version", PolicyArn=arn, VersionId=version)
-            if current["PolicyVersion"]["Document"] != document:
+            if current["PolicyVersion"]["Document"] != wanted:
                 versions = call("list_policy_versions", PolicyArn=arn)["Versions"]
                 if len(versions) >= _MAX_POLICY_VERSIONS:
                     oldest = min(
@@ -518,7 +516,7 @@ def _ensure_managed_policies(
                 call(
                     "create_policy_version",
                     PolicyArn=arn,
-                    PolicyDocument=json.dumps(document),
+                    PolicyDocument=json.dumps(wanted),
                     SetAsDefault=True,
                 )
                 changes.append(f"replaced the managed policy {policy_name}")

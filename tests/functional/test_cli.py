@@ -13,6 +13,7 @@ import pytest
 
 import safeai
 from safeai.cli import main
+from tests.conftest import policy_file
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -176,14 +177,7 @@ def audit_config(sandbox: Sandbox, tmp_path_factory: pytest.TempPathFactory) -> 
     """A configuration for the sandbox's baseline, and a model in AUDIT_REGION outside the VPC
     that reads its artefact from the sandbox's data bucket."""
     policy = sandbox.policy
-    path = tmp_path_factory.mktemp("audit") / "safeai.toml"
-    path.write_text(
-        f'execution_role_arn = "{policy.execution_role_arn}"\n'
-        f'kms_key_id = "{policy.kms_key_id}"\n'
-        f"subnets = {json.dumps(list(policy.subnets))}\n"
-        f"security_group_ids = {json.dumps(list(policy.security_group_ids))}\n",
-        encoding="utf-8",
-    )
+    path = policy_file(policy, tmp_path_factory.mktemp("audit"))
     sagemaker: Any = boto3.Session(region_name=AUDIT_REGION).client("sagemaker")
     sagemaker.create_model(
         ModelName="outside-the-vpc",
@@ -194,7 +188,7 @@ def audit_config(sandbox: Sandbox, tmp_path_factory: pytest.TempPathFactory) -> 
         },
         EnableNetworkIsolation=True,
     )
-    return str(path)
+    return path
 
 
 def _audit_json(capsys: Any, *argv: str) -> tuple[int, dict[str, Any]]:

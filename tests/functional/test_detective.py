@@ -13,7 +13,6 @@ setting) are corrected by the sandbox too.
 
 from __future__ import annotations
 
-import argparse
 import io
 import json
 from typing import TYPE_CHECKING, Any
@@ -26,11 +25,11 @@ from botocore.compat import HTTPHeaders
 
 import safeai
 from safeai._detective import RESOURCE_TYPES, AuditReport, audit
-from safeai.cli import _audit as audit_command
 from safeai.cli import _progress as progress_module
 from safeai.controls import AuditListing, for_operation
 from safeai.s3 import secure_bucket
 from safeai.testing import RequestRecorder
+from tests.conftest import audit_cli, policy_file
 
 if TYPE_CHECKING:
     from safeai.testing import Sandbox
@@ -226,14 +225,17 @@ def test_the_report_counts_resources_calls_and_time(
     assert counts["processing-job"] == 0
     assert report.errors == ()
     assert report.exit_code == 1
-    # One list call per type, one describe per resource, and the endpoint's two references.
-    assert report.api_calls == len(TYPES) + len(report.resources) + 2
+    # The account's id, one list call per type, one describe per resource, and the endpoint's
+    # two references.
+    assert report.api_calls == 1 + len(TYPES) + len(report.resources) + 2
+    assert report.accounts == ("123456789012",)
+    assert {f.account for f in report.findings} == {"123456789012"}
     assert report.duration_seconds > 0
     assert report.regions == (FINDINGS_REGION,)
 
 
 def test_the_audit_only_reads(sandbox: Sandbox) -> None:
-    with RequestRecorder() as recorder:
+    with RequestRecorder(services=frozenset({"sagemaker", "s3", "sts"})) as recorder:
         report = _audit(FINDINGS_REGION, sandbox.policy, buckets=True)
     operations = {request.operation for request in recorder.requests}
     assert "GetBucketPolicy" in operations
@@ -673,28 +675,9 @@ CLEAN_REGION = "sa-east-1"
 BROKEN_REGION = "ap-south-1"
 
 
-def _cli(*argv: str) -> tuple[int, str]:
-    """``safeai audit ARGV`` through the command module's own parser (as safeai.cli does)."""
-    parser = argparse.ArgumentParser(prog="safeai")
-    audit_command.register(parser.add_subparsers())
-    args = parser.parse_args(["audit", *argv])
-    out = io.StringIO()
-    status: int = args.run(args, out)
-    return status, out.getvalue()
-
-
 @pytest.fixture
 def config(sandbox: Sandbox, tmp_path: Any) -> str:
-    policy = sandbox.policy
-    path = tmp_path / "safeai.toml"
-    path.write_text(
-        f'execution_role_arn = "{policy.execution_role_arn}"\n'
-        f'kms_key_id = "{policy.kms_key_id}"\n'
-        f"subnets = {json.dumps(list(policy.subnets))}\n"
-        f"security_group_ids = {json.dumps(list(policy.security_group_ids))}\n",
-        encoding="utf-8",
-    )
-    return str(path)
+    return policy_file(sandbox.policy, tmp_path)
 
 
 @pytest.fixture(scope="module")
@@ -713,13 +696,13 @@ def _types(*names: str) -> list[str]:
 
 @pytest.mark.usefixtures("cli_resources")
 def test_cli_exit_status_is_1_on_findings_and_0_when_clean(config: str) -> None:
-    status, out = _cli("--config", config, "--region", CLI_REGION, *_types(*TYPES))
+    status, out = audit_cli("--config", config, "--region", CLI_REGION, *_types(*TYPES))
     assert status == 1
     assert "model.vpc" in out
     assert "arn:aws:sagemaker:eu-north-1:123456789012:model/cli-open" in out
     # The two resources, and the sandbox's data bucket they name (at the baseline: no finding).
     assert "1 finding(s) on 1 of 3 resource(s) in eu-north-1" in out
-    status, out = _cli("--config", config, "--region", CLEAN_REGION, *_types(*TYPES))
+    status, out = audit_cli("--config", config, "--region", CLEAN_REGION, *_types(*TYPES))
     assert status == 0, out
     assert "0 finding(s) on 0 of 0 resource(s) in sa-east-1; 0 error(s)" in out
 
@@ -734,7 +717,7 @@ def test_cli_exit_status_is_2_when_something_could_not_be_read(
     )
     sm.create_endpoint(EndpointName="cli-orphan", EndpointConfigName="cli-gone")
     sm.delete_endpoint_config(EndpointConfigName="cli-gone")
-    status, out = _cli("--config", config, "--region", BROKEN_REGION, *_types(*TYPES))
+    status, out = audit_cli("--config", config, "--region", BROKEN_REGION, *_types(*TYPES))
     assert status == 2
     assert "NOT a complete audit" in out
     assert "DescribeEndpointConfig" in out
@@ -743,7 +726,7 @@ def test_cli_exit_status_is_2_when_something_could_not_be_read(
 def test_cli_exit_status_is_2_on_a_bad_policy(tmp_path: Any, capsys: Any) -> None:
     bad = tmp_path / "safeai.toml"
     bad.write_text('subnets = ["sg-1"]\n', encoding="utf-8")
-    status, _ = _cli("--config", str(bad), "--region", CLEAN_REGION)
+    status, _ = audit_cli("--config", str(bad), "--region", CLEAN_REGION)
     assert status == 2
     assert "safeai audit:" in capsys.readouterr().err
 
@@ -752,7 +735,7 @@ def test_cli_exit_status_is_2_on_a_bad_policy(tmp_path: Any, capsys: Any) -> Non
 @pytest.mark.parametrize("form", ["json", "sarif", "html", "table"])
 def test_cli_writes_each_format_to_a_file(config: str, tmp_path: Any, form: str) -> None:
     output = tmp_path / f"audit.{form}"
-    status, out = _cli(
+    status, out = audit_cli(
         "--config",
         config,
         "--region",

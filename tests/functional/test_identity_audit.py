@@ -347,7 +347,7 @@ USERS = 7
 #: Only the IAM users, not the buckets resources name.
 _USERS_ONLY: dict[str, Any] = {"resource_types": ["iam-user"], "buckets": False}
 #: The services whose requests the tests record.
-_READ = frozenset({"iam", "sagemaker", "s3"})
+_READ = frozenset({"iam", "sagemaker", "s3", "sts"})
 
 
 def _user_arn(name: str) -> str:
@@ -419,10 +419,12 @@ def test_the_identity_audit_reads_little_and_only_reads(
 ) -> None:
     report, operations = identity
     assert len(operations) == report.api_calls
-    # Once for the account; the AWS managed policy once, though three users hold it; the keys
-    # of the users who may call SageMaker only (not of storage-only, nor of the auditor).
+    # The account's id; the details once; the AWS managed policy once, though three users hold
+    # it; the keys of the users who may call SageMaker only (not of storage-only, nor of the
+    # auditor).
     assert sorted(operations) == sorted(
-        ["GetAccountAuthorizationDetails", "GetPolicy", "GetPolicyVersion"] + ["ListAccessKeys"] * 5
+        ["GetCallerIdentity", "GetAccountAuthorizationDetails", "GetPolicy", "GetPolicyVersion"]
+        + ["ListAccessKeys"] * 5
     )
 
 

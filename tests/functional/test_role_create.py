@@ -285,3 +285,151 @@ def test_ensure_role_brings_a_drifted_managed_policy_back(sandbox: Sandbox) -> N
         )
         == []
     )
+
+
+# -- the audit-reader role (issue #17) ------------------------------------------------------------
+
+AUDITOR = "111122223333"
+
+
+def test_role_audit_reader_prints_the_documents_or_the_template(
+    no_policy: None, capsys: Any
+) -> None:
+    argv = ["role", "audit-reader", "--trusted-account", AUDITOR, "--external-id", "org-audit"]
+    status, out, err = cli(argv, capsys)
+    assert (status, err) == (0, "")
+    assert json.loads(out) == iam.audit_reader_role(AUDITOR, external_id="org-audit").as_json()
+    status, out, err = cli([*argv, "--format", "stackset", "--role-name", "auditor"], capsys)
+    assert (status, err) == (0, "")
+    assert json.loads(out) == iam.audit_reader_stackset_template(
+        AUDITOR, external_id="org-audit", role_name="auditor"
+    )
+
+
+def test_role_audit_reader_says_what_is_missing_or_wrong(no_policy: None, capsys: Any) -> None:
+    with pytest.raises(SystemExit):
+        cli(["role", "audit-reader"], capsys)
+    assert "--trusted-account" in capsys.readouterr().err
+    status, out, err = cli(["role", "audit-reader", "--trusted-account", "1234"], capsys)
+    assert (status, out) == (1, "")
+    assert "'1234' is not an AWS account id: expected 12 digits, like 111122223333" in err
+    status, out, err = cli(["role", "create", "auditor", "--audit-reader"], capsys)
+    assert (status, out) == (2, "")
+    assert "--trusted-account is required" in err
+    with pytest.raises(SystemExit):
+        cli(["role", "create", "both", "--audit-reader", "--caller"], capsys)
+    assert "not allowed with argument" in capsys.readouterr().err
+
+
+def test_role_create_audit_reader_creates_the_role_and_is_idempotent(
+    sandbox: Sandbox, no_policy: None, capsys: Any
+) -> None:
+    argv = ["role", "create", "org-auditor", "--audit-reader", "--trusted-account", AUDITOR]
+    argv += ["--external-id", "org-audit", "--tag", "team=platform"]
+    status, out, err = cli(argv, capsys)
+    assert (status, err) == (0, ""), err
+    assert out == (
+        "role org-auditor: created the role; added the inline policy safeai-audit-reader\n"
+    )
+    client: Any = boto3.Session(region_name=REGION).client("iam")
+    expected = iam.audit_reader_role(AUDITOR, external_id="org-audit")
+    role = client.get_role(RoleName="org-auditor")["Role"]
+    assert role["AssumeRolePolicyDocument"] == expected.trust_policy
+    inline = client.get_role_policy(RoleName="org-auditor", PolicyName="safeai-audit-reader")
+    assert [inline["PolicyDocument"]] == list(expected.permissions_policies)
+    assert client.list_attached_role_policies(RoleName="org-auditor")["AttachedPolicies"] == []
+    assert cli(argv, capsys) == (0, "role org-auditor is up to date: nothing changed\n", "")
+    # Another auditing account: the trust is put back to name it, the permissions stay.
+    argv[argv.index(AUDITOR)] = "444455556666"
+    assert cli(argv, capsys) == (0, "role org-auditor: replaced the trust policy\n", "")
+
+
+def test_the_stackset_template_creates_the_same_role_on_moto(sandbox: Sandbox) -> None:
+    template = iam.audit_reader_stackset_template(AUDITOR, role_name="stack-auditor")
+    cloudformation: Any = boto3.Session(region_name=REGION).client("cloudformation")
+    cloudformation.create_stack(
+        StackName="safeai-audit-reader",
+        TemplateBody=json.dumps(template),
+        Parameters=[{"ParameterKey": "ExternalId", "ParameterValue": "org-audit"}],
+        Capabilities=["CAPABILITY_NAMED_IAM"],
+    )
+    [stack] = cloudformation.describe_stacks(StackName="safeai-audit-reader")["Stacks"]
+    outputs = {output["OutputKey"]: output["OutputValue"] for output in stack["Outputs"]}
+    assert outputs["RoleArn"] == f"arn:aws:iam::{ACCOUNT}:role/stack-auditor"
+    client: Any = boto3.Session(region_name=REGION).client("iam")
+    expected = iam.audit_reader_role(AUDITOR, external_id="org-audit")
+    role = client.get_role(RoleName="stack-auditor")["Role"]
+    assert role["AssumeRolePolicyDocument"] == expected.trust_policy
+    document = client.get_role_policy(RoleName="stack-auditor", PolicyName="safeai-audit-reader")[
+        "PolicyDocument"
+    ]
+    if isinstance(document, str):  # moto's CloudFormation stores an inline policy's Python repr
+        import ast
+
+        document = ast.literal_eval(document)
+    assert [document] == list(expected.permissions_policies)
+
+
+def test_an_audit_sends_only_what_the_audit_reader_role_allows(sandbox: Sandbox) -> None:
+    """At run time too: every request of an audit (an endpoint through its configuration and
+    model, the buckets they name, the IAM users) is one the role grants."""
+    from safeai import audit
+    from safeai._caller_role import S3_ACTIONS
+    from safeai.testing import RequestRecorder
+
+    region = "ap-northeast-2"
+    policy = sandbox.policy
+    sm: Any = boto3.Session(region_name=region).client("sagemaker")
+    sm.create_model(
+        ModelName="reader-model",
+        ExecutionRoleArn=policy.execution_role_arn,
+        PrimaryContainer={
+            "Image": "123456789012.dkr.ecr.us-east-1.amazonaws.com/serve:1",
+            "ModelDataUrl": "s3://safeai-sandbox-ml-data/models/model.tar.gz",
+        },
+        VpcConfig={
+            "Subnets": list(policy.subnets),
+            "SecurityGroupIds": list(policy.security_group_ids),
+        },
+        EnableNetworkIsolation=True,
+    )
+    sm.create_endpoint_config(
+        EndpointConfigName="reader-config",
+        ProductionVariants=[
+            {
+                "VariantName": "main",
+                "ModelName": "reader-model",
+                "InstanceType": "ml.m5.large",
+                "InitialInstanceCount": 1,
+            }
+        ],
+    )
+    sm.create_endpoint(EndpointName="reader-endpoint", EndpointConfigName="reader-config")
+
+    with RequestRecorder(services=frozenset({"sagemaker", "s3", "iam", "sts"})) as recorder:
+        report = audit(boto3.Session(region_name=region), policy, regions=[region])
+    sent = {(request.service, request.operation) for request in recorder.requests}
+    assert {
+        ("sagemaker", "DescribeEndpoint"),
+        ("sagemaker", "DescribeEndpointConfig"),
+        ("sagemaker", "DescribeModel"),
+        ("s3", "GetBucketEncryption"),
+        ("iam", "GetAccountAuthorizationDetails"),
+    } <= sent, sent
+    assert not report.errors, report.errors
+    granted = {
+        action
+        for document in iam.audit_reader_role(AUDITOR).permissions_policies
+        for statement in document["Statement"]
+        for action in statement["Action"]
+    }
+    # STS answers GetCallerIdentity whatever the caller's permissions.
+    granted.add("sts:GetCallerIdentity")
+    assert (
+        sorted(
+            f"{service}:{operation}"
+            for service, operation in sent
+            if S3_ACTIONS.get(operation, f"{service}:{operation}") not in granted
+        )
+        == []
+    )

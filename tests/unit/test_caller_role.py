@@ -3,7 +3,6 @@ people, least privilege, within IAM's limits, and in step with what the guard re
 
 from __future__ import annotations
 
-import ast
 import json
 from pathlib import Path
 from typing import Any
@@ -16,6 +15,7 @@ from safeai._buckets import SETTINGS
 from safeai._caller_role import GUARD_READS, S3_ACTIONS
 from safeai._iam_actions import policy_size, validate_actions
 from safeai._scp import deny_statements
+from tests import aws_calls
 
 ACCOUNT = "123456789012"
 KEY = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
@@ -205,44 +205,22 @@ GUARD_MODULES = (
 )
 SERVICES = ("sagemaker", "s3", "iam", "kms", "ec2", "macie2", "sts")
 #: Reads of the detective audit, not of the guard (the reader layer serves both).
-AUDIT_ONLY = {"get_account_authorization_details", "list_access_keys"}
+AUDIT_ONLY = {
+    "get_account_authorization_details",
+    "list_access_keys",
+    "assume_role",  # into an audited account, with the auditor's own credentials
+    "list_accounts",  # of the organization, likewise
+}
 #: STS answers GetCallerIdentity whatever the caller's permissions (STS API reference); and
 #: strings that merely spell an operation (``"verify"``, preflight's function in ``__all__``).
 NO_PERMISSION_NEEDED = {"get_caller_identity", "verify"}
 
 
-def _operations() -> dict[str, list[tuple[str, str]]]:
-    import botocore.session
-    from botocore import xform_name
-
-    session = botocore.session.get_session()
-    found: dict[str, list[tuple[str, str]]] = {}
-    for service in SERVICES:
-        for operation in session.get_service_model(service).operation_names:
-            found.setdefault(xform_name(operation), []).append((service, operation))
-    return found
-
-
-def _called(path: Path, operations: dict[str, list[tuple[str, str]]]) -> set[str]:
-    """Operation names called as methods, or named as strings (paginators, ``_describe``)."""
-    names: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-        if isinstance(node, ast.Attribute) and node.attr in operations:
-            names.add(node.attr)
-        elif (
-            isinstance(node, ast.Constant)
-            and isinstance(node.value, str)
-            and node.value in operations
-        ):
-            names.add(node.value)
-    return names
-
-
 def test_every_operation_the_guard_calls_is_granted() -> None:
     from botocore import xform_name
 
-    operations = _operations()
-    called = {name for path in GUARD_MODULES for name in _called(path, operations)}
+    operations = aws_calls.operations(SERVICES)
+    called = {name for path in GUARD_MODULES for name in aws_calls.called(path, operations)}
     called |= {xform_name(setting.get) for setting in SETTINGS}
     assert {"describe_key", "get_role", "describe_subnets", "get_object"} <= called, called
     role = iam.caller_role(make_policy(), [ADA], data_buckets=["ml-data"])

@@ -69,6 +69,26 @@ def register(commands: Any) -> None:
         f"{BUCKETS} alone: only the buckets that resources of every type name. Types: "
         + ", ".join(TYPES),
     )
+    parser.add_argument(
+        "--organization",
+        action="store_true",
+        help="audit every ACTIVE account of the organization (from its management account or "
+        "a delegated administrator), each through --role-name",
+    )
+    parser.add_argument(
+        "--account",
+        action="extend",
+        nargs="+",
+        dest="accounts",
+        metavar="ID",
+        help="audit these accounts (repeatable), each through --role-name",
+    )
+    parser.add_argument(
+        "--role-name",
+        metavar="NAME",
+        help="the role every audited account lets this one assume (safeai role audit-reader)",
+    )
+    parser.add_argument("--external-id", metavar="ID", help="sent when assuming --role-name")
     parser.add_argument("--format", choices=FORMATS, default=FORMATS[0], help="report format")
     parser.add_argument("--output", metavar="FILE", help="write the report here, not to stdout")
     parser.add_argument("--config", help="policy file (default: found as safeai does)")
@@ -82,6 +102,13 @@ def run(out: TextIO, args: argparse.Namespace) -> int:
     from .._policy import Policy
 
     problems: list[str] = []
+    accounts: Any = "organization" if args.organization else args.accounts
+    if args.organization and args.accounts:
+        problems.append("--organization and --account: choose one")
+    if accounts is not None and not args.role_name:
+        problems.append("--organization and --account need --role-name (safeai role audit-reader)")
+    if accounts is None and (args.role_name or args.external_id):
+        problems.append("--role-name and --external-id go with --organization or --account")
     try:
         policy = Policy.load(args.config)
     except SafeAIError as error:
@@ -95,11 +122,15 @@ def run(out: TextIO, args: argparse.Namespace) -> int:
         return 2
     types = list(args.types or ())
     buckets_only = set(types) == {BUCKETS}
+    unit = "accounts x regions" if accounts is not None else "resources"
     try:
-        with progress_bar(sys.stderr, "auditing", "resources") as progress:
+        with progress_bar(sys.stderr, "auditing", unit) as progress:
             report = audit(
                 session,
                 policy,
+                accounts=accounts,
+                role_name=args.role_name,
+                external_id=args.external_id,
                 regions=args.region,
                 # Buckets are found in what the resources name: to find them, list every type
                 # that names any (not the IAM users).

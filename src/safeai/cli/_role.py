@@ -1,5 +1,6 @@
-"""``safeai role policy | trust | caller | create``: the least-privilege execution role of a
-workload, and the caller role people or CI assume to launch it."""
+"""``safeai role policy | trust | caller | audit-reader | create``: the least-privilege execution
+role of a workload, the caller role people or CI assume to launch it, and the read-only role each
+member account holds for an organization-wide audit."""
 
 from __future__ import annotations
 
@@ -7,10 +8,14 @@ import json
 import sys
 from typing import TYPE_CHECKING, Any, TextIO
 
+from .._audit_reader import DEFAULT_ROLE_NAME as DEFAULT_AUDIT_READER_NAME
 from .._exceptions import PolicyError, SafeAIError
 from ..iam import (
     DEFAULT_JOB_TYPES,
+    AuditReaderRole,
     CallerRole,
+    audit_reader_role,
+    audit_reader_stackset_template,
     caller_role,
     ensure_role,
     execution_role_policy,
@@ -25,7 +30,7 @@ if TYPE_CHECKING:
 
 
 def register(commands: Any) -> None:
-    """Add ``safeai role`` and its four subcommands to the command parsers."""
+    """Add ``safeai role`` and its five subcommands to the command parsers."""
     parser = commands.add_parser(
         "role",
         help="generate or create a least-privilege SageMaker execution role",
@@ -58,17 +63,48 @@ def register(commands: Any) -> None:
     _caller_options(caller)
     caller.set_defaults(run=lambda args, out: _run(args, out, _caller))
 
+    reader = actions.add_parser(
+        "audit-reader",
+        help="print the read-only role each member account needs for an organization-wide "
+        "audit (JSON: trust_policy, permissions_policy; or a CloudFormation StackSet template)",
+        description="Trusts only the auditing account (with the external id when given); "
+        "allows only the Get, List and Describe calls the detective audit makes, derived from "
+        "the audit's own reads. --format stackset prints a CloudFormation template to deploy "
+        "it to every member account with a service-managed StackSet.",
+    )
+    _audit_reader_options(reader)
+    reader.add_argument(
+        "--format",
+        choices=("json", "stackset"),
+        default="json",
+        help="json: the role's documents (default); stackset: a CloudFormation template",
+    )
+    reader.add_argument(
+        "--role-name",
+        default=DEFAULT_AUDIT_READER_NAME,
+        metavar="NAME",
+        help=f"the role's name in the template (default: {DEFAULT_AUDIT_READER_NAME})",
+    )
+    reader.set_defaults(run=lambda args, out: _run(args, out, _audit_reader))
+
     create = actions.add_parser(
         "create",
         help="create the role with both policies, or bring it back to them (idempotent)",
     )
     create.add_argument("name", help="the role name")
-    create.add_argument(
+    kind = create.add_mutually_exclusive_group()
+    kind.add_argument(
         "--caller",
         action="store_true",
         help="create the caller role (with --principal) instead of an execution role",
     )
+    kind.add_argument(
+        "--audit-reader",
+        action="store_true",
+        help="create the audit-reader role (with --trusted-account) instead of an execution role",
+    )
     _caller_options(create, required=False)
+    _audit_reader_options(create, required=False)
     _workload_options(create)
     create.add_argument("--permissions-boundary", metavar="ARN", help="a managed policy ARN")
     create.add_argument(
@@ -76,7 +112,8 @@ def register(commands: Any) -> None:
     )
     create.add_argument(
         "--policy-name",
-        help="the inline policy's name (default: safeai-execution, or safeai-caller)",
+        help="the inline policy's name (default: safeai-execution, safeai-caller or "
+        "safeai-audit-reader)",
     )
     create.set_defaults(run=lambda args, out: _run(args, out, _create))
 
@@ -107,6 +144,26 @@ def _caller_options(parser: argparse.ArgumentParser, *, required: bool = True) -
         default=3600,
         metavar="SECONDS",
         help="how old a person's MFA sign-in may be (default: 3600)",
+    )
+
+
+def _audit_reader_options(parser: argparse.ArgumentParser, *, required: bool = True) -> None:
+    parser.add_argument(
+        "--trusted-account",
+        metavar="ID",
+        required=required,
+        help="the auditing account (12 digits): the only one that may assume the role",
+    )
+    parser.add_argument(
+        "--external-id",
+        metavar="ID",
+        help="the external id the auditing account must give when it assumes the role",
+    )
+    parser.add_argument(
+        "--partition",
+        default="aws",
+        help="the partition of the auditing account's ARN (default: aws; the StackSet "
+        "template uses its stack's own)",
     )
 
 
@@ -269,6 +326,25 @@ def _caller(args: argparse.Namespace, out: TextIO, defaults: _Defaults) -> int:
     return 0
 
 
+def _audit_reader_role(args: argparse.Namespace) -> AuditReaderRole:
+    if not args.trusted_account:
+        raise _Usage("--trusted-account is required: the account the audit is run from")
+    return audit_reader_role(
+        args.trusted_account, external_id=args.external_id, partition=args.partition
+    )
+
+
+def _audit_reader(args: argparse.Namespace, out: TextIO, defaults: _Defaults) -> int:
+    if args.format == "stackset":
+        document = audit_reader_stackset_template(
+            args.trusted_account, external_id=args.external_id, role_name=args.role_name
+        )
+    else:
+        document = _audit_reader_role(args).as_json()
+    out.write(json.dumps(document, indent=2) + "\n")
+    return 0
+
+
 def _create(args: argparse.Namespace, out: TextIO, defaults: _Defaults) -> int:
     tags = {}
     for tag in args.tag:
@@ -276,17 +352,25 @@ def _create(args: argparse.Namespace, out: TextIO, defaults: _Defaults) -> int:
         if not sep or not key:
             raise _Usage(f"--tag {tag!r}: expected KEY=VALUE")
         tags[key] = value
-    if args.caller:
-        role = _caller_role(args, defaults)
+    if args.caller or args.audit_reader:
+        role: CallerRole | AuditReaderRole = (
+            _caller_role(args, defaults) if args.caller else _audit_reader_role(args)
+        )
         split = len(role.permissions_policies) > 1
         changes = ensure_role(
             args.name,
             trust=role.trust_policy,
             policy=None if split else role.permissions_policies[0],
-            policy_name=args.policy_name or "safeai-caller",
+            policy_name=args.policy_name
+            or ("safeai-caller" if args.caller else "safeai-audit-reader"),
             permissions_boundary=args.permissions_boundary,
             tags=tags,
             managed_policies=role.permissions_policies if split else (),
+            description=(
+                "Launches ML work under the safeai policy (least privilege), made by safeai"
+                if args.caller
+                else "Read-only audit of SageMaker and its buckets by safeai, made by safeai"
+            ),
         )
     else:
         changes = ensure_role(

@@ -158,10 +158,19 @@ class Sandbox:
             raise SafeAIError(
                 "the sandbox needs moto's server mode: pip install 'safeai[sandbox]'"
             ) from error
-        from . import _bucket_policies, _endpoints, _macie, _moto_fixes, _moto_studio, _tls
+        from . import (
+            _bucket_policies,
+            _endpoints,
+            _macie,
+            _moto_accounts,
+            _moto_fixes,
+            _moto_studio,
+            _tls,
+        )
 
         _moto_fixes.apply()
         _moto_studio.install()
+        _moto_accounts.install()
         _bucket_policies.apply()
         _macie.install()
         # The server's request log would drown the output of the code under test.
