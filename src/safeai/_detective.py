@@ -13,12 +13,11 @@ A Studio user profile is named by its domain and its own name, and listed withou
 one in its ``Describe*`` answer is reported.
 
 For the account as a whole (once per audit, whatever the regions; reported in region
-``global``), the IAM users are read with ``GetAccountAuthorizationDetails``: a user whose
-identity policies (inline, attached, or through a group) allow some SageMaker action, and who
-has an active access key, is reported under ``client.temporary_credentials`` (the key named only
-by its last four characters). Deny statements, permissions boundaries and SCPs are not
-subtracted: a user is reported when any policy it holds allows SageMaker, which over-reports
-rather than misses one (:func:`sagemaker_action`).
+``global``), the IAM users with an active access key who may call SageMaker are reported under
+``client.temporary_credentials`` (:mod:`safeai._audit_identity`).
+
+With ``accounts=``, every account of an organization (or of a list) is audited so, each through
+a role it trusts the auditor with, a few at a time; every record names its account.
 
 Every request is a read (``List*``, ``Describe*``, ``Get*``), which no control guards.
 Throttling is left to botocore's adaptive retry mode. An error is reported with the region, the
@@ -27,26 +26,33 @@ exit code says that it could not look everywhere (fail closed: an audit that cou
 not clean).
 
 This module runs the audit and judges what it reads; the reads themselves (the clients, the
-listings, the describes, the bucket settings) are in :mod:`safeai._readers`. What it builds
+listings, the describes, the bucket settings) are in :mod:`safeai._readers`, and what every
+reader shares (the tally, a reader's records) in :mod:`safeai._audit_parts`. What it builds
 (:class:`AuditReport` and its records) is in :mod:`safeai._audit_model`, and how a report is
 rendered in :mod:`safeai._report_formats`.
 """
 
 from __future__ import annotations
 
-import json
 import re
 import threading
 import time
 from collections.abc import Callable, Collection, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, replace
-from datetime import datetime
-from functools import cache, lru_cache
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from ._audit import redact
+from ._audit_identity import (
+    GLOBAL,
+    IAM_USERS,
+    TEMPORARY_CREDENTIALS,
+    IamUsers,
+    SageMakerGrant,
+    sagemaker_action,
+)
 from ._audit_model import AuditedResource, AuditError, AuditReport, Finding
+from ._audit_parts import Part, Tally, error_code
 from ._engine import evaluate
 from ._exceptions import PreflightError, SafeAIError, SecurityViolation
 from ._iam_actions import partition
@@ -56,17 +62,13 @@ from ._readers import (
     audit_clients,
     caller_account_id,
     describe_listed,
-    list_access_keys,
     list_entries,
     organization_accounts,
-    read_authorization_details,
-    read_managed_policy,
 )
 from ._references import check_references
 from ._waivers import active_waivers
 from .controls import Anchors, AuditListing, by_slug
 from .controls._resources import audit_listings
-from .kinds.policy_documents import as_strings, statements
 
 if TYPE_CHECKING:
     from ._policy import Policy
@@ -108,14 +110,6 @@ MISSING_BUCKET = "s3.named_bucket"
 #: The resource type of an account the audit could not enter (in errors only).
 ACCOUNT = "account"
 _T = TypeVar("_T")
-
-#: The resource type of the account's IAM users: read once per audit (IAM is global), not
-#: listed per region, and reported in region :data:`GLOBAL`.
-IAM_USERS = "iam-user"
-#: The region of what IAM holds.
-GLOBAL = "global"
-#: The control an IAM user's active access key falls under when the user may call SageMaker.
-TEMPORARY_CREDENTIALS = "client.temporary_credentials"
 
 #: Every name ``audit(resource_types=...)`` accepts, in report order.
 AUDITED_TYPES: tuple[str, ...] = (*(kind.name for kind in RESOURCE_TYPES), IAM_USERS)
@@ -175,7 +169,7 @@ def audit(
             "(safeai role audit-reader writes it)"
         )
     listed = None if accounts is None or accounts == "organization" else _checked_ids(accounts)
-    tally = _Tally(progress if accounts is None else None)
+    tally = Tally(progress if accounts is None else None)
     started = time.monotonic()
     # Waivers are read here: a ``safeai.waive`` block's context does not reach worker threads.
     scope = _Scope(
@@ -241,7 +235,7 @@ class _Scope:
     buckets: bool
     regions: tuple[str, ...]
     workers: int
-    tally: _Tally
+    tally: Tally
     #: ``client.temporary_credentials`` is waived: IAM users are not judged.
     waived: bool
 
@@ -254,7 +248,7 @@ class _Scope:
         )
 
 
-def _audit_account(session: Any, scope: _Scope) -> list[_Part]:
+def _audit_account(session: Any, scope: _Scope) -> list[Part]:
     """Every region of one account, and its IAM users, read with ``session``."""
     tally = scope.tally
     services = dict.fromkeys(
@@ -283,11 +277,11 @@ def _audit_account(session: Any, scope: _Scope) -> list[_Part]:
     readers = min(len(region_clients), _REGIONS_AT_ONCE) + (iam is not None)
     with ThreadPoolExecutor(max_workers=readers) as regions_pool:
         identity = (
-            regions_pool.submit(_IamUsers(iam, tally, waived=scope.waived).run, scope.workers)
+            regions_pool.submit(IamUsers(iam, tally, waived=scope.waived).run, scope.workers)
             if iam is not None
             else None
         )
-        parts: list[_Part] = list(
+        parts: list[Part] = list(
             regions_pool.map(
                 lambda pair: _Region(pair[0], pair[1], scope.policy, tally).run(
                     scope.kinds, scope.workers, buckets=scope.buckets
@@ -387,7 +381,7 @@ class _Collected:
         self.unread: list[str] = []
         self.lock = threading.Lock()
 
-    def add(self, account: str, parts: Sequence[_Part]) -> None:
+    def add(self, account: str, parts: Sequence[Part]) -> None:
         """One account's parts, each record stamped with the account."""
         with self.lock:
             for part in parts:
@@ -417,7 +411,7 @@ class _Collected:
                         ACCOUNT,
                         operation,
                         resource,
-                        _error_code(error),
+                        error_code(error),
                         str(error),
                         account,
                     )
@@ -484,36 +478,6 @@ def _chosen_types(names: Collection[str] | None) -> tuple[tuple[AuditListing, ..
     return tuple(kind for kind in RESOURCE_TYPES if kind.name in names), IAM_USERS in names
 
 
-class _Tally:
-    """Counts the requests sent and the resources evaluated, and reports progress."""
-
-    def __init__(self, progress: Callable[[int, int], None] | None) -> None:
-        self._progress = progress
-        self._lock = threading.Lock()
-        self.calls = 0
-        self.done = 0
-        self.total = 0
-
-    def request_sent(self, **_: Any) -> None:
-        """A ``before-send`` handler: one HTTP request, retries included."""
-        with self._lock:
-            self.calls += 1
-
-    def listed(self, count: int) -> None:
-        with self._lock:
-            self.total += count
-            self._report()
-
-    def evaluated(self) -> None:
-        with self._lock:
-            self.done += 1
-            self._report()
-
-    def _report(self) -> None:
-        if self._progress is not None:
-            self._progress(self.done, self.total)
-
-
 @dataclass(frozen=True, slots=True)
 class _Listed:
     kind: AuditListing
@@ -523,21 +487,11 @@ class _Listed:
     arn: str
 
 
-class _Part:
-    """What one reader of the audit found: findings, the resources evaluated, the errors."""
-
-    def __init__(self) -> None:
-        self.findings: list[Finding] = []
-        self.resources: list[AuditedResource] = []
-        self.errors: list[AuditError] = []
-        self._lock = threading.Lock()
-
-
-class _Region(_Part):
+class _Region(Part):
     """The audit of one region: list every type, then describe and evaluate every resource."""
 
     def __init__(
-        self, region: str, clients: Mapping[str, Any], policy: Policy, tally: _Tally
+        self, region: str, clients: Mapping[str, Any], policy: Policy, tally: Tally
     ) -> None:
         super().__init__()
         self.region = region
@@ -571,7 +525,7 @@ class _Region(_Part):
         try:
             settings = read_settings(self.clients["s3"], name)
         except ClientError as error:
-            if _error_code(error) == "NoSuchBucket":
+            if error_code(error) == "NoSuchBucket":
                 self._missing_bucket(name, arn)
                 return
             self._bucket_error(error.operation_name, arn, error)
@@ -605,7 +559,7 @@ class _Region(_Part):
     def _bucket_error(self, operation: str, arn: str, error: Exception) -> None:
         with self._lock:
             self.errors.append(
-                AuditError(self.region, BUCKETS, operation, arn, _error_code(error), str(error))
+                AuditError(self.region, BUCKETS, operation, arn, error_code(error), str(error))
             )
 
     def _list(self, kind: AuditListing) -> list[_Listed]:
@@ -645,7 +599,7 @@ class _Region(_Part):
                 kind,
                 getattr(cause, "operation_name", kind.describe_operation),
                 item.arn,
-                _error_code(cause),
+                error_code(cause),
                 f"{error.resource!r}, which it names, cannot be read: {cause}",
             )
             return
@@ -688,7 +642,7 @@ class _Region(_Part):
     def _failed(
         self, kind: AuditListing, operation: str, resource: str | None, error: Exception
     ) -> None:
-        self._error(kind, operation, resource, _error_code(error), str(error))
+        self._error(kind, operation, resource, error_code(error), str(error))
 
     def _error(
         self, kind: AuditListing, operation: str, resource: str | None, code: str, message: str
@@ -700,300 +654,6 @@ class _Region(_Part):
 
 
 # -- identity: IAM users with long-lived keys that may call SageMaker ----------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class SageMakerGrant:
-    """An identity policy that lets an IAM user call SageMaker: where the user holds it
-    (``source``: ``inline policy 'p'``, ``AWS managed policy 'AmazonSageMakerFullAccess'``,
-    ``inline policy 'p' of group 'g'``), and what it allows (``action``, from
-    :func:`sagemaker_action`)."""
-
-    source: str
-    action: str
-
-
-def sagemaker_action(document: Mapping[str, Any]) -> str | None:
-    """What the first ``Allow`` statement of an identity policy ``document`` that lets its
-    holder call some SageMaker action allows, as written (``sagemaker:*``, ``*``,
-    ``every action but iam:*``); None when no statement does.
-
-    An ``Action`` counts when one of its patterns (``*`` and ``?`` wildcards, case-insensitive)
-    matches an action of SageMaker's APIs; a ``NotAction`` when its patterns leave one of those
-    actions out. Resources and conditions are not read, and neither are ``Deny`` statements:
-    the answer says what the document may grant, and over-reports rather than misses a grant.
-    Pure: no I/O.
-    """
-    for statement in statements(document):
-        if statement.get("Effect") != "Allow":
-            continue
-        if "Action" in statement:
-            for pattern in as_strings(statement["Action"]):
-                if _names_a_sagemaker_action(pattern):
-                    return pattern
-        elif "NotAction" in statement:
-            excluded = [_glob(pattern) for pattern in as_strings(statement["NotAction"])]
-            if any(
-                not any(pattern.fullmatch(action) for pattern in excluded)
-                for action in _sagemaker_actions()
-            ):
-                return "every action but " + ", ".join(as_strings(statement["NotAction"]))
-    return None
-
-
-@cache
-def _sagemaker_actions() -> tuple[str, ...]:
-    """The IAM actions of SageMaker's APIs (``sagemaker:createtrainingjob``, lower case): the
-    operations of every botocore service that signs as ``sagemaker`` (the control plane, the
-    runtimes, Feature Store, A2I, Edge Manager, metrics)."""
-    import botocore.session
-
-    session = botocore.session.get_session()
-    names = {
-        f"sagemaker:{operation.lower()}"
-        for service in session.get_available_services()
-        if "sagemaker" in service
-        for model in [session.get_service_model(service)]
-        if model.signing_name == "sagemaker"
-        for operation in model.operation_names
-    }
-    return tuple(sorted(names))
-
-
-@lru_cache(maxsize=4096)
-def _names_a_sagemaker_action(pattern: str) -> bool:
-    """Whether the IAM action ``pattern`` matches an action of SageMaker's APIs."""
-    if "*" not in pattern and "?" not in pattern:
-        return pattern.lower() in _sagemaker_action_set()
-    service = pattern.split(":", 1)[0]
-    if "*" not in service and "?" not in service and service.lower() != "sagemaker":
-        return False
-    return any(_glob(pattern).fullmatch(action) for action in _sagemaker_actions())
-
-
-@cache
-def _sagemaker_action_set() -> frozenset[str]:
-    return frozenset(_sagemaker_actions())
-
-
-@lru_cache(maxsize=4096)
-def _glob(pattern: str) -> re.Pattern[str]:
-    """An IAM action pattern as a case-insensitive regular expression."""
-    wildcards = {"*": ".*", "?": "."}
-    return re.compile(
-        "".join(wildcards.get(char, re.escape(char)) for char in pattern), re.IGNORECASE
-    )
-
-
-def _policy_document(value: object) -> Mapping[str, Any]:
-    """A policy document as IAM answers it: decoded by botocore, or URL-encoded JSON text."""
-    if isinstance(value, Mapping):
-        return value
-    if isinstance(value, str):
-        from urllib.parse import unquote
-
-        decoded = json.loads(unquote(value))
-        if isinstance(decoded, Mapping):
-            return decoded
-    raise ValueError(f"not a policy document: {str(value)[:80]!r}")
-
-
-def _default_version(policy: Mapping[str, Any]) -> object:
-    """The document of a managed policy's default version, from its authorization details."""
-    for version in policy.get("PolicyVersionList", []):
-        if version.get("IsDefaultVersion"):
-            return version.get("Document")
-    return None
-
-
-def _managed_source(arn: str, name: str) -> str:
-    kind = "AWS managed policy" if arn.split(":")[4:5] == ["aws"] else "managed policy"
-    return f"{kind} {name!r}"
-
-
-#: The read that gives the identity audit a policy document it holds.
-_DETAILS = "GetAccountAuthorizationDetails"
-
-
-@dataclass(frozen=True, slots=True)
-class _Unreadable:
-    """A policy a user holds that could not be read (and no readable one grants SageMaker):
-    which, the read that failed, and why."""
-
-    policy: str
-    operation: str
-    error: Exception
-
-    @classmethod
-    def of(cls, policy: str, error: Exception, default: str = _DETAILS) -> _Unreadable:
-        return cls(policy, str(getattr(error, "operation_name", default)), error)
-
-
-class _IamUsers(_Part):
-    """The account's IAM users: which may call SageMaker, and which of those have an active
-    access key. ``GetAccountAuthorizationDetails`` once (every page), ``GetPolicy`` and
-    ``GetPolicyVersion`` once per AWS managed policy a user or group holds, and
-    ``ListAccessKeys`` only for the users that may call SageMaker."""
-
-    def __init__(self, iam: Any, tally: _Tally, *, waived: bool) -> None:
-        super().__init__()
-        self.iam = iam
-        self.tally = tally
-        #: ``client.temporary_credentials`` is waived: nothing is reported, no key is listed.
-        self.waived = waived
-        #: Managed policy ARN -> what it allows (None: no SageMaker action), or why it cannot
-        #: be read. Filled by the one thread that judges the users.
-        self._managed: dict[str, str | Exception | None] = {}
-
-    def run(self, workers: int) -> _IamUsers:
-        from botocore.exceptions import BotoCoreError, ClientError
-
-        try:
-            details = read_authorization_details(self.iam)
-        except (BotoCoreError, ClientError) as error:
-            self._error(_DETAILS, None, error)
-            return self
-        users = details["UserDetailList"]
-        self.tally.listed(len(users))
-        local = {
-            str(policy["Arn"]): _default_version(policy)
-            for policy in details["Policies"]
-            if "Arn" in policy
-        }
-        groups = {str(group["GroupName"]): group for group in details["GroupDetailList"]}
-        judged = [(user, self._grants(user, groups, local)) for user in users]
-        with ThreadPoolExecutor(max_workers=workers) as pool:
-            for done in as_completed([pool.submit(self._user, *pair) for pair in judged]):
-                done.result()
-                self.tally.evaluated()
-        return self
-
-    def _grants(
-        self,
-        user: Mapping[str, Any],
-        groups: Mapping[str, Mapping[str, Any]],
-        local: Mapping[str, object],
-    ) -> list[SageMakerGrant] | _Unreadable:
-        """Every policy through which ``user`` may call SageMaker, in the order IAM lists them:
-        the user's inline and attached policies, then its groups'."""
-        grants: list[SageMakerGrant] = []
-        unreadable: _Unreadable | None = None
-        #: The user, then its groups, each with how a policy it holds is named.
-        held: list[tuple[Mapping[str, Any], str]] = [(user, "")]
-        for name in user.get("GroupList", []):
-            group = groups.get(name)
-            if group is None:  # created between two pages of the details
-                missing = LookupError(f"group {name!r} is not in the authorization details")
-                unreadable = unreadable or _Unreadable.of(f"group {name!r}", missing)
-                continue
-            held.append((group, f" of group {name!r}"))
-        for holder, of in held:
-            inline = holder.get("UserPolicyList", holder.get("GroupPolicyList", []))
-            for policy in inline:
-                source = f"inline policy {policy.get('PolicyName')!r}{of}"
-                try:
-                    action = sagemaker_action(_policy_document(policy.get("PolicyDocument")))
-                except ValueError as error:
-                    unreadable = unreadable or _Unreadable.of(source, error)
-                    continue
-                if action is not None:
-                    grants.append(SageMakerGrant(source, action))
-            for attached in holder.get("AttachedManagedPolicies", []):
-                arn = str(attached.get("PolicyArn"))
-                source = _managed_source(arn, str(attached.get("PolicyName"))) + of
-                verdict = self._managed_verdict(arn, local)
-                if isinstance(verdict, Exception):
-                    failed = _Unreadable.of(f"policy {arn}", verdict, "GetPolicyVersion")
-                    unreadable = unreadable or failed
-                elif verdict is not None:
-                    grants.append(SageMakerGrant(source, verdict))
-        if not grants and unreadable is not None:
-            return unreadable
-        return grants
-
-    def _managed_verdict(self, arn: str, local: Mapping[str, object]) -> str | Exception | None:
-        """What the managed policy ``arn`` allows of SageMaker, read once per audit."""
-        from botocore.exceptions import BotoCoreError, ClientError
-
-        if arn not in self._managed:
-            try:
-                # An AWS managed policy is not in the details; a customer managed one created
-                # since their first page may not be either.
-                document = local.get(arn)
-                if document is None:
-                    document = read_managed_policy(self.iam, arn)
-                self._managed[arn] = sagemaker_action(_policy_document(document))
-            except (BotoCoreError, ClientError, ValueError) as error:
-                self._managed[arn] = error
-        return self._managed[arn]
-
-    def _user(self, user: Mapping[str, Any], grants: list[SageMakerGrant] | _Unreadable) -> None:
-        from botocore.exceptions import BotoCoreError, ClientError
-
-        arn = str(user["Arn"])
-        if isinstance(grants, _Unreadable):
-            cause = grants.error
-            message = f"{grants.policy}, which it holds, cannot be read: {cause}"
-            with self._lock:
-                self.errors.append(
-                    AuditError(
-                        GLOBAL, IAM_USERS, grants.operation, arn, _error_code(cause), message
-                    )
-                )
-            return
-        findings: list[Finding] = []
-        if grants and not self.waived:
-            try:
-                keys = list_access_keys(self.iam, str(user["UserName"]))
-            except (BotoCoreError, ClientError) as error:
-                self._error("ListAccessKeys", arn, error)
-                return
-            findings = [
-                _key_finding(arn, str(user["UserName"]), key, grants)
-                for key in keys
-                if key.get("Status") == "Active"
-            ]
-        with self._lock:
-            self.resources.append(AuditedResource(IAM_USERS, arn, GLOBAL))
-            self.findings += findings
-
-    def _error(self, operation: str, resource: str | None, error: Exception) -> None:
-        with self._lock:
-            self.errors.append(
-                AuditError(GLOBAL, IAM_USERS, operation, resource, _error_code(error), str(error))
-            )
-
-
-def _key_finding(
-    arn: str, user: str, key: Mapping[str, Any], grants: Sequence[SageMakerGrant]
-) -> Finding:
-    """An active access key of a user who may call SageMaker, named by its last four
-    characters only."""
-    control = by_slug(TEMPORARY_CREDENTIALS)
-    ending = str(key.get("AccessKeyId", ""))[-4:]
-    created = key.get("CreateDate")
-    day = created.date().isoformat() if isinstance(created, datetime) else str(created)
-    first = grants[0]
-    others = len(grants) - 1
-    also = f" (and {others} other polic{'y' if others == 1 else 'ies'})" if others else ""
-    return Finding(
-        control=TEMPORARY_CREDENTIALS,
-        title=control.title if control is not None else TEMPORARY_CREDENTIALS,
-        resource_type=IAM_USERS,
-        resource_arn=arn,
-        region=GLOBAL,
-        path=f"AccessKeyMetadata[...{ending}].Status",
-        found=f"active access key ending {ending}, created {day}; the user may call "
-        f"{first.action} through {first.source}{also}",
-        expected="no active access key on an IAM user that may call SageMaker: people and "
-        "programs sign with temporary credentials",
-        remedy=f"move what signs with the key ending {ending} to temporary credentials, then "
-        f"deactivate and delete it (aws iam update-access-key --user-name {user} "
-        "--access-key-id KEY --status Inactive; aws iam delete-access-key), or take the "
-        "user's SageMaker permissions away"
-        + (f"; {control.remedy}" if control is not None else "."),
-        anchors=control.anchors if control is not None else Anchors(),
-    )
 
 
 def _buckets_named(document: object) -> list[str]:
@@ -1013,16 +673,6 @@ def _buckets_named(document: object) -> list[str]:
 
 
 _S3_URI = re.compile(r"s3://([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])")
-
-
-def _error_code(error: Exception) -> str:
-    """The AWS error code of a ``ClientError``; the exception's class name otherwise."""
-    response = getattr(error, "response", None)
-    if isinstance(response, Mapping):
-        code = response.get("Error", {}).get("Code")
-        if code:
-            return str(code)
-    return type(error).__name__
 
 
 def _shown(path: str, found: object) -> object:

@@ -1,5 +1,5 @@
 """The identity part of the detective audit, without AWS: which identity policies let their
-holder call SageMaker (:func:`safeai._detective.sagemaker_action`, pure), how IAM users are
+holder call SageMaker (:func:`safeai._audit_identity.sagemaker_action`, pure), how IAM users are
 judged from what the reads return (a stand-in IAM client), how the findings show a key, and the
 audit listings of Studio domains and user profiles against botocore's models."""
 
@@ -15,20 +15,18 @@ import pytest
 from botocore.exceptions import ClientError
 
 import safeai
-from safeai._audit_model import AuditReport
-from safeai._detective import (
-    AUDITED_TYPES,
+from safeai._audit_identity import (
     IAM_USERS,
-    RESOURCE_TYPES,
+    IamUsers,
     SageMakerGrant,
-    _IamUsers,
     _key_finding,
     _policy_document,
     _sagemaker_actions,
-    _Tally,
-    audit,
     sagemaker_action,
 )
+from safeai._audit_model import AuditReport
+from safeai._audit_parts import Tally
+from safeai._detective import AUDITED_TYPES, RESOURCE_TYPES, audit
 from safeai.controls._resources import resource_of
 
 if TYPE_CHECKING:
@@ -217,8 +215,8 @@ def _key(ending: str, status: str = "Active") -> dict[str, Any]:
     return {"AccessKeyId": f"AKIAEXAMPLE0000{ending}", "Status": status, "CreateDate": CREATED}
 
 
-def _judge(iam: _Iam, *, waived: bool = False) -> _IamUsers:
-    return _IamUsers(iam, _Tally(None), waived=waived).run(2)
+def _judge(iam: _Iam, *, waived: bool = False) -> IamUsers:
+    return IamUsers(iam, Tally(None), waived=waived).run(2)
 
 
 def test_users_are_judged_from_every_page_and_each_managed_policy_is_read_once() -> None:
