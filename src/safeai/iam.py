@@ -64,8 +64,10 @@ DEFAULT_JOB_TYPES: tuple[str, ...] = role_assuming_types()
 _ACCOUNT = re.compile(r"^\d{12}$")
 _REGION = re.compile(r"^[a-z]{2}(?:-[a-z]+)+-\d+$")
 _S3_URI = re.compile(r"^s3://(?P<bucket>[a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(?:/(?P<key>.*))?$")
+# A key id is a UUID, or mrk- and 32 hex digits for a multi-Region key (as Policy checks it).
 _KMS_KEY_ARN = re.compile(
-    r"^arn:aws[a-z-]*:kms:[a-z]{2}(?:-[a-z]+)+-\d+:\d{12}:key/(?:mrk-)?[0-9a-f-]{32,36}$"
+    r"^arn:aws[a-z-]*:kms:[a-z]{2}(?:-[a-z]+)+-\d+:\d{12}:key/"
+    r"(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32})$"
 )
 _ECR_REPOSITORY_ARN = re.compile(
     r"^arn:aws[a-z-]*:ecr:[a-z]{2}(?:-[a-z]+)+-\d+:\d{12}:repository/[a-z0-9][a-z0-9._/-]*$"
