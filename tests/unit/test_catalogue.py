@@ -165,6 +165,13 @@ def _target_problems(control: Control) -> list[str]:
                         f"{where}: instance_types {path!r} is not a string field of "
                         f"{container.name}"
                     )
+            if target.check_only_with and not target.inject:
+                problems.append(f"{where}: check_only_with on a target that is check-only")
+            for path in target.check_only_with:
+                if resolve(container, path) is None:
+                    problems.append(
+                        f"{where}: check_only_with {path!r} is not a field of {container.name}"
+                    )
         if not target.forbidden:
             problems.extend(_requirement_problems(control, field, where))
     return problems

@@ -107,3 +107,26 @@ def test_pipeline_steps_are_checked_as_their_requests() -> None:
     assert _names(broken_constraints([("CreatePipeline", pipeline)])) == {
         "instance_storage_volume_key"
     }
+
+
+def test_an_inference_component_configuration_without_a_role_breaks_one() -> None:
+    variant = {"VariantName": "v", "InstanceType": "ml.g5.2xlarge", "InitialInstanceCount": 1}
+    config = {"EndpointConfigName": "c", "ProductionVariants": [variant]}
+    assert _names(broken_constraints([("CreateEndpointConfig", config)])) == {
+        "inference_component_role"
+    }
+
+    secured, _ = safeai.enforce("CreateEndpointConfig", config, POLICY)
+    assert broken_constraints([("CreateEndpointConfig", secured)]) == []
+
+
+def test_isolation_on_a_configuration_that_names_models_breaks_one() -> None:
+    variant = {"VariantName": "v", "ModelName": "m", "InstanceType": "ml.m5.large"}
+    config = {"EndpointConfigName": "c", "ProductionVariants": [variant]}
+    isolated = {**config, "EnableNetworkIsolation": True}
+    assert _names(broken_constraints([("CreateEndpointConfig", isolated)])) == {
+        "model_endpoint_isolation"
+    }
+
+    secured, _ = safeai.enforce("CreateEndpointConfig", config, POLICY)
+    assert broken_constraints([("CreateEndpointConfig", secured)]) == []

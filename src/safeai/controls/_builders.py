@@ -46,11 +46,13 @@ def at(
     within: str = "",
     inject: bool = True,
     instance_types: tuple[str, ...] = (),
+    check_only_with: tuple[str, ...] = (),
 ) -> tuple[Target, ...]:
     """The same field (below ``prefix``) in several operations.
 
     ``within`` is relative to ``prefix``; when ``prefix`` is set the control applies only where
     the prefix exists (a tuning job's ``TrainingJobDefinitions[]`` entries, say).
+    ``instance_types`` and ``check_only_with`` are as for :class:`Target`.
     """
     container = join(prefix, within) if within else prefix
     return tuple(
@@ -60,6 +62,7 @@ def at(
             within=container,
             inject=inject,
             instance_types=instance_types,
+            check_only_with=check_only_with,
         )
         for op in operations
     )

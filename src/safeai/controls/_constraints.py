@@ -96,6 +96,27 @@ def _serverless_endpoint(operation: str, body: Mapping[str, Any], models: Models
     return broken
 
 
+def _names_a_model(body: Mapping[str, Any]) -> bool:
+    """Whether a variant names a model: the configuration hosts models, not inference
+    components (the SageMaker Python SDK's own test, ``Session.endpoint_from_production_variants``
+    and ``is_inference_component_based_endpoint``)."""
+    return any(variant.get("ModelName") is not None for variant in _variants(body))
+
+
+def _inference_component_role(operation: str, body: Mapping[str, Any], models: Models) -> list[str]:
+    if operation != "CreateEndpointConfig" or _names_a_model(body) or "ExecutionRoleArn" in body:
+        return []
+    return ["an endpoint configuration for inference components without ExecutionRoleArn"]
+
+
+def _model_endpoint_isolation(operation: str, body: Mapping[str, Any], models: Models) -> list[str]:
+    if operation != "CreateEndpointConfig" or not _names_a_model(body):
+        return []
+    if "EnableNetworkIsolation" not in body:
+        return []
+    return ["EnableNetworkIsolation on an endpoint configuration whose variants name models"]
+
+
 def _instance_storage_keys(operation: str, body: Mapping[str, Any], models: Models) -> list[str]:
     """A volume key where AWS refuses one: an instance type with local NVMe storage (the
     catalogue's targets with ``instance_types``, judged by the key kind's own rule)."""
@@ -167,6 +188,27 @@ CONSTRAINTS: tuple[AwsConstraint, ...] = (
         "a serverless endpoint configuration has no data capture and one production variant",
         _SERVERLESS_EXCLUSIONS,
         _serverless_endpoint,
+    ),
+    AwsConstraint(
+        "inference_component_role",
+        "an endpoint configuration whose variants name no model (it hosts inference components) "
+        "carries an ExecutionRoleArn: no model brings one",
+        "SageMaker Python SDK 2.257, Session.endpoint_from_production_variants and "
+        'create_endpoint_config ("ExecutionRoleArn will be needed in the endpoint config to '
+        'create Endpoint" when no variant names a model); terraform-provider-aws PR #44977 '
+        "(execution_role_arn added because AWS requires it when model_name is not provided)",
+        _inference_component_role,
+    ),
+    AwsConstraint(
+        "model_endpoint_isolation",
+        "an endpoint configuration whose variants name models carries no "
+        "EnableNetworkIsolation: each model's own applies",
+        "terraform-provider-aws PR #48738 (a plan-time error for enable_network_isolation with "
+        "model_name, the API supporting it only for inference-component endpoints); the "
+        "SageMaker Python SDK 2.257 (Model.deploy) and 3.27 (ModelBuilder.deploy) send the "
+        "endpoint configuration's VpcConfig, EnableNetworkIsolation and ExecutionRoleArn only "
+        "for inference components",
+        _model_endpoint_isolation,
     ),
     AwsConstraint(
         "instance_storage_volume_key",

@@ -82,6 +82,9 @@ def _notes(target: Target, requirement: Requirement) -> str:
         notes.append("each step's `Arguments` filled in and checked")
     elif not target.inject:
         notes.append("check-only: a value present must comply, an absent one is left alone")
+    elif target.check_only_with:
+        where = " or ".join(f"`{_join(target.within, path)}`" for path in target.check_only_with)
+        notes.append(f"check-only where {where} holds a value (the field belongs to what it names)")
     if target.within:
         notes.append(f"applies where `{target.within}` is present")
     if target.instance_types:

@@ -81,6 +81,10 @@ class Target:
     whose local NVMe storage SageMaker encrypts in hardware and for which AWS refuses a volume key.
     ``forbidden`` marks an operation that is itself the weakening (``DeleteBucketEncryption``):
     every request of it is refused unless the control is waived; ``path`` names what it acts on.
+    ``check_only_with`` are paths, relative to the ``within`` container (they may step through
+    lists), that make the target check-only where any of them holds a value: the field then
+    belongs to what that value names. An endpoint configuration's ``ExecutionRoleArn`` is filled
+    in for inference components, but left to the models where a variant names one.
     """
 
     operation: str
@@ -89,6 +93,7 @@ class Target:
     inject: bool = True
     instance_types: tuple[str, ...] = ()
     forbidden: bool = False
+    check_only_with: tuple[str, ...] = ()
 
     @property
     def relative_path(self) -> str:

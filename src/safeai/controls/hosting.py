@@ -7,7 +7,7 @@ package group's resource policies say who else may invoke or use them.
 
 from __future__ import annotations
 
-from ._builders import ISOLATION, KMS, ROLE, VPC, at
+from ._builders import ISOLATION, KMS, ROLE, VPC, at, equals
 from ._schema import Anchors, Control, Requirement
 
 __all__ = ["CONTROLS"]
@@ -15,6 +15,8 @@ __all__ = ["CONTROLS"]
 MODEL = ("CreateModel",)
 ENDPOINT_CONFIG = ("CreateEndpointConfig",)
 _VARIANTS = ("ProductionVariants[]", "ShadowProductionVariants[]")
+#: A variant that names a model: the configuration hosts models, not inference components.
+_MODEL_NAMES = tuple(f"{v}.ModelName" for v in _VARIANTS)
 
 CONTROLS: tuple[Control, ...] = (
     Control(
@@ -141,28 +143,44 @@ CONTROLS: tuple[Control, ...] = (
         ),
         remedy="omit CoreDumpConfig.KmsKeyId or use the policy's or an allowed key.",
     ),
-    # Only endpoint configurations for inference components carry these; injecting them into
-    # a model-based configuration would change what it means, so they are check-only.
+    Control(
+        slug="endpoint_config.ssm_access",
+        title="Inference containers take no interactive SSM sessions",
+        requirement=equals(False),
+        targets=sum(
+            (at(ENDPOINT_CONFIG, "EnableSSMAccess", prefix=v, inject=False) for v in _VARIANTS), ()
+        ),
+        remedy="omit EnableSSMAccess or set it to False on every production and shadow variant: "
+        "SSM access opens a shell into the running inference containers.",
+    ),
+    # An endpoint configuration whose variants name no model hosts inference components: its
+    # instances run every component as this role, in this VPC, with this isolation (SageMaker
+    # requires the role there). Where a variant names a model, the model carries its own (the
+    # model.* controls), so the fields are only checked: filling them in would change what the
+    # configuration means.
     Control(
         slug="endpoint_config.role",
         title="Inference-component endpoints run as the policy's execution role",
         requirement=ROLE,
-        targets=at(ENDPOINT_CONFIG, "ExecutionRoleArn", inject=False),
-        remedy="pass the policy's or an allowed role as ExecutionRoleArn.",
+        targets=at(ENDPOINT_CONFIG, "ExecutionRoleArn", check_only_with=_MODEL_NAMES),
+        remedy="omit ExecutionRoleArn (safeai fills in the policy's role on an endpoint "
+        "configuration for inference components) or pass an allowed role.",
     ),
     Control(
         slug="endpoint_config.vpc",
         title="Inference-component endpoints run in the policy's private subnets",
         requirement=VPC,
-        targets=at(ENDPOINT_CONFIG, "VpcConfig", inject=False),
-        remedy="use only subnets and security groups the policy lists in VpcConfig.",
+        targets=at(ENDPOINT_CONFIG, "VpcConfig", check_only_with=_MODEL_NAMES),
+        remedy="omit VpcConfig (safeai fills in the policy's private subnets and security groups "
+        "on an endpoint configuration for inference components) or use only subnets and "
+        "security groups the policy lists.",
     ),
     Control(
         slug="endpoint_config.network_isolation",
         title="Inference-component containers have no network access",
         requirement=ISOLATION,
-        targets=at(ENDPOINT_CONFIG, "EnableNetworkIsolation", inject=False),
-        remedy="set EnableNetworkIsolation to True or omit it.",
+        targets=at(ENDPOINT_CONFIG, "EnableNetworkIsolation", check_only_with=_MODEL_NAMES),
+        remedy="omit EnableNetworkIsolation or set it to True.",
     ),
     Control(
         slug="endpoint.resource_policy",

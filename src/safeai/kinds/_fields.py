@@ -3,6 +3,7 @@ field, and the wording of "one of the policy's values"."""
 
 from __future__ import annotations
 
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from .. import _paths
@@ -10,7 +11,7 @@ from .._exceptions import SafeAIError
 from .._run import Problem
 
 if TYPE_CHECKING:
-    from collections.abc import MutableMapping
+    from collections.abc import Mapping, MutableMapping
 
     from .._run import Compiled, Run
 
@@ -21,8 +22,9 @@ def apply_field(item: Compiled, container: MutableMapping[str, Any], where: str,
     """Fill the target's field in from the policy when it is missing, check it when present.
 
     A missing field is a problem when the policy has no value for it (or the control may not
-    fill it in), and is left alone on a check-only target or where the kind says it is not
-    needed (a volume key on instance storage).
+    fill it in), and is left alone on a check-only target, where a ``check_only_with`` path of
+    the target holds a value (the field belongs to what it names), or where the kind says it is
+    not needed (a volume key on instance storage).
     """
     control, kind = item.control, item.kind
     recording = run.decisions is not None
@@ -34,6 +36,8 @@ def apply_field(item: Compiled, container: MutableMapping[str, Any], where: str,
         value, depth = _paths.lookup(container, relative)
     if value is _paths.MISSING:
         if not item.target.inject:
+            return
+        if item.target.check_only_with and _named(container, item.target.check_only_with):
             return
         if item.instance_types and kind.exempt is not None:
             reason = kind.exempt(container, item.instance_types)
@@ -80,6 +84,20 @@ def apply_field(item: Compiled, container: MutableMapping[str, Any], where: str,
             run.decide(control, path, "compliant", value=value)
     else:
         run.problem(problem)
+
+
+def _named(container: Mapping[str, Any], paths: tuple[str, ...]) -> bool:
+    """Whether any of ``paths`` (which may step through lists) holds a value in ``container``."""
+    return any(
+        value is not None
+        for segments in _split(paths)
+        for value in _paths.values(container, segments)
+    )
+
+
+@cache
+def _split(paths: tuple[str, ...]) -> tuple[tuple[str, ...], ...]:
+    return tuple(_paths.split(path) for path in paths)
 
 
 def one_of(allowed: tuple[str, ...] | Any, field: str, *, plural: bool = False) -> str:

@@ -1,0 +1,188 @@
+"""Endpoint configurations through the guard on the sandbox: no SSM shell into inference
+containers, and a configuration for inference components sent with the policy's role, VPC and
+network isolation, as every other hosting resource is.
+
+Assertions are on the request that left the client (recorded at ``before-send``).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import boto3
+import pytest
+from botocore.awsrequest import AWSResponse
+from botocore.compat import HTTPHeaders
+
+import safeai
+
+if TYPE_CHECKING:
+    from safeai.testing import RequestRecorder, Sandbox
+
+VARIANT = {"VariantName": "main", "InstanceType": "ml.m5.large", "InitialInstanceCount": 1}
+#: The audit's own region: moto keeps one account for the whole session (see test_detective).
+AUDIT_REGION = "ap-east-1"
+
+
+class _Raw:
+    def __init__(self, data: bytes) -> None:
+        self._data = data
+
+    def stream(self, **_: Any) -> Any:
+        yield self._data
+
+
+def _answer_inference_component_configs(client: Any) -> None:
+    """Answer CreateEndpointConfig for a configuration whose variants name no model.
+
+    moto 5.2 cannot store one (its variant check reads ``ModelName`` unconditionally and answers
+    HTTP 500), so the answer is given here, after the request was recorded as sent: what is
+    asserted is the request, as everywhere in these tests.
+    """
+
+    def answer(request: Any, event_name: str, **_: Any) -> AWSResponse | None:
+        if not event_name.endswith(".CreateEndpointConfig"):
+            return None
+        body = (
+            b'{"EndpointConfigArn": "arn:aws:sagemaker:us-east-1:123456789012:endpoint-config/ic"}'
+        )
+        return AWSResponse(request.url, 200, HTTPHeaders(), _Raw(body))
+
+    client.meta.events.register_last("before-send.sagemaker", answer)
+
+
+def test_an_inference_component_configuration_is_sent_with_role_vpc_and_isolation(
+    sagemaker: Any, policy: safeai.Policy, recorder: RequestRecorder
+) -> None:
+    _answer_inference_component_configs(sagemaker)
+    with safeai.guarded(policy, client=sagemaker):
+        sagemaker.create_endpoint_config(
+            EndpointConfigName="ic-config",
+            ProductionVariants=[{**VARIANT, "ManagedInstanceScaling": {"Status": "ENABLED"}}],
+        )
+    sent = recorder.last("CreateEndpointConfig").json()
+    assert sent["ExecutionRoleArn"] == policy.execution_role_arn
+    assert sent["VpcConfig"] == {
+        "SecurityGroupIds": list(policy.security_group_ids),
+        "Subnets": list(policy.subnets),
+    }
+    assert sent["EnableNetworkIsolation"] is True
+    assert sent["KmsKeyId"] == policy.kms_key_id
+    assert "ModelName" not in sent["ProductionVariants"][0]
+
+
+def test_an_inference_component_configuration_with_an_admin_role_is_never_sent(
+    sagemaker: Any, policy: safeai.Policy, recorder: RequestRecorder
+) -> None:
+    admin = "arn:aws:iam::123456789012:role/admin"
+    with (
+        safeai.guarded(policy, client=sagemaker),
+        pytest.raises(safeai.SecurityViolation) as refused,
+    ):
+        sagemaker.create_endpoint_config(
+            EndpointConfigName="ic-admin", ProductionVariants=[VARIANT], ExecutionRoleArn=admin
+        )
+    assert (refused.value.control, refused.value.path) == (
+        "endpoint_config.role",
+        "ExecutionRoleArn",
+    )
+    assert recorder.sent("CreateEndpointConfig") == []
+
+
+def test_a_configuration_that_names_a_model_is_sent_without_them(
+    sagemaker: Any, policy: safeai.Policy, recorder: RequestRecorder
+) -> None:
+    with safeai.guarded(policy, client=sagemaker):
+        sagemaker.create_model(ModelName="hosted-model", PrimaryContainer={"Image": "img:1"})
+        sagemaker.create_endpoint_config(
+            EndpointConfigName="model-config",
+            ProductionVariants=[{**VARIANT, "ModelName": "hosted-model"}],
+        )
+    sent = recorder.last("CreateEndpointConfig").json()
+    assert sent["KmsKeyId"] == policy.kms_key_id
+    assert not {"ExecutionRoleArn", "VpcConfig", "EnableNetworkIsolation"} & set(sent)
+    model = recorder.last("CreateModel").json()  # they are the model's
+    assert model["ExecutionRoleArn"] == policy.execution_role_arn
+    assert model["EnableNetworkIsolation"] is True
+
+
+def test_ssm_access_to_inference_containers_is_refused_and_nothing_is_sent(
+    sagemaker: Any, policy: safeai.Policy, recorder: RequestRecorder
+) -> None:
+    with (
+        safeai.guarded(policy, client=sagemaker),
+        pytest.raises(safeai.SecurityViolation) as refused,
+    ):
+        sagemaker.create_endpoint_config(
+            EndpointConfigName="ssm-config",
+            ProductionVariants=[{**VARIANT, "ModelName": "m", "EnableSSMAccess": True}],
+        )
+    assert refused.value.control == "endpoint_config.ssm_access"
+    assert refused.value.path == "ProductionVariants[0].EnableSSMAccess"
+    assert recorder.sent("CreateEndpointConfig") == []
+
+
+def test_an_endpoint_on_a_stored_configuration_with_ssm_access_is_refused(
+    sandbox: Sandbox, sagemaker: Any, policy: safeai.Policy, recorder: RequestRecorder
+) -> None:
+    raw: Any = boto3.Session(region_name="us-east-1").client("sagemaker")
+    with safeai.guarded(policy, client=raw):  # a compliant model, made the secure way
+        raw.create_model(ModelName="ssm-model", PrimaryContainer={"Image": "img:1"})
+    raw.create_endpoint_config(  # made before the guard, or by a colleague
+        EndpointConfigName="stored-ssm-config",
+        ProductionVariants=[{**VARIANT, "ModelName": "ssm-model", "EnableSSMAccess": True}],
+        KmsKeyId=policy.kms_key_id,
+    )
+    with (
+        safeai.guarded(policy, client=sagemaker),
+        pytest.raises(safeai.SecurityViolation) as refused,
+    ):
+        sagemaker.create_endpoint(EndpointName="ssm", EndpointConfigName="stored-ssm-config")
+    assert refused.value.control == "endpoint_config.ssm_access"
+    assert refused.value.path == (
+        "EndpointConfigName='stored-ssm-config' -> ProductionVariants[0].EnableSSMAccess"
+    )
+    assert recorder.sent("CreateEndpoint") == []
+
+
+def test_the_audit_finds_ssm_access_on_a_stored_configuration(sandbox: Sandbox) -> None:
+    policy = sandbox.policy
+    sm: Any = boto3.Session(region_name=AUDIT_REGION).client("sagemaker")
+    sm.create_model(
+        ModelName="audited-model",
+        PrimaryContainer={"Image": "img:1"},
+        ExecutionRoleArn=policy.execution_role_arn,
+        VpcConfig={
+            "Subnets": list(policy.subnets),
+            "SecurityGroupIds": list(policy.security_group_ids),
+        },
+        EnableNetworkIsolation=True,
+    )
+    for name, ssm in (("ssm-on", True), ("ssm-off", False)):
+        sm.create_endpoint_config(
+            EndpointConfigName=name,
+            ProductionVariants=[{**VARIANT, "ModelName": "audited-model", "EnableSSMAccess": ssm}],
+            KmsKeyId=policy.kms_key_id,
+        )
+    sm.create_endpoint(EndpointName="on-ssm", EndpointConfigName="ssm-on")
+    report = safeai.audit(
+        boto3.Session(region_name=AUDIT_REGION),
+        policy,
+        regions=[AUDIT_REGION],
+        resource_types=["endpoint-config", "endpoint"],
+        buckets=False,
+    )
+    found = {(f.resource_arn.rsplit(":", 1)[1], f.control, f.path) for f in report.findings}
+    assert found == {
+        (
+            "endpoint-config/ssm-on",
+            "endpoint_config.ssm_access",
+            "ProductionVariants[0].EnableSSMAccess",
+        ),
+        (
+            "endpoint/on-ssm",
+            "endpoint_config.ssm_access",
+            "EndpointConfigName='ssm-on' -> ProductionVariants[0].EnableSSMAccess",
+        ),
+    }
+    assert not report.errors
