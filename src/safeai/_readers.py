@@ -2,11 +2,14 @@
 calls AWS while a request is checked.
 
 * **Referenced resources**: the model, endpoint configuration, endpoint or inference component
-  a request names, read with the caller's own client and kept for
+  a request names, and the stored resources a request starts, opens or names (a pipeline, a
+  pipeline execution's definition, a notebook instance, a monitoring job definition: the
+  registry's ``Resource.stored``), read with the caller's own client and kept for
   :data:`REFERENCE_TTL_SECONDS` in a bounded single-flight
-  :class:`~safeai.preflight._cache.TtlCache` (an endpoint is never kept: it can be moved to
-  another configuration at any time). :func:`clear_caches` empties it, and
-  ``safeai.preflight.clear_caches()`` calls that.
+  :class:`~safeai.preflight._cache.TtlCache` (what can change in place is never kept: an
+  endpoint can be moved to another configuration at any time, a pipeline or a notebook
+  instance updated). :func:`clear_caches` empties it, and ``safeai.preflight.clear_caches()``
+  calls that.
 * **Stored objects**: a pipeline definition kept in S3.
 * **Bucket settings**: a bucket's ``Get*`` answers, "not configured" included.
 * **The audit's listings**: the clients of one region, every page of a ``List*`` call, the
@@ -25,6 +28,7 @@ light.
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any
 
 from ._exceptions import PreflightError
@@ -37,6 +41,7 @@ if TYPE_CHECKING:
 
     from ._buckets import Setting
     from .controls import AuditListing
+    from .controls._resources import StoredResource
 
     #: Service name (``"s3"``, ``"sts"``, ...) -> a client of that service.
     ClientFactory = Callable[[str], Any]
@@ -59,6 +64,7 @@ __all__ = [
     "read_authorization_details",
     "read_bucket_settings",
     "read_managed_policy",
+    "read_stored",
     "read_text_object",
     "sibling_client",
 ]
@@ -125,6 +131,37 @@ def describe_inference_component(client: Any, name: str) -> Mapping[str, Any]:
     )
 
 
+def read_stored(
+    client: Any, stored: StoredResource, parameters: Mapping[str, Any]
+) -> Mapping[str, Any]:
+    """The ``Describe*`` answer (``stored.describe_operation``) of the stored resource that
+    ``parameters`` name, with the caller's SageMaker ``client``; kept for
+    :data:`REFERENCE_TTL_SECONDS` only when it cannot change in place (``stored.cached``).
+
+    Raises :class:`safeai.PreflightError` (filed under ``stored.control``) with the AWS error
+    chained when it cannot be read."""
+    from botocore import xform_name
+
+    describe = getattr(client, xform_name(stored.describe_operation))
+    name = str(parameters[stored.describe_parameter])
+    # The version a pipeline execution names is part of what is read.
+    extra = tuple(sorted((key, str(value)) for key, value in parameters.items()))
+    return _describe(
+        client,
+        _words(stored.describe_operation.removeprefix("Describe")),
+        name,
+        lambda: describe(**parameters),
+        cached=stored.cached,
+        control=stored.control,
+        extra=extra,
+    )
+
+
+def _words(noun: str) -> str:
+    """``NotebookInstance`` -> ``notebook instance``."""
+    return re.sub(r"(?<!^)(?=[A-Z])", " ", noun).lower()
+
+
 def _describe(
     client: Any,
     kind: str,
@@ -132,20 +169,28 @@ def _describe(
     call: Callable[[], Mapping[str, Any]],
     *,
     cached: bool = True,
+    control: str | None = None,
+    extra: tuple[object, ...] = (),
 ) -> Mapping[str, Any]:
     """``call()``'s answer, kept for :data:`REFERENCE_TTL_SECONDS` unless the resource can
-    change in place (``cached=False``). Concurrent reads of the same resource ask AWS once."""
+    change in place (``cached=False``). Concurrent reads of the same resource ask AWS once.
+    ``extra``: more of what tells one read from another, besides ``kind`` and ``name``."""
     if not cached:
-        return _read(kind, name, call)
+        return _read(kind, name, call, control)
     # The scope holds the access key, which stands for the account: two accounts may use the
     # same resource names.
     return _cache.get(
-        (*scope(client), kind, name), REFERENCE_TTL_SECONDS, lambda: _read(kind, name, call)
+        (*scope(client), kind, name, *extra),
+        REFERENCE_TTL_SECONDS,
+        lambda: _read(kind, name, call, control),
     )
 
 
-def _read(kind: str, name: str, call: Callable[[], Mapping[str, Any]]) -> Mapping[str, Any]:
-    """``call()``'s answer; an AWS error refuses the request (fail closed)."""
+def _read(
+    kind: str, name: str, call: Callable[[], Mapping[str, Any]], control: str | None = None
+) -> Mapping[str, Any]:
+    """``call()``'s answer; an AWS error refuses the request (fail closed), filed under
+    ``control`` when one is given."""
     from botocore.exceptions import BotoCoreError, ClientError
 
     try:
@@ -153,6 +198,7 @@ def _read(kind: str, name: str, call: Callable[[], Mapping[str, Any]]) -> Mappin
     except (BotoCoreError, ClientError) as error:  # anything else is a bug: it propagates
         raise PreflightError(
             f"cannot read {kind} {name!r} to check it ({error}); the request was refused",
+            control=control,
             resource=name,
         ) from error
 

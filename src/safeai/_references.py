@@ -1,9 +1,11 @@
 """Requests whose security lives in another resource: an endpoint names an endpoint
-configuration (which names models), a transform job names a model, and a pipeline may keep its
-definition in S3. This module judges what they name; :mod:`safeai._readers` reads it (with the
-caller's own client, cached briefly in a bounded single-flight cache that
-``safeai.preflight.clear_caches()`` empties with the others). Clients are typed ``Any``:
-botocore builds their methods at run time."""
+configuration (which names models), a transform job names a model, a pipeline may keep its
+definition in S3, and a request may start, open or name a stored resource (a pipeline and its
+executions, a notebook instance, a monitoring job definition: the registry's
+``Resource.stored``), which is checked as the request that would create it. This module judges
+what they name; :mod:`safeai._readers` reads it (with the caller's own client, cached briefly
+in a bounded single-flight cache that ``safeai.preflight.clear_caches()`` empties with the
+others). Clients are typed ``Any``: botocore builds their methods at run time."""
 
 from __future__ import annotations
 
@@ -11,14 +13,18 @@ import json
 from collections.abc import Callable, Mapping, MutableMapping
 from typing import TYPE_CHECKING, Any
 
-from . import _readers
+from . import _paths, _readers
 from ._engine import evaluate, pipeline_steps
 from ._exceptions import PreflightError, SecurityViolation
-from .controls import referencing_operations
-from .controls._resources import pipeline_definitions
+from ._waivers import active_waivers
+from .controls import for_operation, referencing_operations
+from .controls._builders import ROLE
+from .controls._resources import pipeline_definitions, stored_resources
+from .controls.pipelines import STEPS_RUNNING_JOBS
 
 if TYPE_CHECKING:
     from ._policy import Policy
+    from .controls._resources import StoredResource
 
     #: Checks a stored resource as the request that creates it: (operation, document) -> found.
     _Judge = Callable[[str, Mapping[str, Any]], list[SecurityViolation]]
@@ -35,6 +41,8 @@ _PIPELINE_DEFINITION_LIMIT = 1_048_576
 #: ``Resource.references``).
 REFERENCING_OPERATIONS = referencing_operations()
 _PIPELINE_DEFINITIONS = pipeline_definitions()
+#: Operation -> how the stored resources it starts, opens or names are read and checked.
+_STORED = stored_resources()
 
 
 _NAME_ANOTHER = (
@@ -72,11 +80,30 @@ def check_references(
 ) -> list[SecurityViolation]:
     """What is wrong with the resources ``operation`` names, as violations of ``operation``.
 
-    ``waivers`` are the request's, resolved at the door (``None``: those active now)."""
+    ``waivers`` are the request's, resolved at the door (``None``: those active now). A stored
+    resource the request starts, opens or names (the registry's ``Resource.stored``) is judged
+    without them: every violation is returned, for the caller's
+    :class:`~safeai._decide.DecisionRouter` to apply the waivers and record each one it
+    applies."""
+    rows = _STORED.get(operation)
+    if rows is not None:
+        return _check_stored(client, operation, params, policy, rows, waivers)
 
     def judge(creating: str, document: Mapping[str, Any]) -> list[SecurityViolation]:
         return evaluate(creating, document, policy, waivers=waivers)
 
+    found = _check_named(client, operation, params, judge)
+    if operation in _PIPELINE_DEFINITIONS:
+        resolved = active_waivers(policy) if waivers is None else waivers
+        found += _check_step_jobs(operation, params, policy, resolved)
+    return found
+
+
+def _check_named(
+    client: Any, operation: str, params: Mapping[str, Any], judge: _Judge
+) -> list[SecurityViolation]:
+    """The other stored resources ``operation``'s request names (``params``), judged by
+    ``judge``."""
     if operation == "CreateTransformJob":
         return _check_model(client, operation, params.get("ModelName"), "ModelName", judge)
     if operation in ("CreateInferenceComponent", "UpdateInferenceComponent"):
@@ -101,6 +128,117 @@ def check_references(
     return found
 
 
+def _check_stored(
+    client: Any,
+    operation: str,
+    params: Mapping[str, Any],
+    policy: Policy,
+    rows: tuple[StoredResource, ...],
+    waivers: Mapping[str, str] | None,
+) -> list[SecurityViolation]:
+    """The stored resource the request starts, opens or names, read as it is and checked as
+    the request that would create it, without injection (the request cannot carry a fix):
+    every violation is returned, unwaived (see :func:`check_references`)."""
+    row = _row(operation, params, rows)
+    if row is None:
+        return []
+    name = _paths.lookup(params, _paths.split(row.name))[0]
+    parameters = {
+        row.describe_parameter: name,
+        **{member: params[member] for member in row.passed if params.get(member) is not None},
+    }
+    document = dict(_readers.read_stored(client, row, parameters))
+    document.pop("ResponseMetadata", None)
+    for described, created in row.renames:
+        if described in document:
+            document[created] = document.pop(described)
+    creating = row.create_operation
+    found = evaluate(creating, document, policy, waivers={})
+    if creating in _PIPELINE_DEFINITIONS:
+        found += _check_step_jobs(creating, document, policy, {})
+    found = [v for v in found if not row.within or _inside(v.path, row.within)]
+    found = _held(creating, found, active_waivers(policy) if waivers is None else waivers)
+    if creating in REFERENCING_OPERATIONS:
+        # What the stored resource names in turn (the models a pipeline's steps name): other
+        # resources, which a waiver of the control holding the steps does not skip.
+        def judge(named: str, described: Mapping[str, Any]) -> list[SecurityViolation]:
+            return evaluate(named, described, policy, waivers={})
+
+        found += _check_named(client, creating, document, judge)
+    via = f"{row.name}={name!r}"
+    return [_refuse(operation, via, violation, row.fix) for violation in found]
+
+
+def _row(
+    operation: str, params: Mapping[str, Any], rows: tuple[StoredResource, ...]
+) -> StoredResource | None:
+    """The row that says how the resource the request names is read: None when it names none
+    (a schedule with an inline job definition). A name whose kind safeai cannot tell (a
+    ``MonitoringType`` it does not know, or none) cannot be read, and refuses (fail closed)."""
+    name = _paths.lookup(params, _paths.split(rows[0].name))[0]
+    if not isinstance(name, str):
+        return None
+    for row in rows:
+        if row.when is None or _paths.lookup(params, _paths.split(row.when[0]))[0] == row.when[1]:
+            return row
+    where = rows[0].when[0] if rows[0].when else ""
+    known = ", ".join(repr(row.when[1]) for row in rows if row.when)
+    found = _paths.lookup(params, _paths.split(where))[0]
+    raise PreflightError(
+        f"{operation} names {name!r} at {rows[0].name} with {where}={found!r}, so safeai "
+        f"cannot tell which resource to read to check it; give {where} ({known}); the request "
+        "was refused",
+        resource=name,
+    )
+
+
+def _inside(path: str, members: tuple[str, ...]) -> bool:
+    """Whether ``path`` is one of ``members`` or lies inside one (``PipelineDefinition:Steps``,
+    ``VpcConfig.Subnets``)."""
+    return any(
+        path == member or path.startswith((f"{member}:", f"{member}.")) for member in members
+    )
+
+
+def _held(
+    operation: str, found: list[SecurityViolation], waivers: Mapping[str, str]
+) -> list[SecurityViolation]:
+    """The violations of ``operation``'s controls, where those inside a field that a waived
+    control holds as a whole (``pipeline.steps``: a definition's steps) become one violation
+    of that control, which the router then records as waived: the waiver skips those checks,
+    as it does on the request itself."""
+    from .kinds import KINDS
+
+    holders = {
+        target.path: control
+        for control, target in for_operation(operation)
+        if control.slug in waivers and KINDS[control.requirement.kind].pipeline
+    }
+    if not holders:
+        return found
+    kept: list[SecurityViolation] = []
+    held: dict[str, list[SecurityViolation]] = {}
+    for violation in found:
+        path = next((path for path in holders if _inside(violation.path, (path,))), None)
+        if path is None:
+            kept.append(violation)
+        else:
+            held.setdefault(path, []).append(violation)
+    for path, inside in held.items():
+        control = holders[path]
+        kept.append(
+            SecurityViolation(
+                control=control.slug,
+                operation=operation,
+                path=path,
+                found=", ".join(sorted({f"{v.control} at {v.path}" for v in inside})),
+                expected=control.title,
+                remedy=control.remedy,
+            )
+        )
+    return kept
+
+
 def _check_model(
     client: Any, operation: str, name: object, via: str, judge: _Judge
 ) -> list[SecurityViolation]:
@@ -123,14 +261,7 @@ def _check_pipeline_models(
     existing model in use); one that does not exist passes only when a Model step creates it.
     A parameter or any other expression chooses the model when the pipeline runs: it cannot be
     proven now and is refused."""
-    raw = params.get("PipelineDefinition")
-    try:
-        definition = json.loads(raw) if isinstance(raw, str) else None
-    except ValueError:
-        return []  # the engine has refused the definition already
-    if not isinstance(definition, Mapping) or not isinstance(definition.get("Steps"), list):
-        return []
-    steps = list(pipeline_steps(definition["Steps"], "PipelineDefinition:Steps"))
+    steps = _definition_steps(params)
     model_steps = {
         str(step.get("Name")): step["Arguments"].get("ModelName")
         for _, step in steps
@@ -145,6 +276,75 @@ def _check_pipeline_models(
                 found += _check_named_model(client, operation, name, path, judge, created)
             elif name is not None and not _made_by_a_model_step(name, model_steps):
                 found.append(_unprovable_model(operation, path, name))
+    return found
+
+
+def _definition_steps(params: Mapping[str, Any]) -> list[tuple[str, MutableMapping[str, Any]]]:
+    """Every step of the request's ``PipelineDefinition`` (nested ones included), with its
+    path; none when it is not a definition (the engine has refused it already)."""
+    raw = params.get("PipelineDefinition")
+    try:
+        definition = json.loads(raw) if isinstance(raw, str) else None
+    except ValueError:
+        return []
+    if not isinstance(definition, Mapping) or not isinstance(definition.get("Steps"), list):
+        return []
+    return list(pipeline_steps(definition["Steps"], "PipelineDefinition:Steps"))
+
+
+def _check_step_jobs(
+    operation: str, params: Mapping[str, Any], policy: Policy, waivers: Mapping[str, str]
+) -> list[SecurityViolation]:
+    """The jobs SageMaker runs for steps whose own request runs nothing
+    (:data:`~safeai.controls.pipelines.STEPS_RUNNING_JOBS`: a RegisterModel step's validation
+    transform jobs): each definition checked with its operation's controls, and the role they
+    run as under ``pipeline.steps``, as fields of the definition and without injection. A
+    waiver of ``pipeline.steps`` skips them with the rest of the steps."""
+    from .controls import by_slug
+    from .kinds import KINDS
+
+    steps_control = by_slug("pipeline.steps")
+    if steps_control is None or steps_control.slug in waivers:
+        return []
+    found: list[SecurityViolation] = []
+    for step_path, step in _definition_steps(params):
+        jobs = STEPS_RUNNING_JOBS.get(str(step.get("Type")))
+        arguments = step.get("Arguments")
+        if jobs is None or not isinstance(arguments, Mapping):
+            continue
+        for where, container in _paths.containers(dict(arguments), _paths.split(jobs.within)):
+            base = f"{step_path}.Arguments.{where}"
+            role = container.get(jobs.role, _paths.MISSING)
+            role_path = f"{base}.{jobs.role}"
+            check = KINDS[ROLE.kind].check
+            problem = check(steps_control, role, role_path, policy) if check else None
+            if problem is not None:
+                found.append(
+                    SecurityViolation(
+                        control=steps_control.slug,
+                        operation=operation,
+                        path=role_path,
+                        found=problem.found,
+                        expected=problem.expected,
+                        remedy=f"set {jobs.role} to the policy's execution role or an allowed "
+                        "role: the jobs run as it.",
+                    )
+                )
+            for place, definition in _paths.containers(
+                dict(container), _paths.split(jobs.definitions)
+            ):
+                for violation in evaluate(jobs.operation, definition, policy, waivers=waivers):
+                    found.append(
+                        SecurityViolation(
+                            control=violation.control,
+                            operation=operation,
+                            path=f"{base}.{place}.{violation.path}",
+                            found=violation.found,
+                            expected=violation.expected,
+                            remedy=f"{violation.remedy} The step is not filled in: write the "
+                            "value into it.",
+                        )
+                    )
     return found
 
 

@@ -236,6 +236,19 @@ def test_every_operation_the_guard_calls_is_granted() -> None:
     assert missing == [], "grant these in GUARD_READS (safeai._caller_role) or the SageMaker reads"
 
 
+def test_the_stored_resources_the_guard_reads_are_granted() -> None:
+    # Read by name from the registry (Resource.stored), so the parse above does not see them:
+    # the caller role must grant each describe, and the call that starts or names the resource.
+    from safeai.controls._resources import stored_resources
+
+    granted = allowed(iam.caller_role(make_policy(), [ADA]))
+    rows = [row for rows in stored_resources().values() for row in rows]
+    assert rows
+    for row in rows:
+        assert f"sagemaker:{row.describe_operation}" in granted, row
+        assert f"sagemaker:{row.operation}" in granted, row
+
+
 def test_the_guard_reads_table_only_names_reads_and_macies_job() -> None:
     for purpose, actions in GUARD_READS.items():
         for action in actions:

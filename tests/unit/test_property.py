@@ -29,7 +29,7 @@ from botocore.validate import ParamValidator
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from safeai import Policy, SecurityViolation, guard, unguard
+from safeai import Policy, PreflightError, SecurityViolation, guard, unguard
 from safeai.controls import Control, Requirement, Target, for_operation, guarded_operations
 from safeai.controls._constraints import broken_constraints
 from tests.strategies import (
@@ -175,6 +175,39 @@ COMPLIANT_MODEL: Mapping[str, Any] = {
 }
 
 
+_NETWORK: Mapping[str, Any] = {
+    "VpcConfig": {"Subnets": list(SUBNETS), "SecurityGroupIds": list(GROUPS)},
+    "EnableNetworkIsolation": True,
+    "EnableInterContainerTrafficEncryption": True,
+}
+_CLUSTER = {"InstanceCount": 1, "InstanceType": "ml.m5.large", "VolumeKmsKeyId": KEY_ARN}
+_NO_STEPS = json.dumps({"Version": "2020-12-01", "Steps": []})
+#: What the stored resources a call starts, opens or names answer (the registry's
+#: ``Resource.stored``): compliant under every drawn variant, like ``COMPLIANT_MODEL``.
+COMPLIANT_STORED: Mapping[str, Mapping[str, Any]] = {
+    "DescribePipeline": {"RoleArn": ROLE, "PipelineDefinition": _NO_STEPS},
+    "DescribePipelineDefinitionForExecution": {"PipelineDefinition": _NO_STEPS},
+    "DescribeNotebookInstance": {
+        "RoleArn": ROLE,
+        "KmsKeyId": KEY_ARN,
+        "SubnetId": SUBNETS[0],
+        "SecurityGroups": list(GROUPS),
+        "DirectInternetAccess": "Disabled",
+        "RootAccess": "Disabled",
+        "InstanceMetadataServiceConfiguration": {"MinimumInstanceMetadataServiceVersion": "2"},
+    },
+    **{
+        f"Describe{kind}JobDefinition": {
+            "RoleArn": ROLE,
+            "NetworkConfig": _NETWORK,
+            "JobResources": {"ClusterConfig": _CLUSTER},
+            f"{kind}JobOutputConfig": {"MonitoringOutputs": [], "KmsKeyId": KEY_ARN},
+        }
+        for kind in ("DataQuality", "ModelQuality", "ModelBias", "ModelExplainability")
+    },
+}
+
+
 @dataclass
 class Stub:
     client: BaseClient
@@ -187,6 +220,9 @@ class Stub:
         if operation == "DescribeModel":
             payload = dict(COMPLIANT_MODEL, ModelName=body.get("ModelName"))
             return AWSResponse(request.url, 200, HTTPHeaders(), _Raw(json.dumps(payload).encode()))
+        if operation in COMPLIANT_STORED:
+            stored = COMPLIANT_STORED[operation]
+            return AWSResponse(request.url, 200, HTTPHeaders(), _Raw(json.dumps(stored).encode()))
         self.sent.append((operation, body))
         return AWSResponse(request.url, 200, HTTPHeaders(), _Raw(b"{}"))
 
@@ -276,6 +312,13 @@ def _instance_store(container: Mapping[str, Any], target: Target) -> bool:
     return False
 
 
+def _named(container: Mapping[str, Any], target: Target) -> bool:
+    """Whether a ``check_only_with`` path holds a value: the target is then check-only."""
+    return any(
+        value is not None for path in target.check_only_with for value in _values(container, path)
+    )
+
+
 def _ids_within(value: object, allowed: tuple[str, ...]) -> bool:
     return (
         isinstance(value, list)
@@ -360,7 +403,12 @@ def findings(
             if state == "absent":
                 if target.inject and not requirement.fill:
                     found.append(Finding(slug, path, "absent, and never filled in"))
-                elif sent and target.inject and not _instance_store(container, target):
+                elif (
+                    sent
+                    and target.inject
+                    and not _instance_store(container, target)
+                    and not _named(container, target)
+                ):
                     found.append(Finding(slug, path, "absent: it should have been filled in"))
             elif state == "blocked":
                 found.append(Finding(slug, path, f"{value!r} on the way is not a structure"))
@@ -425,7 +473,7 @@ def _filled(operation: str, request: Mapping[str, Any], variant: Variant) -> dic
         for _, container in _containers(filled, target.within):
             if _lookup(container, target.relative_path)[0] != "absent":
                 continue
-            if _instance_store(container, target):
+            if _instance_store(container, target) or _named(container, target):
                 continue
             *parents, leaf = target.relative_path.split(".")
             node = container
@@ -534,14 +582,19 @@ def check_round_trip(stub: Stub, operation: str, request: dict[str, Any], varian
     acceptable = _valid(operation, _filled(operation, original, variant))
     stub.sent.clear()
     handle = guard(variant.policy, client=stub.client)
-    stopped: SecurityViolation | ParamValidationError | None = None
+    stopped: SecurityViolation | ParamValidationError | PreflightError | None = None
     try:
         _method(stub.client, operation)(**request)
-    except (SecurityViolation, ParamValidationError) as error:
+    except (SecurityViolation, ParamValidationError, PreflightError) as error:
         stopped = error
     finally:
         unguard(handle)
     assert request == original, "the guard changed the caller's own structures"
+    if isinstance(stopped, PreflightError):
+        # A stored resource it names cannot be read (a job definition of no MonitoringType).
+        event("could not be checked")
+        assert stub.sent == [], "a request that could not be checked was sent"
+        return
     if isinstance(stopped, SecurityViolation):
         event("refused")
         assert stub.sent == [], "a refused request was sent"

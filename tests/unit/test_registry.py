@@ -10,6 +10,7 @@ view but neither guarded by the catalogue nor listed out of scope with a reason.
 from __future__ import annotations
 
 from collections import Counter
+from typing import Any
 
 import pytest
 
@@ -54,6 +55,8 @@ def _named_operations(resource: Resource) -> set[str]:
         *resource.references,
         *resource.tagged,
         *(listing.create_operation for listing in resource.audit),
+        *(row.operation for row in resource.stored),
+        *(row.create_operation for row in resource.stored),
     }
 
 
@@ -96,7 +99,7 @@ def test_every_operation_a_resource_names_exists_in_botocore(resource: Resource)
         op
         for listing in resource.audit
         for op in (listing.list_operation, listing.describe_operation)
-    }
+    } | {row.describe_operation for row in resource.stored}
     # An operation newer than the installed botocore is never sent by its clients; CI installs
     # the newest botocore, which knows every one (the catalogue test skips them the same way).
     newest = {"CreateTrainingSession", "UpdateObjectEncryption"}
@@ -143,6 +146,7 @@ def test_derived_views_agree_with_the_registry() -> None:
 
     assert registry.audit_listings() == RESOURCE_TYPES
     assert registry.referencing_operations() == _references.REFERENCING_OPERATIONS
+    assert set(registry.stored_resources()) <= _references.REFERENCING_OPERATIONS
     assert registry.hosting_operations() == network.HOSTING_OPERATIONS
     assert registry.role_assuming_types() == iam.DEFAULT_JOB_TYPES
     assert registry.pipeline_executions() == _inputs.EXECUTIONS
@@ -186,6 +190,59 @@ def test_what_references_read_is_known() -> None:
         assert bool(resource.references) == bool(resource.reads), resource.family
         for family in resource.reads:
             assert resource_of(family) is not None, f"{resource.family} reads {family!r}"
+
+
+@pytest.mark.parametrize(
+    "row",
+    [row for resource in RESOURCES for row in resource.stored],
+    ids=lambda row: f"{row.operation}:{row.describe_operation}",
+)
+def test_stored_resources_are_read_and_checked_as_botocore_spells_them(
+    row: registry.StoredResource,
+) -> None:
+    # Named as a reference of its family, read as one of the families it reads.
+    owner = next(r for r in RESOURCES if row in r.stored)
+    assert row.operation in owner.references
+    creator = next(r for r in RESOURCES if row.create_operation in r.creates)
+    assert creator.family in owner.reads
+    assert row.create_operation in guarded_operations()
+    request: Any = _input_shape(row.operation)
+    describe: Any = _model("sagemaker").operation_model(row.describe_operation)
+    create: Any = _input_shape(row.create_operation)
+    assert resolve(request, row.name) is not None
+    assert row.describe_parameter in describe.input_shape.required_members
+    for member in row.passed:
+        assert member in request.members
+        assert member in describe.input_shape.members
+    if row.when is not None:
+        path, value = row.when
+        shape: Any = resolve(request, path)
+        assert value in shape.enum
+    for described, created in row.renames:
+        assert described in describe.output_shape.members
+        assert created in create.members
+    # Every member the answer is checked at is one the create request and the answer share.
+    for member in row.within:
+        assert member in create.members
+        assert member in describe.output_shape.members
+    if row.control is not None:
+        from safeai.controls import by_slug
+
+        assert by_slug(row.control) is not None
+
+
+def test_a_stored_resource_named_by_kind_has_a_row_for_every_kind() -> None:
+    # A schedule names one of four kinds of job definition, told apart by MonitoringType: a kind
+    # without a row could not be read, and would be refused.
+    for operation, rows in registry.stored_resources().items():
+        typed = [row.when for row in rows if row.when is not None]
+        if not typed:
+            assert len(rows) == 1, operation
+            continue
+        assert len(typed) == len(rows), operation
+        (path,) = {path for path, _ in typed}
+        member: Any = resolve(_input_shape(operation), path)
+        assert {value for _, value in typed} == set(member.enum)
 
 
 def test_every_preflight_control_a_kind_names_exists() -> None:

@@ -27,6 +27,7 @@ __all__ = [
     "AuditListing",
     "Resource",
     "S3Inputs",
+    "StoredResource",
     "audit_listings",
     "hosting_operations",
     "input_family",
@@ -38,6 +39,7 @@ __all__ = [
     "resource_of",
     "role_assuming_types",
     "step_operations",
+    "stored_resources",
     "tag_resource_types",
     "tagged_operations",
 ]
@@ -148,17 +150,83 @@ def _job_definition(kind: str, prefix: str) -> AuditListing:
 
 
 @dataclass(frozen=True, slots=True)
+class StoredResource:
+    """A request that starts, opens or names a stored resource whose security lives in it: the
+    guard reads that resource and checks it as the request that would create it.
+
+    ``operation``'s request names the resource at ``name`` (a path). ``when`` (a path and a
+    value): the row applies only to requests holding that value there (a schedule's
+    ``MonitoringType`` says which kind of job definition it names). The resource is read with
+    ``describe_operation``, the name given as ``describe_parameter`` and each of ``passed`` (a
+    pipeline version) as the request gave it; the answer is checked as a ``create_operation``
+    request after ``renames`` (Describe member -> Create member), without injection: a missing
+    control is a refusal. ``within``: where the answer holds only part of the create request
+    (an execution's definition, without the pipeline's role), the members it holds: only the
+    controls at those are checked. ``cached``: the resource cannot change in place, so its
+    answer is reused for a while. ``control``: what a read that fails is filed under (its mode
+    decides whether that refuses), None for the policy's mode. ``fix``: what the remedy adds.
+    """
+
+    operation: str
+    name: str
+    describe_operation: str
+    describe_parameter: str
+    create_operation: str
+    renames: tuple[tuple[str, str], ...] = ()
+    when: tuple[str, str] | None = None
+    passed: tuple[str, ...] = ()
+    within: tuple[str, ...] = ()
+    cached: bool = False
+    control: str | None = None
+    fix: str = ""
+
+
+def _stored(
+    operations: tuple[str, ...],
+    listing: AuditListing,
+    *,
+    name: str | None = None,
+    when: tuple[str, str] | None = None,
+    passed: tuple[str, ...] = (),
+    cached: bool = False,
+    control: str | None = None,
+    fix: str,
+) -> tuple[StoredResource, ...]:
+    """Stored resources read and checked as the audit reads and checks them: with ``listing``'s
+    describe, create operation and renames. ``name``: where the request names the resource
+    (the describe's own parameter when None)."""
+    return tuple(
+        StoredResource(
+            operation,
+            name or listing.describe_parameter,
+            listing.describe_operation,
+            listing.describe_parameter,
+            listing.create_operation,
+            renames=listing.renames,
+            when=when,
+            passed=passed,
+            cached=cached,
+            control=control,
+            fix=fix,
+        )
+        for operation in operations
+    )
+
+
+@dataclass(frozen=True, slots=True)
 class Resource:
     """One resource family: the slug prefix ``family`` of its controls, and what its requests do.
 
     ``title`` and ``scope`` head its section of the control reference. ``creates``, ``updates``
-    and ``starts`` are the operations that make, change and run it; ``changes`` are other
-    operations that change a stored one's security (a resource policy, a bucket setting, an
-    object write). ``arn_types`` are the resource types in its ARNs. ``inputs``: where its
+    and ``starts`` are the operations that make, change and run (or open) it; ``changes`` are
+    other operations that change a stored one's security (a resource policy, a bucket setting,
+    an object write). ``arn_types`` are the resource types in its ARNs. ``inputs``: where its
     requests name S3 data a job reads (checked by ``<family>.pii`` and ``s3.posture``).
     ``steps``: (pipeline step type, the operation whose request the step's ``Arguments`` hold).
-    ``references``: its operations whose requests name other stored resources, which the guard
-    reads and checks with the controls of ``reads``, the families those resources belong to.
+    ``references``: its operations whose requests name stored resources (other ones, or its
+    own that they start), which the guard reads and checks with the controls of ``reads``, the
+    families those resources belong to; ``stored``: how those that are read as they are and
+    checked as their create request are read (see :class:`StoredResource`).
     ``hosts``: it places model containers behind an endpoint (its subnets must span two
     Availability Zones). ``tagged``: its operations that take ``Tags``.
     ``assumes_role``: the ARN types whose jobs or instances assume the execution role (they belong
@@ -180,6 +248,7 @@ class Resource:
     steps: tuple[tuple[str, str], ...] = ()
     references: tuple[str, ...] = ()
     reads: tuple[str, ...] = ()
+    stored: tuple[StoredResource, ...] = ()
     hosts: bool = False
     tagged: tuple[str, ...] = ()
     assumes_role: tuple[str, ...] = ()
@@ -201,6 +270,19 @@ _MONITORING_DEFINITIONS = (
     ("model-bias", "ModelBias"),
     ("model-explainability", "ModelExplainability"),
 )
+
+#: How the audit lists (and the guard reads) notebook instances, pipelines and the job
+#: definitions a monitoring schedule can name.
+_NOTEBOOK_INSTANCES = _listed(
+    "notebook-instance",
+    "NotebookInstance",
+    "NotebookInstances",
+    renames=(("SecurityGroups", "SecurityGroupIds"),),
+)
+_PIPELINES = _listed("pipeline", "Pipeline", "PipelineSummaries")
+_JOB_DEFINITIONS = tuple(_job_definition(kind, noun) for kind, noun in _MONITORING_DEFINITIONS)
+
+_CREATE_ANOTHER = "create a compliant one through a guarded client and name it instead."
 
 #: Every resource family safeai knows, in the order of the control reference and the audit.
 RESOURCES: tuple[Resource, ...] = (
@@ -416,20 +498,28 @@ RESOURCES: tuple[Resource, ...] = (
     Resource(
         "notebook",
         "Notebook instances",
-        "`CreateNotebookInstance`, `UpdateNotebookInstance`.",
+        "`CreateNotebookInstance`, `UpdateNotebookInstance`. `StartNotebookInstance` and "
+        "`CreatePresignedNotebookInstanceUrl` are checked through the stored notebook instance "
+        "they start or open (see [referenced resources](guard.md#referenced-resources)).",
         creates=("CreateNotebookInstance",),
         updates=("UpdateNotebookInstance",),
+        # Opening a notebook (a presigned URL) hands its user the instance as it is stored.
+        starts=("StartNotebookInstance", "CreatePresignedNotebookInstanceUrl"),
         arn_types=("notebook-instance",),
+        references=("StartNotebookInstance", "CreatePresignedNotebookInstanceUrl"),
+        reads=("notebook",),
+        # An instance can change in place (UpdateNotebookInstance, while it is stopped).
+        stored=_stored(
+            ("StartNotebookInstance", "CreatePresignedNotebookInstanceUrl"),
+            _NOTEBOOK_INSTANCES,
+            fix="Its DirectInternetAccess, SubnetId, SecurityGroupIds and KmsKeyId cannot be "
+            "changed in place: create a compliant notebook instance through a guarded client "
+            "and use it instead (RoleArn, RootAccess and the IMDS version can be updated while "
+            "it is stopped, with UpdateNotebookInstance through a guarded client).",
+        ),
         tagged=("CreateNotebookInstance",),
         assumes_role=("notebook-instance",),
-        audit=(
-            _listed(
-                "notebook-instance",
-                "NotebookInstance",
-                "NotebookInstances",
-                renames=(("SecurityGroups", "SecurityGroupIds"),),
-            ),
-        ),
+        audit=(_NOTEBOOK_INSTANCES,),
     ),
     Resource(
         "domain",
@@ -480,7 +570,8 @@ RESOURCES: tuple[Resource, ...] = (
         "monitoring",
         "Model monitoring",
         "Schedules with an inline job definition, and the four job definition operations a "
-        "schedule can name instead.",
+        "schedule can name instead. A schedule that names a job definition "
+        "(`MonitoringJobDefinitionName`, as SDK v2's model monitors do) is checked through it.",
         creates=(
             "CreateMonitoringSchedule",
             *(f"Create{noun}JobDefinition" for _, noun in _MONITORING_DEFINITIONS),
@@ -490,6 +581,21 @@ RESOURCES: tuple[Resource, ...] = (
             "monitoring-schedule",
             *(f"{kind}-job-definition" for kind, _ in _MONITORING_DEFINITIONS),
         ),
+        references=("CreateMonitoringSchedule", "UpdateMonitoringSchedule"),
+        reads=("monitoring",),
+        # A job definition cannot be changed once made: its answer is kept.
+        stored=tuple(
+            row
+            for (_, noun), listing in zip(_MONITORING_DEFINITIONS, _JOB_DEFINITIONS, strict=True)
+            for row in _stored(
+                ("CreateMonitoringSchedule", "UpdateMonitoringSchedule"),
+                listing,
+                name="MonitoringScheduleConfig.MonitoringJobDefinitionName",
+                when=("MonitoringScheduleConfig.MonitoringType", noun),
+                cached=True,
+                fix=f"A job definition cannot be changed: {_CREATE_ANOTHER}",
+            )
+        ),
         tagged=(
             "CreateMonitoringSchedule",
             *(f"Create{noun}JobDefinition" for _, noun in _MONITORING_DEFINITIONS),
@@ -498,7 +604,7 @@ RESOURCES: tuple[Resource, ...] = (
         assumes_role=("monitoring-schedule",),
         audit=(
             _listed("monitoring-schedule", "MonitoringSchedule", "MonitoringScheduleSummaries"),
-            *(_job_definition(kind, noun) for kind, noun in _MONITORING_DEFINITIONS),
+            *_JOB_DEFINITIONS,
         ),
     ),
     Resource(
@@ -506,17 +612,49 @@ RESOURCES: tuple[Resource, ...] = (
         "Pipelines",
         "`CreatePipeline` and `UpdatePipeline`. A pipeline definition held in S3 "
         "(`PipelineDefinitionS3Location`) is read and sent inline, so what is checked is what "
-        "runs.",
+        "runs. `StartPipelineExecution` and `RetryPipelineExecution` are checked through the "
+        "stored definition they run, as `CreatePipeline` checks it.",
         creates=("CreatePipeline",),
         updates=("UpdatePipeline",),
         starts=("StartPipelineExecution", "RetryPipelineExecution"),
         arn_types=("pipeline",),
-        references=("CreatePipeline", "UpdatePipeline"),
-        reads=("model",),
+        references=(
+            "CreatePipeline",
+            "UpdatePipeline",
+            "StartPipelineExecution",
+            "RetryPipelineExecution",
+        ),
+        reads=("model", "pipeline"),
+        stored=(
+            # The pipeline as it is now (it can be updated in place), at the version the
+            # execution names, if any.
+            *_stored(
+                ("StartPipelineExecution",),
+                _PIPELINES,
+                passed=("PipelineVersionId", "PipelineVersionAlias"),
+                control="pipeline.steps",
+                fix="Update the pipeline through a guarded client (UpdatePipeline secures every "
+                "step), then start the new version.",
+            ),
+            # A retry runs the definition its execution started with, which cannot change.
+            StoredResource(
+                "RetryPipelineExecution",
+                "PipelineExecutionArn",
+                "DescribePipelineDefinitionForExecution",
+                "PipelineExecutionArn",
+                "CreatePipeline",
+                within=("PipelineDefinition",),
+                cached=True,
+                control="pipeline.steps",
+                fix="A retry runs the definition its execution started with, which cannot be "
+                "changed: update the pipeline through a guarded client and start a new "
+                "execution instead.",
+            ),
+        ),
         tagged=("CreatePipeline",),
         assumes_role=("pipeline",),
         pipeline=True,
-        audit=(_listed("pipeline", "Pipeline", "PipelineSummaries"),),
+        audit=(_PIPELINES,),
     ),
     # -- what guarded requests name or travel through, read by preflight and the door ---------
     Resource(
@@ -658,8 +796,20 @@ def pipeline_definitions() -> frozenset[str]:
 
 @cache
 def referencing_operations() -> frozenset[str]:
-    """The operations whose requests name other stored resources the guard reads and checks."""
+    """The operations whose requests name stored resources the guard reads and checks (other
+    resources, or the stored one they start, open or name)."""
     return frozenset(operation for r in RESOURCES for operation in r.references)
+
+
+@cache
+def stored_resources() -> dict[str, tuple[StoredResource, ...]]:
+    """Operation -> how the stored resources its requests start, open or name are read and
+    checked (several rows: one for each value of the member that says which kind it names)."""
+    found: dict[str, tuple[StoredResource, ...]] = {}
+    for resource in RESOURCES:
+        for row in resource.stored:
+            found[row.operation] = (*found.get(row.operation, ()), row)
+    return found
 
 
 @cache

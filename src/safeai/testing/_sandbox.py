@@ -164,12 +164,14 @@ class Sandbox:
             _macie,
             _moto_accounts,
             _moto_fixes,
+            _moto_stored,
             _moto_studio,
             _tls,
         )
 
         _moto_fixes.apply()
         _moto_studio.install()
+        _moto_stored.install()
         _moto_accounts.install()
         _bucket_policies.apply()
         _macie.install()
