@@ -339,26 +339,30 @@ def _check_credentials(client: BaseClient, operation: str) -> list[SecurityViola
 def _signing_key(client: BaseClient) -> tuple[str | None, str | None]:
     """The access key and session token the client signs with; (None, None) when unsigned.
 
-    Read from the request signer rather than ``client._get_credentials()``, which aiobotocore
-    makes a coroutine: an aiobotocore client that existed when a process-wide guard started is
-    guarded too, and its handlers run synchronously. Its credentials are read as they stand,
-    without the refresh only an ``await`` could run (a refreshed key is never a long-lived one).
+    Read as the credentials hold them, without a refresh (botocore refreshes when it signs, a
+    moment later; a refreshed key is never a long-lived one). Read from the request signer, not
+    with ``client._get_credentials()``, which aiobotocore makes a coroutine: an aiobotocore
+    client that existed when a process-wide guard started is guarded too, and its handlers run
+    synchronously. Credentials fetched on first use (an assumed role's) hold no key before it:
+    a botocore client's are fetched here; an aiobotocore client's would need an ``await``.
     """
-    import inspect
-
     # botocore keeps a client's credentials on its request signer only.
-    credentials = getattr(client, "_request_signer", None)
-    credentials = getattr(credentials, "_credentials", None)
+    credentials = getattr(getattr(client, "_request_signer", None), "_credentials", None)
     if credentials is None:
         return None, None
-    if not inspect.iscoroutinefunction(credentials.get_frozen_credentials):
+    # Credentials hold their key as ``access_key``; refreshable ones as ``_access_key``.
+    held = vars(credentials)
+    key = held.get("access_key", held.get("_access_key"))
+    if key is None and not _awaitable(credentials.get_frozen_credentials):
         frozen = credentials.get_frozen_credentials()
         return frozen.access_key, frozen.token
-    held = vars(credentials)
-    return (
-        held.get("access_key", held.get("_access_key")),
-        held.get("token", held.get("_token")),
-    )
+    return key, held.get("token", held.get("_token"))
+
+
+def _awaitable(function: object) -> bool:
+    import inspect
+
+    return inspect.iscoroutinefunction(function)
 
 
 def _check_region(operation: str, client_region: object, policy: Policy) -> list[SecurityViolation]:
