@@ -30,6 +30,7 @@ CONTROLS: tuple[Control, ...] = (
         ),
         remedy="omit OnlineStoreConfig.SecurityConfig.KmsKeyId (safeai fills in the policy's "
         "KMS key) or use the policy's or an allowed key.",
+        anchors=Anchors(security_hub=("SageMaker.18",)),
     ),
     Control(
         slug="feature_group.offline_store_kms",
@@ -42,6 +43,7 @@ CONTROLS: tuple[Control, ...] = (
         ),
         remedy="omit OfflineStoreConfig.S3StorageConfig.KmsKeyId (safeai fills in the policy's "
         "KMS key) or use the policy's or an allowed key.",
+        anchors=Anchors(security_hub=("SageMaker.17",)),
     ),
 )
 # --8<-- [end:controls]
