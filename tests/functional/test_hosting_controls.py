@@ -1,8 +1,9 @@
 """Endpoint configurations through the guard on the sandbox: no SSM shell into inference
 containers, and a configuration for inference components sent with the policy's role, VPC and
-network isolation, as every other hosting resource is.
+network isolation, as every other hosting resource is; the audit reads them back.
 
-Assertions are on the request that left the client (recorded at ``before-send``).
+Assertions are on the request that left the client (recorded at ``before-send``) and on what
+the sandbox stored.
 """
 
 from __future__ import annotations
@@ -11,8 +12,6 @@ from typing import TYPE_CHECKING, Any
 
 import boto3
 import pytest
-from botocore.awsrequest import AWSResponse
-from botocore.compat import HTTPHeaders
 
 import safeai
 
@@ -24,51 +23,30 @@ VARIANT = {"VariantName": "main", "InstanceType": "ml.m5.large", "InitialInstanc
 AUDIT_REGION = "ap-east-1"
 
 
-class _Raw:
-    def __init__(self, data: bytes) -> None:
-        self._data = data
-
-    def stream(self, **_: Any) -> Any:
-        yield self._data
-
-
-def _answer_inference_component_configs(client: Any) -> None:
-    """Answer CreateEndpointConfig for a configuration whose variants name no model.
-
-    moto 5.2 cannot store one (its variant check reads ``ModelName`` unconditionally and answers
-    HTTP 500), so the answer is given here, after the request was recorded as sent: what is
-    asserted is the request, as everywhere in these tests.
-    """
-
-    def answer(request: Any, event_name: str, **_: Any) -> AWSResponse | None:
-        if not event_name.endswith(".CreateEndpointConfig"):
-            return None
-        body = (
-            b'{"EndpointConfigArn": "arn:aws:sagemaker:us-east-1:123456789012:endpoint-config/ic"}'
-        )
-        return AWSResponse(request.url, 200, HTTPHeaders(), _Raw(body))
-
-    client.meta.events.register_last("before-send.sagemaker", answer)
-
-
 def test_an_inference_component_configuration_is_sent_with_role_vpc_and_isolation(
     sagemaker: Any, policy: safeai.Policy, recorder: RequestRecorder
 ) -> None:
-    _answer_inference_component_configs(sagemaker)
+    vpc = {"SecurityGroupIds": list(policy.security_group_ids), "Subnets": list(policy.subnets)}
     with safeai.guarded(policy, client=sagemaker):
         sagemaker.create_endpoint_config(
             EndpointConfigName="ic-config",
             ProductionVariants=[{**VARIANT, "ManagedInstanceScaling": {"Status": "ENABLED"}}],
         )
+        # The stored configuration is read back and checked, and it passes.
+        sagemaker.create_endpoint(EndpointName="ic-endpoint", EndpointConfigName="ic-config")
     sent = recorder.last("CreateEndpointConfig").json()
     assert sent["ExecutionRoleArn"] == policy.execution_role_arn
-    assert sent["VpcConfig"] == {
-        "SecurityGroupIds": list(policy.security_group_ids),
-        "Subnets": list(policy.subnets),
-    }
+    assert sent["VpcConfig"] == vpc
     assert sent["EnableNetworkIsolation"] is True
     assert sent["KmsKeyId"] == policy.kms_key_id
     assert "ModelName" not in sent["ProductionVariants"][0]
+    stored = sagemaker.describe_endpoint_config(EndpointConfigName="ic-config")
+    assert stored["ExecutionRoleArn"] == policy.execution_role_arn
+    assert stored["VpcConfig"] == vpc
+    assert stored["EnableNetworkIsolation"] is True
+    assert recorder.last("CreateEndpoint").json()["EndpointConfigName"] == "ic-config"
+    endpoint = sagemaker.describe_endpoint(EndpointName="ic-endpoint")
+    assert endpoint["EndpointConfigName"] == "ic-config"
 
 
 def test_an_inference_component_configuration_with_an_admin_role_is_never_sent(
@@ -183,6 +161,44 @@ def test_the_audit_finds_ssm_access_on_a_stored_configuration(sandbox: Sandbox) 
             "endpoint/on-ssm",
             "endpoint_config.ssm_access",
             "EndpointConfigName='ssm-on' -> ProductionVariants[0].EnableSSMAccess",
+        ),
+    }
+    assert not report.errors
+
+
+def test_the_audit_judges_a_stored_inference_component_configuration(
+    sandbox: Sandbox, sagemaker: Any, policy: safeai.Policy
+) -> None:
+    # The guard refuses clients of other regions than the policy's, so these are in the
+    # sandbox's own region, shared with other tests: only these configurations' findings count.
+    with safeai.guarded(policy, client=sagemaker):
+        sagemaker.create_endpoint_config(
+            EndpointConfigName="ic-audit-secured", ProductionVariants=[VARIANT]
+        )
+    raw: Any = boto3.Session(region_name="us-east-1").client("sagemaker")
+    raw.create_endpoint_config(  # made before the guard, or by a colleague
+        EndpointConfigName="ic-audit-bare", ProductionVariants=[VARIANT], KmsKeyId=policy.kms_key_id
+    )
+    report = safeai.audit(
+        boto3.Session(region_name="us-east-1"),
+        policy,
+        regions=["us-east-1"],
+        resource_types=["endpoint-config"],
+        buckets=False,
+    )
+    ours = ("endpoint-config/ic-audit-secured", "endpoint-config/ic-audit-bare")
+    found = {
+        (f.resource_arn.rsplit(":", 1)[1], f.control, f.path)
+        for f in report.findings
+        if f.resource_arn.endswith(ours)
+    }
+    assert found == {
+        ("endpoint-config/ic-audit-bare", "endpoint_config.role", "ExecutionRoleArn"),
+        ("endpoint-config/ic-audit-bare", "endpoint_config.vpc", "VpcConfig"),
+        (
+            "endpoint-config/ic-audit-bare",
+            "endpoint_config.network_isolation",
+            "EnableNetworkIsolation",
         ),
     }
     assert not report.errors

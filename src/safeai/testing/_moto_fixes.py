@@ -3,7 +3,12 @@
 moto's ``CreateModel`` handler never reads ``EnableNetworkIsolation`` (``DescribeModel`` always
 answers False), and ``DescribeModel`` answers an empty ``VpcConfig`` for a model created
 without one (AWS leaves it out; sagemaker-core refuses the empty one). ``CreateProcessingJob``
-drops ``ProcessingResources`` and ``CreateEndpointConfig`` drops ``ShadowProductionVariants``.
+drops ``ProcessingResources``. ``CreateEndpointConfig`` drops ``ShadowProductionVariants``,
+``ExecutionRoleArn``, ``VpcConfig`` and ``EnableNetworkIsolation`` (the sandbox keeps them and
+``DescribeEndpointConfig`` answers them as sent, absent when not), and it answers HTTP 500 for a
+configuration for inference components, whose variants name no model: moto checks the model of
+every variant, the sandbox only of those that name one, so such a configuration is stored and
+``CreateEndpoint`` can name it, as on AWS.
 ``CreateNotebookInstance`` drops ``InstanceMetadataServiceConfiguration``, which AWS answers in
 ``DescribeNotebookInstance`` (IMDSv1 when the request named none); without it every notebook
 would fail the audit's ``notebook.imdsv2`` check.
@@ -11,7 +16,7 @@ moto implements no monitoring schedules at all (``ListMonitoringSchedules`` answ
 so the sandbox keeps them itself, per account and region, as the request gave them: SDK v2's
 model monitors create a job definition and then a schedule that names it. safeai checks a
 transform job's or an endpoint's model through ``DescribeModel``, so the sandbox must answer
-what was sent. The patches wrap moto's response handlers at class level; they reach a
+what was sent. The patches wrap moto's response and backend handlers at class level; they reach a
 ``ThreadedMotoServer`` running in this process and ``mock_aws`` alike.
 """
 
@@ -22,6 +27,14 @@ from typing import Any
 __all__ = ["apply"]
 
 _applied = False
+
+#: What moto's CreateEndpointConfig drops, by the attribute the sandbox keeps it in.
+_ENDPOINT_CONFIG_KEPT = {
+    "shadow_production_variants": "ShadowProductionVariants",
+    "execution_role_arn": "ExecutionRoleArn",
+    "vpc_config": "VpcConfig",
+    "enable_network_isolation": "EnableNetworkIsolation",
+}
 
 
 def apply() -> None:
@@ -61,20 +74,32 @@ def apply() -> None:
     create_endpoint_config = SageMakerResponse.create_endpoint_config
     describe_endpoint_config = SageMakerModelBackend.describe_endpoint_config
 
-    def create_endpoint_config_keeping_shadows(self: Any) -> Any:
+    validate_production_variants = SageMakerModelBackend.validate_production_variants
+
+    def validate_named_models(self: Any, production_variants: list[dict[str, Any]]) -> None:
+        # A variant of an endpoint configuration for inference components names no model (the
+        # components do); moto reads ModelName of every variant and answers HTTP 500.
+        validate_production_variants(
+            self, [variant for variant in production_variants or () if "ModelName" in variant]
+        )
+
+    def create_endpoint_config_keeping_given(self: Any) -> Any:
         result = create_endpoint_config(self)
         config = self.sagemaker_backend.endpoint_configs[self._get_param("EndpointConfigName")]
-        config.shadow_production_variants = self._get_param("ShadowProductionVariants")
+        for attribute, field in _ENDPOINT_CONFIG_KEPT.items():
+            # None when not sent: moto's answer leaves None out, and so does the one below.
+            setattr(config, attribute, self._get_param(field))
         return result
 
-    def describe_endpoint_config_with_shadows(
-        self: Any, endpoint_config_name: str
-    ) -> dict[str, Any]:
+    def describe_endpoint_config_with_given(self: Any, endpoint_config_name: str) -> dict[str, Any]:
         answer = dict(describe_endpoint_config(self, endpoint_config_name))
         config = self.endpoint_configs[endpoint_config_name]
-        shadows = getattr(config, "shadow_production_variants", None)
-        if shadows:
-            answer["ShadowProductionVariants"] = shadows
+        for attribute, field in _ENDPOINT_CONFIG_KEPT.items():
+            given = getattr(config, attribute, None)
+            if given is None:
+                answer.pop(field, None)
+            else:
+                answer[field] = given
         return answer
 
     create_notebook_instance = SageMakerResponse.create_notebook_instance
@@ -111,11 +136,14 @@ def apply() -> None:
     SageMakerResponse.describe_notebook_instance = (  # type: ignore[method-assign]
         describe_notebook_instance_with_imds
     )
+    SageMakerModelBackend.validate_production_variants = (  # type: ignore[method-assign]
+        validate_named_models
+    )
     SageMakerResponse.create_endpoint_config = (  # type: ignore[method-assign]
-        create_endpoint_config_keeping_shadows
+        create_endpoint_config_keeping_given
     )
     SageMakerModelBackend.describe_endpoint_config = (  # type: ignore[method-assign]
-        describe_endpoint_config_with_shadows
+        describe_endpoint_config_with_given
     )
 
     if not hasattr(SageMakerResponse, "create_monitoring_schedule"):
