@@ -32,6 +32,8 @@ from typing import TYPE_CHECKING, Any
 
 from ._exceptions import PolicyError
 from ._iam_actions import (
+    ACCOUNT_ID,
+    ROLE_NAME,
     TRUST_POLICY_LIMIT,
     actions_in,
     document,
@@ -60,11 +62,9 @@ _POLICY_NAME = "safeai-audit-reader"
 #: The verbs of the only actions the role may allow.
 _READ_VERBS = ("Describe", "Get", "List")
 
-_ACCOUNT = re.compile(r"^\d{12}$")
 # sts:AssumeRole's ExternalId: 2 to 1,224 characters of [\w+=,.@:/-] (STS API reference).
 _EXTERNAL_ID = re.compile(r"^[\w+=,.@:/-]{2,1224}$", re.ASCII)
 _PARTITION = re.compile(r"^aws(?:-[a-z]+)*$")
-_ROLE_NAME = re.compile(r"^[\w+=,.@-]{1,64}$", re.ASCII)
 
 #: The audit's reads that no registry table drives, by what they are for, each with its reason.
 #: Not granted, on purpose: ``sts:GetCallerIdentity`` (STS answers it whatever the caller's
@@ -211,7 +211,7 @@ def audit_reader_stackset_template(
     Raises :class:`safeai.PolicyError` for a malformed account id, external id or role name.
     """
     role = audit_reader_role(trusted_account, external_id=external_id)
-    if not isinstance(role_name, str) or not _ROLE_NAME.match(role_name):
+    if not isinstance(role_name, str) or not ROLE_NAME.match(role_name):
         raise PolicyError(
             f"{role_name!r} is not a role name (1 to 64 characters of letters, digits and "
             "+=,.@_-, like safeai-audit-reader)",
@@ -287,7 +287,7 @@ def audit_reader_stackset_template(
 
 
 def _checked_account(account: str) -> str:
-    if not isinstance(account, str) or not _ACCOUNT.match(account):
+    if not isinstance(account, str) or not ACCOUNT_ID.match(account):
         raise PolicyError(
             f"{account!r} is not an AWS account id: expected 12 digits, like 111122223333",
             field="trusted_account",

@@ -262,7 +262,7 @@ def _sagemaker_operations() -> tuple[tuple[str, ...], tuple[str, ...]]:
     import botocore.session
 
     from ._securing import secured_operations
-    from .controls._resources import audit_listings
+    from .controls._resources import audit_listings, stored_resources
 
     model = botocore.session.get_session().get_service_model("sagemaker")
     names = set(model.operation_names)
@@ -273,8 +273,10 @@ def _sagemaker_operations() -> tuple[tuple[str, ...], tuple[str, ...]]:
         if operation.startswith("Create")
     }
     reads |= {listing.list_operation for listing in audit_listings()}
-    # The stored pipeline definitions the guard reads (a retried or started execution).
-    reads |= {"DescribePipelineDefinitionForExecution", "ListPipelineParametersForExecution"}
+    # The stored resources a request starts or names (a pipeline, an execution's definition).
+    reads |= {row.describe_operation for rows in stored_resources().values() for row in rows}
+    # The PII pre-flight reads a started or retried execution's parameters.
+    reads.add("ListPipelineParametersForExecution")
     return tuple(secured), tuple(sorted(reads & names))
 
 

@@ -55,7 +55,7 @@ from ._audit_model import AuditedResource, AuditError, AuditReport, Finding
 from ._audit_parts import Part, Tally, error_code
 from ._engine import evaluate
 from ._exceptions import PreflightError, SafeAIError, SecurityViolation
-from ._iam_actions import partition
+from ._iam_actions import ACCOUNT_ID, partition
 from ._paths import MISSING
 from ._readers import (
     assumed_session,
@@ -294,9 +294,6 @@ def _audit_account(session: Any, scope: _Scope) -> list[Part]:
     return parts
 
 
-_ACCOUNT_ID = re.compile(r"^\d{12}$")
-
-
 def _organization(organizations: Any, collected: _Collected) -> list[str]:
     listed = collected.guarded(
         GLOBAL, "ListAccounts", None, lambda: organization_accounts(organizations)
@@ -309,7 +306,7 @@ def _checked_ids(accounts: Sequence[str]) -> list[str]:
         raise SafeAIError(
             f'accounts must be "organization" or a list of account ids, found {accounts!r}'
         )
-    wrong = [account for account in accounts if not _ACCOUNT_ID.match(str(account))]
+    wrong = [account for account in accounts if not ACCOUNT_ID.match(str(account))]
     if wrong or not accounts:
         raise SafeAIError(
             f"accounts must be 12-digit account ids, like 111122223333; found {wrong or 'none'}"

@@ -11,6 +11,7 @@ in :data:`_PERMISSION_ONLY`, each with the reason.
 from __future__ import annotations
 
 import json
+import re
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
@@ -20,8 +21,10 @@ if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
 
 __all__ = [
+    "ACCOUNT_ID",
     "INLINE_ROLE_POLICY_LIMIT",
     "MANAGED_POLICY_LIMIT",
+    "ROLE_NAME",
     "TRUST_POLICY_LIMIT",
     "actions_in",
     "compact",
@@ -42,6 +45,10 @@ __all__ = [
 INLINE_ROLE_POLICY_LIMIT = 10_240
 MANAGED_POLICY_LIMIT = 6_144
 TRUST_POLICY_LIMIT = 2_048
+
+#: An AWS account id, and an IAM role (or policy) name: 1 to 64 of ``[\w+=,.@-]``.
+ACCOUNT_ID = re.compile(r"^\d{12}$")
+ROLE_NAME = re.compile(r"^[\w+=,.@-]{1,64}$", re.ASCII)
 
 #: IAM actions that are not botocore operations of the same name, with what stands for them.
 #: Keep this table small: it is the only place where an action is taken on trust.

@@ -21,6 +21,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
 from typing import TYPE_CHECKING, Any
@@ -39,7 +40,7 @@ from .preflight import caller_account
 
 if TYPE_CHECKING:
     import weakref
-    from collections.abc import Callable, MutableMapping
+    from collections.abc import Callable, Iterator, MutableMapping
 
     import botocore.session
     from botocore.client import BaseClient
@@ -113,10 +114,7 @@ def secure_request(
 ) -> None:
     """Secure one request of a guarded client in place under ``policy``, or refuse it: raises
     :class:`safeai.SecurityViolation` or :class:`safeai.PreflightError`, and nothing is sent."""
-    decisions: list[Decision] | None = [] if _audit.logger.isEnabledFor(logging.INFO) else None
-    router = DecisionRouter(policy, decisions=decisions)
-    let_through: list[SecurityViolation] = []
-    try:
+    with _routed(state, operation, params, policy, context) as (router, let_through):
         # Before anything is asked with them (the account check calls STS).
         let_through += router.route(_check_credentials(client, operation))
         found = _client_checks(client, state, operation, context, policy)
@@ -133,12 +131,29 @@ def secure_request(
         if operation in _PIPELINE_DEFINITIONS and "PipelineDefinitionS3Location" in params:
             checked = _secure_stored_pipeline(client, state, operation, params, router)
         let_through += secure_in_place(
-            operation, params, policy, decisions=decisions, waivers=router.waivers
+            operation, params, policy, decisions=router.decisions, waivers=router.waivers
         )
         if operation in REFERENCING_OPERATIONS:
             let_through += _check_references(client, operation, checked, router)
         if policy.preflight:
             let_through += _preflight(client, state, operation, checked, router)
+
+
+@contextmanager
+def _routed(
+    state: ClientState,
+    operation: str,
+    params: MutableMapping[str, Any],
+    policy: Policy,
+    context: dict[str, Any],
+) -> Iterator[tuple[DecisionRouter, list[SecurityViolation]]]:
+    """The router of one request and the list of what it lets through; on leaving, refused or
+    not, what warn mode let through is warned about and the audit record is written."""
+    decisions: list[Decision] | None = [] if _audit.logger.isEnabledFor(logging.INFO) else None
+    router = DecisionRouter(policy, decisions=decisions)
+    let_through: list[SecurityViolation] = []
+    try:
+        yield router, let_through
     except SafeAIError as error:
         _conclude(state, operation, params, router, context, [], error)
         raise
@@ -295,14 +310,8 @@ def check_signing_credentials(
     found = _check_credentials(client, operation)
     if not found:
         return
-    decisions: list[Decision] | None = [] if _audit.logger.isEnabledFor(logging.INFO) else None
-    router = DecisionRouter(policy, decisions=decisions)
-    try:
-        let_through = router.route(found)
-    except SafeAIError as error:
-        _conclude(state, operation, params, router, context, [], error)
-        raise
-    _conclude(state, operation, params, router, context, let_through, None)
+    with _routed(state, operation, params, policy, context) as (router, let_through):
+        let_through += router.route(found)
 
 
 #: The access key ids AWS issues: a prefix that says what the key is, then 16 characters (IAM

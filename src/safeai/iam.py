@@ -29,8 +29,10 @@ from ._audit_reader import AuditReaderRole, audit_reader_role, audit_reader_stac
 from ._caller_role import CallerRole, caller_role
 from ._exceptions import PolicyError, SafeAIError
 from ._iam_actions import (
+    ACCOUNT_ID,
     INLINE_ROLE_POLICY_LIMIT,
     MANAGED_POLICY_LIMIT,
+    ROLE_NAME,
     TRUST_POLICY_LIMIT,
     actions_in,
     document,
@@ -61,7 +63,6 @@ __all__ = [
 #: The SageMaker resource types whose jobs and instances may assume the role (``aws:SourceArn``).
 DEFAULT_JOB_TYPES: tuple[str, ...] = role_assuming_types()
 
-_ACCOUNT = re.compile(r"^\d{12}$")
 _REGION = re.compile(r"^[a-z]{2}(?:-[a-z]+)+-\d+$")
 _S3_URI = re.compile(r"^s3://(?P<bucket>[a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(?:/(?P<key>.*))?$")
 # A key id is a UUID, or mrk- and 32 hex digits for a multi-Region key (as Policy checks it).
@@ -77,7 +78,6 @@ _SECURITY_GROUP = re.compile(r"^sg-[0-9a-f]+$")
 _VPC = re.compile(r"^vpc-[0-9a-f]+$")
 _LOG_GROUP_PREFIX = re.compile(r"^[\w./#-]+$")
 _JOB_TYPE = re.compile(r"^[a-z]+(?:-[a-z]+)*$")
-_ROLE_NAME = re.compile(r"^[\w+=,.@-]{1,64}$")
 _POLICY_ARN = re.compile(r"^arn:aws[a-z-]*:iam::(?:\d{12}|aws):policy/[\w+=,.@/-]+$")
 
 
@@ -261,7 +261,7 @@ def execution_role_policy(
     or a document over IAM's size limit (``managed=True`` checks the managed-policy limit, 6,144
     characters, instead of the inline one, 10,240).
     """
-    _check(account, _ACCOUNT, "a 12-digit account id", "account")
+    _check(account, ACCOUNT_ID, "a 12-digit account id", "account")
     _check(region, _REGION, "a region name", "region")
     _check(log_group_prefix, _LOG_GROUP_PREFIX, "a log group name prefix", "log_group_prefix")
     arn_partition = partition(region)
@@ -348,7 +348,7 @@ def trust_policy(
     to SageMaker resources of ``job_types`` in ``region`` (``aws:SourceArn``), so another
     account's SageMaker resource cannot be made to use the role.
     """
-    _check(account, _ACCOUNT, "a 12-digit account id", "account")
+    _check(account, ACCOUNT_ID, "a 12-digit account id", "account")
     _check(region, _REGION, "a region name", "region")
     types = _checked_all(job_types, _JOB_TYPE, "a SageMaker resource type", "job_types")
     if not types:
@@ -403,8 +403,8 @@ def ensure_role(
     """
     from botocore.exceptions import BotoCoreError, ClientError
 
-    _check(name, _ROLE_NAME, "a role name", "name")
-    _check(policy_name, _ROLE_NAME, "an inline policy name", "policy_name")
+    _check(name, ROLE_NAME, "a role name", "name")
+    _check(policy_name, ROLE_NAME, "an inline policy name", "policy_name")
     if permissions_boundary is not None:
         _check(permissions_boundary, _POLICY_ARN, "a managed policy ARN", "permissions_boundary")
     wanted_tags = dict(tags or {})
