@@ -227,16 +227,24 @@ def _subset(values: tuple[str, ...] | Any) -> st.SearchStrategy[list[str]]:
     return st.lists(st.sampled_from(list(values)), min_size=1, max_size=len(values), unique=True)
 
 
-def compliant_value(control: Control, policy: Policy) -> st.SearchStrategy[Any]:
-    """A value the policy allows for ``control``'s field (a fresh object every time)."""
-    return _compliant(control, policy).map(copy.deepcopy)
+def compliant_value(
+    control: Control, policy: Policy, leaf: Shape | None = None
+) -> st.SearchStrategy[Any]:
+    """A value the policy allows for ``control``'s field (``leaf`` is its shape: a list of
+    roles or one); a fresh object every time."""
+    return _compliant(control, policy, leaf).map(copy.deepcopy)
 
 
-def _compliant(control: Control, policy: Policy) -> st.SearchStrategy[Any]:
+def _compliant(control: Control, policy: Policy, leaf: Shape | None) -> st.SearchStrategy[Any]:
     requirement = control.requirement
     kind = requirement.kind
     if kind == "role":
         return st.sampled_from(list(policy.role_arns))
+    if kind == "passed_role":
+        roles = st.sampled_from(list(policy.role_arns))
+        if leaf is not None and leaf.type_name == "list":
+            return st.lists(roles, max_size=2, unique=True)
+        return roles
     if kind == "kms_key":
         return st.sampled_from(kms_spellings(policy))
     if kind == "vpc":
@@ -331,6 +339,19 @@ def _noncompliant(control: Control, policy: Policy, leaf: Shape | None) -> st.Se
             )
             | wrong
         )
+    if kind == "passed_role":
+        account = policy.account_id or "111122223333"
+        outside = st.sampled_from(
+            [
+                f"arn:aws:iam::{_FOREIGN_ACCOUNT}:role/EMR_EC2_DefaultRole",
+                f"arn:aws:iam::{account}:role/AdministratorAccess",
+            ]
+        )
+        if leaf is not None and leaf.type_name == "list":
+            return st.lists(outside, min_size=1, max_size=2).map(
+                lambda roles: [*policy.role_arns[:1], *roles]
+            )
+        return outside
     if kind == "kms_key":
         return st.sampled_from(_foreign_kms(policy)) | wrong
     if kind in ("subnets", "security_groups"):
@@ -512,10 +533,10 @@ def _overlay_target(
         if mode == "absent" or (mode == "compliant" and control.requirement.kind == "absent"):
             _remove(container, container_shape, relative)
             continue
+        leaf = shape_at(container_shape, target.relative_path)
         if mode == "compliant":
-            value = draw(compliant_value(control, policy))
+            value = draw(compliant_value(control, policy, leaf))
         else:
-            leaf = shape_at(container_shape, target.relative_path)
             value = draw(noncompliant_value(control, policy, leaf))
         _put(draw, container, container_shape, relative, value)
 

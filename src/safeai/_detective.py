@@ -616,7 +616,8 @@ class _Region(Part):
                 document[created] = document.pop(described)
         if kind.references:
             return check_references(client, kind.create_operation, document, self.policy)
-        return evaluate(kind.create_operation, document, self.policy)
+        found = evaluate(kind.create_operation, document, self.policy)
+        return [violation for violation in found if violation.control not in kind.unseen]
 
     def _finding(self, kind: AuditListing, arn: str, violation: SecurityViolation) -> Finding:
         return self._finding_of(kind.name, arn, violation)

@@ -7,6 +7,7 @@ here and read by preflight, which does the I/O.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from collections.abc import Mapping
@@ -38,7 +39,8 @@ InputKind = Literal["prefix", "manifest", "augmented_manifest", "unresolved"]
 class S3Input:
     """One S3 location a job reads. ``path`` is where the request names it; ``family`` is the
     resource family of the request (``training``, ...), which names its ``.pii`` control. An
-    ``unresolved`` input is data no check can read now; ``note`` says why."""
+    ``unresolved`` input is data no check can read now; ``note`` says why. ``scanned=False``:
+    a store the resource keeps its own data in, whose bucket's posture alone is checked."""
 
     bucket: str
     prefix: str
@@ -46,6 +48,7 @@ class S3Input:
     path: str
     family: str
     note: str = ""
+    scanned: bool = True
 
     @property
     def uri(self) -> str:
@@ -107,7 +110,7 @@ def _inputs(
             path = _paths.join(prefix, _paths.join(location, place.uri))
             found = _input(uri, data_type, path, family or own_family, pipeline)
             if found is not None:
-                yield found
+                yield found if place.scanned else dataclasses.replace(found, scanned=False)
 
 
 def _input(

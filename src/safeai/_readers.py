@@ -35,7 +35,7 @@ from ._exceptions import PreflightError
 from .preflight._cache import TtlCache, scope
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Collection, Iterable, Mapping
+    from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 
     import botocore.session
 
@@ -333,15 +333,29 @@ def assumed_session(
 def list_entries(client: Any, listing: AuditListing) -> list[Mapping[str, Any]]:
     """Every entry (``listing.list_key``) of every page of ``listing``'s ``List*`` call.
     An AWS error propagates, and what the pages before it listed is not returned: the listing
-    as a whole could not be read."""
+    as a whole could not be read. ``listing.list_parameters`` go with every page."""
     from botocore import xform_name
 
-    paginator = client.get_paginator(xform_name(listing.list_operation))
-    return [
-        entry
-        for page in paginator.paginate(PaginationConfig={"PageSize": _PAGE_SIZE})
-        for entry in page.get(listing.list_key, [])
-    ]
+    name = xform_name(listing.list_operation)
+    asked = dict(listing.list_parameters)
+    if client.can_paginate(name):
+        pages = client.get_paginator(name).paginate(
+            **asked, PaginationConfig={"PageSize": _PAGE_SIZE}
+        )
+    else:
+        pages = _pages(getattr(client, name), asked)
+    return [entry for page in pages for entry in page.get(listing.list_key, [])]
+
+
+def _pages(call: Any, asked: Mapping[str, Any]) -> Iterator[Mapping[str, Any]]:
+    """The pages of a listing botocore has no paginator for (``ListHubs``), by ``NextToken``."""
+    token: str | None = None
+    while True:
+        page = call(**asked, MaxResults=_PAGE_SIZE, **({"NextToken": token} if token else {}))
+        yield page
+        token = page.get("NextToken")
+        if not token:
+            return
 
 
 def describe_listed(

@@ -18,9 +18,7 @@ from ._engine import evaluate, pipeline_steps
 from ._exceptions import PreflightError, SecurityViolation
 from ._waivers import active_waivers
 from .controls import for_operation, referencing_operations
-from .controls._builders import ROLE
 from .controls._resources import pipeline_definitions, stored_resources
-from .controls.pipelines import STEPS_RUNNING_JOBS
 
 if TYPE_CHECKING:
     from ._policy import Policy
@@ -92,11 +90,7 @@ def check_references(
     def judge(creating: str, document: Mapping[str, Any]) -> list[SecurityViolation]:
         return evaluate(creating, document, policy, waivers=waivers)
 
-    found = _check_named(client, operation, params, judge)
-    if operation in _PIPELINE_DEFINITIONS:
-        resolved = active_waivers(policy) if waivers is None else waivers
-        found += _check_step_jobs(operation, params, policy, resolved)
-    return found
+    return _check_named(client, operation, params, judge)
 
 
 def _check_named(
@@ -154,8 +148,6 @@ def _check_stored(
             document[created] = document.pop(described)
     creating = row.create_operation
     found = evaluate(creating, document, policy, waivers={})
-    if creating in _PIPELINE_DEFINITIONS:
-        found += _check_step_jobs(creating, document, policy, {})
     found = [v for v in found if not row.within or _inside(v.path, row.within)]
     found = _held(creating, found, active_waivers(policy) if waivers is None else waivers)
     if creating in REFERENCING_OPERATIONS:
@@ -290,62 +282,6 @@ def _definition_steps(params: Mapping[str, Any]) -> list[tuple[str, MutableMappi
     if not isinstance(definition, Mapping) or not isinstance(definition.get("Steps"), list):
         return []
     return list(pipeline_steps(definition["Steps"], "PipelineDefinition:Steps"))
-
-
-def _check_step_jobs(
-    operation: str, params: Mapping[str, Any], policy: Policy, waivers: Mapping[str, str]
-) -> list[SecurityViolation]:
-    """The jobs SageMaker runs for steps whose own request runs nothing
-    (:data:`~safeai.controls.pipelines.STEPS_RUNNING_JOBS`: a RegisterModel step's validation
-    transform jobs): each definition checked with its operation's controls, and the role they
-    run as under ``pipeline.steps``, as fields of the definition and without injection. A
-    waiver of ``pipeline.steps`` skips them with the rest of the steps."""
-    from .controls import by_slug
-    from .kinds import KINDS
-
-    steps_control = by_slug("pipeline.steps")
-    if steps_control is None or steps_control.slug in waivers:
-        return []
-    found: list[SecurityViolation] = []
-    for step_path, step in _definition_steps(params):
-        jobs = STEPS_RUNNING_JOBS.get(str(step.get("Type")))
-        arguments = step.get("Arguments")
-        if jobs is None or not isinstance(arguments, Mapping):
-            continue
-        for where, container in _paths.containers(dict(arguments), _paths.split(jobs.within)):
-            base = f"{step_path}.Arguments.{where}"
-            role = container.get(jobs.role, _paths.MISSING)
-            role_path = f"{base}.{jobs.role}"
-            check = KINDS[ROLE.kind].check
-            problem = check(steps_control, role, role_path, policy) if check else None
-            if problem is not None:
-                found.append(
-                    SecurityViolation(
-                        control=steps_control.slug,
-                        operation=operation,
-                        path=role_path,
-                        found=problem.found,
-                        expected=problem.expected,
-                        remedy=f"set {jobs.role} to the policy's execution role or an allowed "
-                        "role: the jobs run as it.",
-                    )
-                )
-            for place, definition in _paths.containers(
-                dict(container), _paths.split(jobs.definitions)
-            ):
-                for violation in evaluate(jobs.operation, definition, policy, waivers=waivers):
-                    found.append(
-                        SecurityViolation(
-                            control=violation.control,
-                            operation=operation,
-                            path=f"{base}.{place}.{violation.path}",
-                            found=violation.found,
-                            expected=violation.expected,
-                            remedy=f"{violation.remedy} The step is not filled in: write the "
-                            "value into it.",
-                        )
-                    )
-    return found
 
 
 def _check_named_model(

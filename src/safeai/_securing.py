@@ -34,7 +34,7 @@ from ._exceptions import PreflightError, SafeAIError, SecurityViolation
 from ._inputs import EXECUTIONS
 from ._readers import read_text_object, sibling_client
 from ._references import REFERENCING_OPERATIONS, check_references, inline_pipeline_definition
-from .controls._resources import pipeline_definitions
+from .controls._resources import input_places, pipeline_definitions
 from .controls.client import ACCOUNT, REGION, TEMPORARY_CREDENTIALS, TLS
 from .preflight import caller_account
 
@@ -95,10 +95,15 @@ class ClientState:
         )
 
 
+#: Operations whose requests name S3 places preflight checks, even where no field control
+#: applies (an MLflow tracking server's new artifact store).
+_INPUT_OPERATIONS = frozenset(input_places())
+
+
 def secured_operations() -> frozenset[str]:
     """The operations :func:`secure_request` acts on; any other call of a guarded client has
     only its transport checked."""
-    return handled_operations() | REFERENCING_OPERATIONS | EXECUTIONS
+    return handled_operations() | REFERENCING_OPERATIONS | EXECUTIONS | _INPUT_OPERATIONS
 
 
 # -- requests -------------------------------------------------------------------------------------

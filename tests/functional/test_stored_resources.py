@@ -294,24 +294,13 @@ def test_a_register_model_steps_validation_jobs_are_checked_and_nothing_sent(
     assert recorder.sent("CreatePipeline") == []
     found = {(v.control, v.path) for v in (refused.value, *refused.value.additional)}
     validation = "PipelineDefinition:Steps[Register].Arguments.ValidationSpecification"
-    job = f"{validation}.ValidationProfiles[0].TransformJobDefinition"
-    assert found == {
-        ("pipeline.steps", f"{validation}.ValidationRole"),
-        ("transform.output_kms", f"{job}.TransformOutput.KmsKeyId"),
-        ("transform.volume_kms", f"{job}.TransformResources.VolumeKmsKeyId"),
-    }
+    assert found == {("model_package.validation_role", f"{validation}.ValidationRole")}
 
 
-def test_a_register_model_step_validated_as_the_policy_asks_is_sent(
+def test_a_register_model_step_is_sent_with_its_package_and_validation_keys_filled_in(
     sagemaker: Any, policy: safeai.Policy, recorder: RequestRecorder
 ) -> None:
-    key = {"KmsKeyId": policy.kms_key_id}
-    step = _register_step(
-        policy,
-        str(policy.execution_role_arn),
-        TransformOutput=key,
-        TransformResources={"VolumeKmsKeyId": policy.kms_key_id},
-    )
+    step = _register_step(policy, str(policy.execution_role_arn))
     with safeai.guarded(policy, client=sagemaker):
         sagemaker.create_pipeline(
             PipelineName="register-secured",
@@ -319,7 +308,12 @@ def test_a_register_model_step_validated_as_the_policy_asks_is_sent(
             ClientRequestToken="m" * 32,
         )
     (sent,) = json.loads(recorder.last("CreatePipeline").json()["PipelineDefinition"])["Steps"]
-    assert sent == step, "a step whose request safeai does not secure is sent as written"
+    arguments = sent["Arguments"]
+    assert arguments["SecurityConfig"] == {"KmsKeyId": policy.kms_key_id}
+    (profile,) = arguments["ValidationSpecification"]["ValidationProfiles"]
+    job = profile["TransformJobDefinition"]
+    assert job["TransformOutput"]["KmsKeyId"] == policy.kms_key_id
+    assert job["TransformResources"]["VolumeKmsKeyId"] == policy.kms_key_id
 
 
 def test_starting_a_stored_pipeline_checks_its_register_model_validation(
@@ -339,9 +333,11 @@ def test_starting_a_stored_pipeline_checks_its_register_model_validation(
             PipelineName="stored-register-open", ClientRequestToken="o" * 32
         )
     assert recorder.sent("StartPipelineExecution") == []
-    assert {"pipeline.steps", "transform.output_kms", "transform.volume_kms"} == _controls(
-        refused.value
-    )
+    assert {
+        "model_package.kms",
+        "model_package.validation_role",
+        "model_package.validation_kms",
+    } == _controls(refused.value)
 
 
 # -- notebook instances ---------------------------------------------------------------------

@@ -6,7 +6,9 @@ and collects each member whose *name* marks it as security-relevant (a role, a K
 subnet or security group, network isolation, inter-container encryption, direct internet access,
 root access, the instance metadata service, the Studio network access type). Each one must be
 covered by a control or listed in ``OUT_OF_SCOPE`` with a reason, so a botocore upgrade that adds
-such a field turns CI red until someone decides which it is.
+such a field turns CI red until someone decides which it is. The walk is
+:func:`safeai.controls._coverage.security_fields`, shared with the dynamic check
+(``test_request_coverage.py``), which runs the engine on a minimal request for each field.
 
 A field counts as covered when:
 
@@ -23,100 +25,16 @@ path is the field's path, a path above it, or ``"*"`` (the whole operation).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from functools import cache
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-import botocore.session
+from safeai.controls import CATALOGUE, OUT_OF_SCOPE
+from safeai.controls._coverage import Field, excuses, nested, security_fields
 
-from safeai.controls import CATALOGUE, OUT_OF_SCOPE, OutOfScope
-
-if TYPE_CHECKING:
-    from collections.abc import Iterator
-
-
-#: Operations that create or change a resource, or start work: the ones a request can weaken.
-_MUTATING_PREFIXES = ("Create", "Update", "Start", "Put", "Import", "Add", "Attach")
-#: Member names that mark a security-relevant field. ``Role$`` takes in members named ``Role``
-#: or ending in it (``ExecutionRole``, ``ClusterRole``, ``ValidationRole``).
-_SECURITY_RELEVANT = re.compile(
-    r"RoleArn|RoleARN|Role$|ExecutionRole|KmsKey|VpcConfig|Subnet|SecurityGroup|"
-    r"NetworkIsolation|InterContainer|DirectInternet|RootAccess|InstanceMetadata|"
-    r"AppNetworkAccess|ResourcePolicy|RemoteAccess|RemoteDebug|NetworkInterface",
-    re.IGNORECASE,
-)
-#: In S3: encryption, ACLs and grants, bucket policies, public access, ownership, versioning.
-#: (``BucketKeyEnabled`` is not among them: a Bucket Key saves KMS requests, it protects nothing.)
-_S3_SECURITY_RELEVANT = re.compile(
-    r"ServerSideEncryption|^SSE|KMS|Kms|^ACL$|^Grant|AccessControl|^Policy$|PublicAccessBlock|"
-    r"Ownership|VersioningConfiguration"
-)
-_S3_MUTATING_PREFIXES = (*_MUTATING_PREFIXES, "Copy", "Upload", "Restore", "Write", "Complete")
-#: What each service's walk looks for, and in which operations.
-_WALKS = {
-    "sagemaker": (_SECURITY_RELEVANT, _MUTATING_PREFIXES),
-    "s3": (_S3_SECURITY_RELEVANT, _S3_MUTATING_PREFIXES),
-}
 #: Requirement kinds that read the siblings of their field too (the members these match).
 _SIBLINGS = {
     "sse": re.compile(r"^(SSECustomer|SSEKMS)"),
     "acl": re.compile(r"^(Grant|AccessControlPolicy)"),
 }
-
-
-@dataclass(frozen=True, slots=True)
-class Field:
-    """A security-relevant member found in an operation's request shape."""
-
-    operation: str
-    path: str
-    type_name: str
-
-
-def nested(path: str, parent: str) -> bool:
-    """Whether ``path`` lies strictly below ``parent`` (a member, or a list or map element)."""
-    return path.startswith((f"{parent}.", f"{parent}[]", f"{parent}{{}}"))
-
-
-def _walk(
-    shape: Any, prefix: str, ancestors: frozenset[str], relevant: re.Pattern[str]
-) -> Iterator[tuple[str, Any]]:
-    """Every security-relevant member below ``shape``, with its path.
-
-    ``ancestors`` holds the structures on the way down, so a recursive shape is entered once per
-    branch. A list element adds ``[]`` to the path and a map value ``{}``.
-    """
-    if shape.type_name == "list":
-        yield from _walk(shape.member, f"{prefix}[]", ancestors, relevant)
-    elif shape.type_name == "map":
-        yield from _walk(shape.value, f"{prefix}{{}}", ancestors, relevant)
-    elif shape.type_name == "structure" and shape.name not in ancestors:
-        inside = ancestors | {shape.name}
-        for name, member in shape.members.items():
-            path = f"{prefix}.{name}" if prefix else name
-            if relevant.search(name):
-                yield path, member
-            yield from _walk(member, path, inside, relevant)
-
-
-@cache
-def security_fields() -> tuple[Field, ...]:
-    """The security-relevant fields of every mutating operation of the guarded services, in
-    model order."""
-    found: list[Field] = []
-    for service, (relevant, prefixes) in _WALKS.items():
-        model = botocore.session.get_session().get_service_model(service)
-        for operation in model.operation_names:
-            if not operation.startswith(prefixes):
-                continue
-            request = model.operation_model(operation).input_shape
-            if request is None:
-                continue
-            found.extend(
-                Field(operation, path, shape.type_name)
-                for path, shape in _walk(request, "", frozenset(), relevant)
-            )
-    return tuple(found)
 
 
 def _kind(slug: str) -> Any:
@@ -169,19 +87,13 @@ def covered_fields() -> frozenset[Field]:
     return frozenset(covered)
 
 
-def _excuses(entry: OutOfScope, field: Field) -> bool:
-    return entry.operation == field.operation and (
-        entry.path in ("*", field.path) or nested(field.path, entry.path)
-    )
-
-
 def test_every_security_field_is_covered_or_out_of_scope() -> None:
     """A field that is neither enforced nor listed is a gap nobody has decided about."""
     covered = covered_fields()
     undecided = [
         f"{field.operation} {field.path}"
         for field in security_fields()
-        if field not in covered and not any(_excuses(entry, field) for entry in OUT_OF_SCOPE)
+        if field not in covered and not any(excuses(entry, field) for entry in OUT_OF_SCOPE)
     ]
     assert not undecided, (
         f"{len(undecided)} security-relevant field(s) are neither covered by a control nor "
@@ -197,7 +109,7 @@ def test_no_out_of_scope_entry_is_stale() -> None:
         f"{entry.operation} {entry.path}"
         for entry in OUT_OF_SCOPE
         if entry.path != "*"
-        and not any(_excuses(entry, field) and field not in covered for field in security_fields())
+        and not any(excuses(entry, field) and field not in covered for field in security_fields())
     ]
     assert not stale, "OUT_OF_SCOPE entries that match no uncovered field:\n" + "\n".join(stale)
 

@@ -31,6 +31,7 @@ POLICY = safeai.Policy(
 
 COMPLIANT: dict[str, object] = {
     "role": ROLE,
+    "passed_role": ROLE,
     "kms_key": KEY_ID,
     "vpc": {"Subnets": ["subnet-0b2"], "SecurityGroupIds": ["sg-0c3"]},
     "subnet": "subnet-0b2",
@@ -39,6 +40,7 @@ COMPLIANT: dict[str, object] = {
 }
 WEAKER: dict[str, object] = {
     "role": OTHER_ROLE,
+    "passed_role": OTHER_ROLE,
     "kms_key": FOREIGN_KEY,
     "vpc": {"Subnets": ["subnet-0a1", "subnet-fff"], "SecurityGroupIds": ["sg-0c3"]},
     "subnet": "subnet-fff",
@@ -47,6 +49,8 @@ WEAKER: dict[str, object] = {
 }
 EXPECTED_INJECTION: dict[str, object] = {
     "role": ROLE,
+    # Never filled in: every target of the kind is check-only.
+    "passed_role": None,
     "kms_key": KEY,
     "vpc": {"SecurityGroupIds": ["sg-0c3", "sg-0d4"], "Subnets": ["subnet-0a1", "subnet-0b2"]},
     "subnet": "subnet-0a1",

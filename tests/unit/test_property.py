@@ -331,6 +331,9 @@ def _satisfies(requirement: Requirement, value: object) -> bool:
     kind = requirement.kind
     if kind == "role":
         return isinstance(value, str) and value in ACCEPTED_ROLES
+    if kind == "passed_role":
+        roles = value if isinstance(value, list) else [value]
+        return all(isinstance(role, str) and role in ACCEPTED_ROLES for role in roles)
     if kind == "kms_key":
         return isinstance(value, str) and value in ACCEPTED_KEYS
     if kind == "subnet":

@@ -34,7 +34,11 @@ from .test_catalogue import _input_shape, _model, resolve
 
 #: Operations the guard reaches without a catalogue target of their own: requests that name
 #: stored resources (checked through them) and runs of a stored pipeline.
-_DOOR_OPERATIONS = registry.referencing_operations() | registry.pipeline_executions()
+_DOOR_OPERATIONS = (
+    registry.referencing_operations()
+    | registry.pipeline_executions()
+    | frozenset(registry.input_places())
+)
 _WHOLLY_OUT_OF_SCOPE = frozenset(entry.operation for entry in OUT_OF_SCOPE if entry.path == "*")
 
 

@@ -1,6 +1,6 @@
 """Stored resources a call starts, opens or names, judged without AWS (botocore's Stubber
-answers the reads): which row reads what, renames, waivers of the steps control, the
-RegisterModel step's validation jobs, and what the reader keeps."""
+answers the reads): which row reads what, renames, waivers of the steps control, what the
+reader keeps; and a RegisterModel step, secured as the CreateModelPackage request it is."""
 
 from __future__ import annotations
 
@@ -270,45 +270,44 @@ VALIDATION = "PipelineDefinition:Steps[Register].Arguments.ValidationSpecificati
 JOB = f"{VALIDATION}.ValidationProfiles[0].TransformJobDefinition"
 
 
-def test_a_register_model_steps_validation_role_and_keys_are_checked() -> None:
-    params = {"PipelineDefinition": _pipeline(_register(ADMIN))}
-    assert _all(check_references(None, "CreatePipeline", params, POLICY)) == {
-        ("pipeline.steps", f"{VALIDATION}.ValidationRole"),
-        ("transform.output_kms", f"{JOB}.TransformOutput.KmsKeyId"),
-        ("transform.volume_kms", f"{JOB}.TransformResources.VolumeKmsKeyId"),
+def _create_pipeline(step: dict[str, Any]) -> dict[str, Any]:
+    return {"PipelineName": "p", "RoleArn": ROLE, "PipelineDefinition": _pipeline(step)}
+
+
+def _refusals(step: dict[str, Any]) -> set[tuple[str, str]]:
+    with pytest.raises(safeai.SecurityViolation) as refused:
+        safeai.enforce("CreatePipeline", _create_pipeline(step), POLICY)
+    return _all([refused.value, *refused.value.additional])
+
+
+def test_a_register_model_step_is_secured_as_the_create_model_package_request_it_is() -> None:
+    """The step's arguments are a CreateModelPackage request: its validation jobs' role and
+    keys, and the package's own key, are checked and filled in like any step's."""
+    assert _refusals(_register(ADMIN)) == {
+        ("model_package.validation_role", f"{VALIDATION}.ValidationRole"),
     }
-    parameter = {"Get": "Parameters.ValidationRole"}
-    compliant = _register(
-        parameter,
-        TransformOutput={"S3OutputPath": "s3://b/o", "KmsKeyId": KEY},
-        TransformResources={
-            "InstanceType": "ml.m5.large",
-            "InstanceCount": 1,
-            "VolumeKmsKeyId": KEY,
-        },
-    )
-    (role,) = check_references(
-        None, "UpdatePipeline", {"PipelineDefinition": _pipeline(compliant)}, POLICY
-    )
-    assert (role.control, role.found) == ("pipeline.steps", parameter)
+    assert _refusals(_register({"Get": "Parameters.ValidationRole"})) == {
+        ("model_package.validation_role", f"{VALIDATION}.ValidationRole"),
+    }
+    secured, _ = safeai.enforce("CreatePipeline", _create_pipeline(_register(ROLE)), POLICY)
+    (step,) = json.loads(secured["PipelineDefinition"])["Steps"]
+    job = step["Arguments"]["ValidationSpecification"]["ValidationProfiles"][0]
+    definition = job["TransformJobDefinition"]
+    assert definition["TransformOutput"]["KmsKeyId"] == KEY
+    assert definition["TransformResources"]["VolumeKmsKeyId"] == KEY
+    assert step["Arguments"]["SecurityConfig"] == {"KmsKeyId": KEY}
 
 
 def test_waivers_apply_to_the_validation_jobs_as_to_any_step() -> None:
-    params = {"PipelineDefinition": _pipeline(_register(ADMIN))}
-    waived_steps = check_references(
-        None, "CreatePipeline", params, POLICY, waivers={"pipeline.steps": "legacy"}
+    foreign = "arn:aws:kms:us-east-1:999999999999:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+    step = _register(ROLE, TransformOutput={"S3OutputPath": "s3://b/o", "KmsKeyId": foreign})
+    assert _refusals(step) == {
+        ("model_package.validation_kms", f"{JOB}.TransformOutput.KmsKeyId"),
+    }
+    secured, _ = safeai.enforce(
+        "CreatePipeline",
+        _create_pipeline(step),
+        POLICY,
+        waivers={"model_package.validation_kms": "INC-1"},
     )
-    assert waived_steps == []
-    waived_key = check_references(
-        None, "CreatePipeline", params, POLICY, waivers={"transform.output_kms": "INC-1"}
-    )
-    assert "transform.output_kms" not in {v.control for v in waived_key}
-
-
-def test_a_register_model_step_without_validation_runs_nothing() -> None:
-    step = _register(ADMIN)
-    del step["Arguments"]["ValidationSpecification"]
-    assert (
-        check_references(None, "CreatePipeline", {"PipelineDefinition": _pipeline(step)}, POLICY)
-        == []
-    )
+    assert foreign in secured["PipelineDefinition"]

@@ -13,14 +13,20 @@ from functools import cache
 
 from . import (
     client,
+    edge,
     feature_store,
     hosting,
+    human_review,
+    inference_testing,
+    mlflow,
+    model_registry,
     monitoring,
     notebooks,
     pii,
     pipelines,
     preflight,
     s3,
+    studio_apps,
     tags,
     training,
 )
@@ -65,6 +71,12 @@ CATALOGUE: tuple[Control, ...] = (
     training.CONTROLS
     + hosting.CONTROLS
     + feature_store.CONTROLS
+    + model_registry.CONTROLS
+    + mlflow.CONTROLS
+    + inference_testing.CONTROLS
+    + human_review.CONTROLS
+    + edge.CONTROLS
+    + studio_apps.CONTROLS
     + notebooks.CONTROLS
     + monitoring.CONTROLS
     + pipelines.CONTROLS

@@ -7,12 +7,17 @@ from ._schema import Requirement, Target
 __all__ = [
     "ISOLATION",
     "KMS",
+    "KMS_REMEDY",
+    "PASSED_ROLE",
+    "PASSED_ROLE_REMEDY",
     "ROLE",
+    "ROLE_REMEDY",
     "SECURITY_GROUPS",
     "SUBNET",
     "SUBNETS",
     "TRANSIT",
     "VPC",
+    "VPC_REMEDY",
     "at",
     "equals",
     "join",
@@ -26,6 +31,21 @@ SUBNETS = Requirement("subnets")
 SECURITY_GROUPS = Requirement("security_groups")
 ISOLATION = Requirement("equals", True, enabled_by="network_isolation")
 TRANSIT = Requirement("equals", True, enabled_by="inter_container_encryption")
+#: A role a request hands to another service (Forecast, Bedrock, EMR, IoT): never filled in.
+PASSED_ROLE = Requirement("passed_role", fill=False)
+
+ROLE_REMEDY = "omit {field} (safeai fills in the policy's execution role) or pass an allowed role."
+VPC_REMEDY = (
+    "omit {field} (safeai fills in the policy's private subnets and security groups) or use only "
+    "subnets and security groups the policy lists."
+)
+KMS_REMEDY = (
+    "omit {field} (safeai fills in the policy's KMS key) or use the policy's or an allowed key."
+)
+PASSED_ROLE_REMEDY = (
+    "omit {field}, or add the role to Policy.allowed_role_arns once you have checked what it may "
+    "do: the service it is handed to acts as it."
+)
 
 
 def equals(value: object) -> Requirement:

@@ -23,13 +23,13 @@ from .pipelines import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Sequence
+    from collections.abc import Callable, Iterable, Sequence
 
     from ..kinds import Kind
     from ._schema import Anchors, Control, Requirement, Target
     from ._scope import OutOfScope
 
-__all__ = ["main", "render"]
+__all__ = ["generate_page", "main", "render"]
 
 COMMAND = "python -m safeai.controls._reference"
 
@@ -242,34 +242,43 @@ def render(
     return "\n".join(lines).rstrip("\n") + "\n"
 
 
-def _default_output() -> Path:
-    """``docs/controls.md`` of the source checkout this module lives in, else of the cwd."""
+def _default_output(page: str) -> Path:
+    """``docs/<page>`` of the source checkout this module lives in, else of the cwd."""
     root = Path(__file__).resolve().parents[3]
     if (root / "pyproject.toml").is_file() and (root / "docs").is_dir():
-        return root / "docs" / "controls.md"
-    return Path("docs") / "controls.md"
+        return root / "docs" / page
+    return Path("docs") / page
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Write the reference, or with ``--check`` return 1 when the file is stale."""
+def generate_page(
+    argv: Sequence[str] | None, *, command: str, page: str, render: Callable[[], str]
+) -> int:
+    """The command line of a generated page (this reference, the coverage page): write
+    ``docs/<page>`` with what ``render`` returns, or with ``--check`` return 1 when the file
+    is stale."""
     parser = argparse.ArgumentParser(
-        prog=COMMAND, description="Write or check the control reference, docs/controls.md."
+        prog=command, description=f"Write or check the generated page docs/{page}."
     )
     parser.add_argument("--check", action="store_true", help="exit 1 if the file is stale")
-    parser.add_argument("--output", type=Path, default=None, help="default: docs/controls.md")
+    parser.add_argument("--output", type=Path, default=None, help=f"default: docs/{page}")
     arguments = parser.parse_args(argv)
-    output: Path = arguments.output or _default_output()
+    output: Path = arguments.output or _default_output(page)
     text = render()
     if arguments.check:
         current = output.read_text(encoding="utf-8") if output.is_file() else None
         if current != text:
-            print(f"{output} is stale: run {COMMAND}", file=sys.stderr)
+            print(f"{output} is stale: run {command}", file=sys.stderr)
             return 1
         return 0
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(text, encoding="utf-8")
     print(f"wrote {output}")
     return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Write the reference, or with ``--check`` return 1 when the file is stale."""
+    return generate_page(argv, command=COMMAND, page="controls.md", render=render)
 
 
 if __name__ == "__main__":

@@ -17,6 +17,7 @@ from ._resources import (
     RESOURCES,
     TAG_CHANGES,
     input_family,
+    pii_families,
     pipeline_executions,
     referencing_operations,
     step_operations,
@@ -97,6 +98,7 @@ def _guarded(operation: str) -> bool:
         or operation in guarded_operations()
         or operation in referencing_operations()
         or operation in pipeline_executions()
+        or input_family(operation) is not None
     )
 
 
@@ -123,7 +125,9 @@ def _inputs(operation: str) -> list[Control]:
     family = input_family(operation)
     if family is None:
         return []
-    return _controls((f"{family}.pii", "s3.posture"))
+    # A family whose requests name only the stores it keeps its own data in has no ``.pii``.
+    scanned = any(resource.family == family for resource in pii_families())
+    return _controls((f"{family}.pii", "s3.posture") if scanned else ("s3.posture",))
 
 
 def _references(operation: str) -> list[Control]:

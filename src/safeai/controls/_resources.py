@@ -49,12 +49,15 @@ __all__ = [
 class S3Inputs:
     """Where ``operation``'s request names S3 data a job reads: in each ``container`` (a path
     with ``[]`` for list items), the ``uri`` member, and the ``data_type`` member that says how
-    to read it (None: the URI names a manifest, or data outside S3 when ``uri`` is not a URI)."""
+    to read it (None: the URI names a manifest, or data outside S3 when ``uri`` is not a URI).
+    ``scanned=False``: a store the resource keeps its own data in (an MLflow artifact store),
+    whose bucket's posture is checked but whose objects are not scanned for personal data."""
 
     operation: str
     container: str
     uri: str
     data_type: str | None = None
+    scanned: bool = True
 
 
 _S3_DATA_SOURCE = ("DataSource.S3DataSource.S3Uri", "DataSource.S3DataSource.S3DataType")
@@ -77,7 +80,10 @@ class AuditListing:
     answer instead. The answer is checked as a ``create_operation`` request, after ``renames``
     (Describe member -> Create member) where the two shapes spell a member differently.
     ``references``: checked as the guard checks a request that names other resources (an
-    endpoint, through its configuration and models).
+    endpoint, through its configuration and models). ``list_parameters``: what the listing is
+    asked besides the page (model packages: versioned ones too). ``unseen``: controls whose
+    fields the ``Describe*`` answer never holds (an Inference Recommender job's output key), so
+    the audit cannot judge them.
     """
 
     arn_type: str
@@ -93,6 +99,8 @@ class AuditListing:
     service: str = "sagemaker"
     keys: tuple[str, ...] = ()
     arn_listed: bool = True
+    list_parameters: tuple[tuple[str, str], ...] = ()
+    unseen: tuple[str, ...] = ()
 
     @property
     def name(self) -> str:
@@ -119,6 +127,7 @@ def _listed(
     *,
     renames: tuple[tuple[str, str], ...] = (),
     references: bool = False,
+    unseen: tuple[str, ...] = (),
 ) -> AuditListing:
     """The usual spelling: ``List<Noun>s`` pages ``list_key`` entries holding ``<Noun>Name`` and
     ``<Noun>Arn``, ``Describe<Noun>`` takes ``<Noun>Name``, and ``Create<Noun>`` made it."""
@@ -133,6 +142,22 @@ def _listed(
         f"{noun}Name",
         renames=renames,
         references=references,
+        unseen=unseen,
+    )
+
+
+def _listed_by_arn(arn_type: str, noun: str) -> AuditListing:
+    """Resources named by their ARN alone (MLflow Apps, Partner AI Apps): ``List<Noun>s`` pages
+    ``Summaries`` holding ``Arn``, which ``Describe<Noun>`` takes."""
+    return AuditListing(
+        arn_type,
+        f"Create{noun}",
+        f"List{noun}s",
+        "Summaries",
+        "Arn",
+        "Arn",
+        f"Describe{noun}",
+        "Arn",
     )
 
 
@@ -485,7 +510,7 @@ RESOURCES: tuple[Resource, ...] = (
         creates=("CreateFeatureGroup",),
         arn_types=("feature-group",),
         tagged=("CreateFeatureGroup",),
-        unaudited=_NOT_LISTED_YET.format(what="feature groups"),
+        audit=(_listed("feature-group", "FeatureGroup", "FeatureGroupSummaries"),),
     ),
     # --8<-- [end:resource]
     Resource(
@@ -494,6 +519,231 @@ RESOURCES: tuple[Resource, ...] = (
         "`PutModelPackageGroupPolicy`: who else may use the group's model versions.",
         changes=("PutModelPackageGroupPolicy",),
         arn_types=("model-package-group",),
+    ),
+    Resource(
+        "model_package",
+        "Model registry: model package versions",
+        "`CreateModelPackage` (and a pipeline's `RegisterModel` step, whose arguments are its "
+        "request): the key of the package's metadata, and the role and keys of the batch "
+        "transform jobs its `ValidationSpecification` has SageMaker run. Deploying a package "
+        "goes through `CreateModel`.",
+        creates=("CreateModelPackage",),
+        arn_types=("model-package",),
+        steps=(("RegisterModel", "CreateModelPackage"),),
+        tagged=("CreateModelPackage",),
+        assumes_role=("model-package",),
+        audit=(
+            # Versions in a group are named by their ARN (their name is the group's), and the
+            # listing shows only unversioned packages unless asked for both.
+            AuditListing(
+                arn_type="model-package",
+                create_operation="CreateModelPackage",
+                list_operation="ListModelPackages",
+                list_key="ModelPackageSummaryList",
+                name_key="ModelPackageArn",
+                arn_key="ModelPackageArn",
+                describe_operation="DescribeModelPackage",
+                describe_parameter="ModelPackageName",
+                list_parameters=(("ModelPackageType", "Both"),),
+            ),
+        ),
+    ),
+    Resource(
+        "algorithm",
+        "Algorithms",
+        "`CreateAlgorithm`: the role and keys of the training and transform jobs its "
+        "`ValidationSpecification` has SageMaker run.",
+        creates=("CreateAlgorithm",),
+        arn_types=("algorithm",),
+        tagged=("CreateAlgorithm",),
+        assumes_role=("algorithm",),
+        audit=(_listed("algorithm", "Algorithm", "AlgorithmSummaryList"),),
+    ),
+    Resource(
+        "model_card",
+        "Model cards",
+        "`CreateModelCard`: the key that encrypts the card.",
+        creates=("CreateModelCard",),
+        arn_types=("model-card",),
+        tagged=("CreateModelCard",),
+        audit=(_listed("model-card", "ModelCard", "ModelCardSummaries"),),
+    ),
+    Resource(
+        "mlflow",
+        "Managed MLflow",
+        "`CreateMlflowTrackingServer`, `CreateMlflowApp` and their updates: the role they reach "
+        "the artifact store as, an App's key, and the posture of the artifact store's bucket "
+        "(`s3.posture`, whose objects are not scanned).",
+        creates=("CreateMlflowTrackingServer", "CreateMlflowApp"),
+        updates=("UpdateMlflowTrackingServer", "UpdateMlflowApp"),
+        arn_types=("mlflow-tracking-server", "mlflow-app"),
+        inputs=tuple(
+            S3Inputs(operation, "", "ArtifactStoreUri", scanned=False)
+            for operation in (
+                "CreateMlflowTrackingServer",
+                "UpdateMlflowTrackingServer",
+                "CreateMlflowApp",
+                "UpdateMlflowApp",
+            )
+        ),
+        tagged=("CreateMlflowTrackingServer", "CreateMlflowApp"),
+        assumes_role=("mlflow-tracking-server", "mlflow-app"),
+        audit=(
+            AuditListing(
+                arn_type="mlflow-tracking-server",
+                create_operation="CreateMlflowTrackingServer",
+                list_operation="ListMlflowTrackingServers",
+                list_key="TrackingServerSummaries",
+                name_key="TrackingServerName",
+                arn_key="TrackingServerArn",
+                describe_operation="DescribeMlflowTrackingServer",
+                describe_parameter="TrackingServerName",
+            ),
+            _listed_by_arn("mlflow-app", "MlflowApp"),
+        ),
+    ),
+    Resource(
+        "inference_recommender",
+        "Inference Recommender jobs",
+        "`CreateInferenceRecommendationsJob`: the endpoints it load-tests (role, VPC, volume "
+        "key) and the key of its results.",
+        creates=("CreateInferenceRecommendationsJob",),
+        arn_types=("inference-recommendations-job",),
+        tagged=("CreateInferenceRecommendationsJob",),
+        assumes_role=("inference-recommendations-job",),
+        audit=(
+            AuditListing(
+                arn_type="inference-recommendations-job",
+                create_operation="CreateInferenceRecommendationsJob",
+                list_operation="ListInferenceRecommendationsJobs",
+                list_key="InferenceRecommendationsJobs",
+                name_key="JobName",
+                arn_key="JobArn",
+                describe_operation="DescribeInferenceRecommendationsJob",
+                describe_parameter="JobName",
+                unseen=("inference_recommender.output_kms",),
+            ),
+        ),
+    ),
+    Resource(
+        "inference_experiment",
+        "Inference experiments",
+        "`CreateInferenceExperiment` and `UpdateInferenceExperiment`: the shadow test's role, "
+        "the key of its instances' storage and of the data it captures.",
+        creates=("CreateInferenceExperiment",),
+        updates=("UpdateInferenceExperiment",),
+        arn_types=("inference-experiment",),
+        tagged=("CreateInferenceExperiment",),
+        assumes_role=("inference-experiment",),
+        # Listed by name only: the ARN is in the Describe answer.
+        audit=(
+            AuditListing(
+                arn_type="inference-experiment",
+                create_operation="CreateInferenceExperiment",
+                list_operation="ListInferenceExperiments",
+                list_key="InferenceExperiments",
+                name_key="Name",
+                arn_key="Arn",
+                describe_operation="DescribeInferenceExperiment",
+                describe_parameter="Name",
+                arn_listed=False,
+            ),
+        ),
+    ),
+    Resource(
+        "ai_benchmark",
+        "AI benchmark jobs",
+        "`CreateAIBenchmarkJob`: the role and network of a job that measures generative AI "
+        "inference endpoints.",
+        creates=("CreateAIBenchmarkJob",),
+        arn_types=("ai-benchmark-job",),
+        tagged=("CreateAIBenchmarkJob",),
+        assumes_role=("ai-benchmark-job",),
+        audit=(_listed("ai-benchmark-job", "AIBenchmarkJob", "AIBenchmarkJobs"),),
+    ),
+    Resource(
+        "ai_recommendation",
+        "AI recommendation jobs",
+        "`CreateAIRecommendationJob`: the role of a job that recommends how to deploy a "
+        "generative AI model.",
+        creates=("CreateAIRecommendationJob",),
+        arn_types=("ai-recommendation-job",),
+        tagged=("CreateAIRecommendationJob",),
+        assumes_role=("ai-recommendation-job",),
+        audit=(_listed("ai-recommendation-job", "AIRecommendationJob", "AIRecommendationJobs"),),
+    ),
+    Resource(
+        "flow_definition",
+        "Human review workflows (Amazon Augmented AI)",
+        "`CreateFlowDefinition`: the workflow's role and the key of the reviewers' results.",
+        creates=("CreateFlowDefinition",),
+        arn_types=("flow-definition",),
+        tagged=("CreateFlowDefinition",),
+        assumes_role=("flow-definition",),
+        audit=(_listed("flow-definition", "FlowDefinition", "FlowDefinitionSummaries"),),
+    ),
+    Resource(
+        "workforce",
+        "Private workforces",
+        "`CreateWorkforce` and `UpdateWorkforce`: where the worker portal is placed, when it is "
+        "placed in a VPC.",
+        creates=("CreateWorkforce",),
+        updates=("UpdateWorkforce",),
+        arn_types=("workforce",),
+        tagged=("CreateWorkforce",),
+        unaudited="a workforce's only setting safeai checks is optional and check-only (its "
+        "VPC); one without a VPC is not a finding, and one with the policy's subnets needs no "
+        "second look",
+    ),
+    Resource(
+        "edge",
+        "Edge Manager: packaging jobs and device fleets",
+        "`CreateEdgePackagingJob`, `CreateDeviceFleet` and `UpdateDeviceFleet`: the packaging "
+        "job's role, the role a fleet hands its devices, and the keys of packages and of the "
+        "data devices send back.",
+        creates=("CreateEdgePackagingJob", "CreateDeviceFleet"),
+        updates=("UpdateDeviceFleet",),
+        arn_types=("edge-packaging-job", "device-fleet"),
+        tagged=("CreateEdgePackagingJob", "CreateDeviceFleet"),
+        assumes_role=("edge-packaging-job",),
+        audit=(
+            _listed("edge-packaging-job", "EdgePackagingJob", "EdgePackagingJobSummaries"),
+            _listed("device-fleet", "DeviceFleet", "DeviceFleetSummaries"),
+        ),
+    ),
+    Resource(
+        "image",
+        "SageMaker AI images",
+        "`CreateImage` and `UpdateImage`: the role SageMaker manages the image as. The Studio "
+        "apps that run an image are governed by the `domain.*` controls.",
+        creates=("CreateImage",),
+        updates=("UpdateImage",),
+        arn_types=("image",),
+        tagged=("CreateImage",),
+        assumes_role=("image",),
+        audit=(_listed("image", "Image", "Images"),),
+    ),
+    Resource(
+        "hub",
+        "Private hubs",
+        "`CreateHub`: the posture of the bucket the hub keeps its content in "
+        "(`S3StorageConfig.S3OutputPath`, `s3.posture`, whose objects are not scanned), and "
+        "its tags.",
+        creates=("CreateHub",),
+        arn_types=("hub",),
+        inputs=(S3Inputs("CreateHub", "S3StorageConfig", "S3OutputPath", scanned=False),),
+        tagged=("CreateHub",),
+        audit=(_listed("hub", "Hub", "HubSummaries"),),
+    ),
+    Resource(
+        "partner_app",
+        "Partner AI Apps",
+        "`CreatePartnerApp`: the role the partner application acts as and the key of its data.",
+        creates=("CreatePartnerApp",),
+        arn_types=("partner-app",),
+        tagged=("CreatePartnerApp",),
+        assumes_role=("partner-app",),
+        audit=(_listed_by_arn("partner-app", "PartnerApp"),),
     ),
     Resource(
         "notebook",
@@ -771,8 +1021,9 @@ def input_family(operation: str) -> str | None:
 
 @cache
 def pii_families() -> tuple[Resource, ...]:
-    """The families whose requests read S3 data, each of which has a ``<family>.pii``."""
-    return tuple(r for r in RESOURCES if r.inputs or r.pipeline)
+    """The families whose requests have jobs read S3 data, each of which has a
+    ``<family>.pii``."""
+    return tuple(r for r in RESOURCES if any(i.scanned for i in r.inputs) or r.pipeline)
 
 
 @cache

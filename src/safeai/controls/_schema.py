@@ -9,6 +9,7 @@ __all__ = ["Anchors", "Control", "Requirement", "Target"]
 
 RequirementKind = Literal[
     "role",
+    "passed_role",
     "kms_key",
     "vpc",
     "subnet",
@@ -35,9 +36,11 @@ RequirementKind = Literal[
 class Requirement:
     """What a control demands of the value at its field.
 
-    ``role``: the policy's execution role or an allowed role. ``kms_key``: the policy's key or an
-    allowed key. ``vpc``: a ``{"Subnets", "SecurityGroupIds"}`` structure within the policy's
-    subnets and security groups. ``subnet`` / ``subnets`` / ``security_groups``: one subnet id, or
+    ``role``: the policy's execution role or an allowed role. ``passed_role``: a role handed
+    to another service (one role or a list), one of the policy's allowed roles; check-only.
+    ``kms_key``: the policy's key or an allowed key. ``vpc``: a
+    ``{"Subnets", "SecurityGroupIds"}`` structure within the policy's subnets and security
+    groups. ``subnet`` / ``subnets`` / ``security_groups``: one subnet id, or
     a list of ids, within the policy's. ``equals``: exactly ``value``. ``absent``: the member
     is not there (a feature the policy does not allow; check-only). ``steps``: a pipeline
     definition whose every step is secured as the request it stands for. ``preflight``: checked

@@ -3,7 +3,17 @@ spaces."""
 
 from __future__ import annotations
 
-from ._builders import KMS, ROLE, SECURITY_GROUPS, SUBNET, SUBNETS, at, equals
+from ._builders import (
+    KMS,
+    PASSED_ROLE,
+    PASSED_ROLE_REMEDY,
+    ROLE,
+    SECURITY_GROUPS,
+    SUBNET,
+    SUBNETS,
+    at,
+    equals,
+)
 from ._schema import Anchors, Control
 
 __all__ = ["CONTROLS"]
@@ -13,6 +23,34 @@ UPDATE_NOTEBOOK = ("UpdateNotebookInstance",)
 CREATE_DOMAIN = ("CreateDomain",)
 UPDATE_DOMAIN = ("UpdateDomain",)
 PROFILES = ("CreateUserProfile", "UpdateUserProfile")
+#: Where the settings of Studio users live: the domain's defaults and each user profile.
+USER_SETTINGS = (
+    ("CreateDomain", "DefaultUserSettings"),
+    ("UpdateDomain", "DefaultUserSettings"),
+    ("CreateUserProfile", "UserSettings"),
+    ("UpdateUserProfile", "UserSettings"),
+)
+#: Where the settings of Studio spaces live (only the domain's defaults carry EMR settings).
+SPACE_SETTINGS = (
+    ("CreateDomain", "DefaultSpaceSettings"),
+    ("UpdateDomain", "DefaultSpaceSettings"),
+)
+_CANVAS = "CanvasAppSettings"
+_CANVAS_WORKSPACE = f"{_CANVAS}.WorkspaceSettings"
+#: Roles a JupyterLab user may assume for, or run, Amazon EMR clusters and EMR Serverless.
+_EMR_ROLES = (
+    "JupyterLabAppSettings.EmrSettings.AssumableRoleArns",
+    "JupyterLabAppSettings.EmrSettings.ExecutionRoleArns",
+)
+#: Roles Canvas hands to Forecast, Bedrock and EMR Serverless, and the role it registers model
+#: versions in another account's registry as: each trusts that service, not SageMaker.
+_USER_SERVICE_ROLES = (
+    f"{_CANVAS}.TimeSeriesForecastingSettings.AmazonForecastRoleArn",
+    f"{_CANVAS}.GenerativeAiSettings.AmazonBedrockRoleArn",
+    f"{_CANVAS}.EmrServerlessSettings.ExecutionRoleArn",
+    f"{_CANVAS}.ModelRegisterSettings.CrossAccountModelRegisterRoleArn",
+    *_EMR_ROLES,
+)
 
 CONTROLS: tuple[Control, ...] = (
     Control(
@@ -170,14 +208,64 @@ CONTROLS: tuple[Control, ...] = (
             prefix="DefaultUserSettings.SharingSettings",
             inject=False,
         )
-        + at(PROFILES, "S3KmsKeyId", prefix="UserSettings.SharingSettings", inject=False),
-        remedy="omit KmsKeyId (safeai fills in the policy's key) or use an allowed key.",
+        + at(PROFILES, "S3KmsKeyId", prefix="UserSettings.SharingSettings", inject=False)
+        + sum(
+            (
+                at(
+                    (operation,),
+                    "S3KmsKeyId",
+                    prefix=f"{settings}.{_CANVAS_WORKSPACE}",
+                    inject=False,
+                )
+                for operation, settings in USER_SETTINGS
+            ),
+            (),
+        ),
+        remedy="omit KmsKeyId (safeai fills in the policy's key) or use an allowed key; the "
+        "same for the keys of shared notebooks and of Canvas workspaces.",
         anchors=Anchors(
             checkov=("CKV_AWS_187",),
             iam_condition_keys=(
                 "sagemaker:VolumeKmsKeyArn",
                 "sagemaker:DomainSharingOutputKmsKeyArn",
             ),
+        ),
+    ),
+    Control(
+        slug="domain.service_roles",
+        title="Studio and Canvas hand other services only roles the policy allows",
+        requirement=PASSED_ROLE,
+        targets=sum(
+            (
+                at((operation,), path, prefix=settings, inject=False)
+                for operation, settings in USER_SETTINGS
+                for path in _USER_SERVICE_ROLES
+            ),
+            (),
+        )
+        + sum(
+            (
+                at((operation,), path, prefix=settings, inject=False)
+                for operation, settings in SPACE_SETTINGS
+                for path in _EMR_ROLES
+            ),
+            (),
+        )
+        + at(
+            CREATE_DOMAIN,
+            "DomainExecutionRoleArn",
+            prefix="DomainSettings.RStudioServerProDomainSettings",
+            inject=False,
+        )
+        + at(
+            UPDATE_DOMAIN,
+            "DomainExecutionRoleArn",
+            prefix="DomainSettingsForUpdate.RStudioServerProDomainSettingsForUpdate",
+            inject=False,
+        ),
+        remedy=PASSED_ROLE_REMEDY.format(
+            field="the role (Canvas's Forecast, Bedrock, EMR Serverless and model registry "
+            "roles, the EMR roles of JupyterLab, the RStudio domain role)"
         ),
     ),
     Control(

@@ -3,7 +3,20 @@ AutoML, compilation, optimization, labeling, and HyperPod clusters."""
 
 from __future__ import annotations
 
-from ._builders import ISOLATION, KMS, ROLE, TRANSIT, VPC, at, equals
+from ._builders import (
+    ISOLATION,
+    KMS,
+    KMS_REMEDY,
+    PASSED_ROLE,
+    PASSED_ROLE_REMEDY,
+    ROLE,
+    ROLE_REMEDY,
+    TRANSIT,
+    VPC,
+    VPC_REMEDY,
+    at,
+    equals,
+)
 from ._schema import Anchors, Control, Requirement
 
 __all__ = ["CONTROLS"]
@@ -54,14 +67,6 @@ _VPC_KEYS = Anchors(iam_condition_keys=("sagemaker:VpcSubnets", "sagemaker:VpcSe
 _VOLUME_KEY = Anchors(iam_condition_keys=("sagemaker:VolumeKmsKeyArn",))
 _OUTPUT_KEY = Anchors(iam_condition_keys=("sagemaker:OutputKmsKeyArn",))
 
-_ROLE_REMEDY = "omit {field} (safeai fills in the policy's execution role) or pass an allowed role."
-_VPC_REMEDY = (
-    "omit {field} (safeai fills in the policy's private subnets and security groups) or use only "
-    "subnets and security groups the policy lists."
-)
-_KMS_REMEDY = (
-    "omit {field} (safeai fills in the policy's KMS key) or use the policy's or an allowed key."
-)
 _ISOLATION_REMEDY = (
     "omit {field} or set it to True; containers then make no outbound network calls "
     "(pass data through S3 and the VPC endpoints instead)."
@@ -80,7 +85,7 @@ CONTROLS: tuple[Control, ...] = (
         title="Training jobs run as the policy's execution role",
         requirement=ROLE,
         targets=at(TRAIN + SESSION, "RoleArn"),
-        remedy=_ROLE_REMEDY.format(field="RoleArn"),
+        remedy=ROLE_REMEDY.format(field="RoleArn"),
         anchors=_ROLE_ANCHORS,
     ),
     Control(
@@ -88,7 +93,7 @@ CONTROLS: tuple[Control, ...] = (
         title="Training jobs run in the policy's private subnets",
         requirement=VPC,
         targets=at(TRAIN + SESSION, "VpcConfig"),
-        remedy=_VPC_REMEDY.format(field="VpcConfig"),
+        remedy=VPC_REMEDY.format(field="VpcConfig"),
         anchors=_TRAINING_JOB_ANCHORS_VPC,
     ),
     Control(
@@ -137,7 +142,7 @@ CONTROLS: tuple[Control, ...] = (
             within="ResourceConfig",
             instance_types=_CLUSTER_TYPES["ResourceConfig"],
         ),
-        remedy=_KMS_REMEDY.format(field="ResourceConfig.VolumeKmsKeyId"),
+        remedy=KMS_REMEDY.format(field="ResourceConfig.VolumeKmsKeyId"),
         anchors=_TRAINING_JOB_ANCHORS_VOLUME,
     ),
     Control(
@@ -146,7 +151,7 @@ CONTROLS: tuple[Control, ...] = (
         requirement=KMS,
         targets=at(TRAIN, "OutputDataConfig.KmsKeyId", within="OutputDataConfig")
         + at(SESSION, "OutputConfig.S3Location.KmsKeyArn", within="OutputConfig.S3Location"),
-        remedy=_KMS_REMEDY.format(field="OutputDataConfig.KmsKeyId"),
+        remedy=KMS_REMEDY.format(field="OutputDataConfig.KmsKeyId"),
         anchors=_TRAINING_JOB_ANCHORS_OUTPUT,
     ),
     # -- processing -------------------------------------------------------------------------
@@ -155,7 +160,7 @@ CONTROLS: tuple[Control, ...] = (
         title="Processing jobs run as the policy's execution role",
         requirement=ROLE,
         targets=at(PROCESS, "RoleArn"),
-        remedy=_ROLE_REMEDY.format(field="RoleArn"),
+        remedy=ROLE_REMEDY.format(field="RoleArn"),
         anchors=_ROLE_ANCHORS,
     ),
     Control(
@@ -163,7 +168,7 @@ CONTROLS: tuple[Control, ...] = (
         title="Processing jobs run in the policy's private subnets",
         requirement=VPC,
         targets=at(PROCESS, "NetworkConfig.VpcConfig"),
-        remedy=_VPC_REMEDY.format(field="NetworkConfig.VpcConfig"),
+        remedy=VPC_REMEDY.format(field="NetworkConfig.VpcConfig"),
         anchors=_VPC_KEYS,
     ),
     Control(
@@ -192,7 +197,7 @@ CONTROLS: tuple[Control, ...] = (
             within="ProcessingResources.ClusterConfig",
             instance_types=("InstanceType",),
         ),
-        remedy=_KMS_REMEDY.format(field="ProcessingResources.ClusterConfig.VolumeKmsKeyId"),
+        remedy=KMS_REMEDY.format(field="ProcessingResources.ClusterConfig.VolumeKmsKeyId"),
         anchors=_VOLUME_KEY,
     ),
     Control(
@@ -200,7 +205,7 @@ CONTROLS: tuple[Control, ...] = (
         title="Processing outputs are encrypted with the policy's KMS key",
         requirement=KMS,
         targets=at(PROCESS, "ProcessingOutputConfig.KmsKeyId", within="ProcessingOutputConfig"),
-        remedy=_KMS_REMEDY.format(field="ProcessingOutputConfig.KmsKeyId"),
+        remedy=KMS_REMEDY.format(field="ProcessingOutputConfig.KmsKeyId"),
         anchors=_OUTPUT_KEY,
     ),
     Control(
@@ -217,7 +222,7 @@ CONTROLS: tuple[Control, ...] = (
             "KmsKeyId",
             prefix="ProcessingInputs[].DatasetDefinition.RedshiftDatasetDefinition",
         ),
-        remedy=_KMS_REMEDY.format(field="the dataset definition's KmsKeyId"),
+        remedy=KMS_REMEDY.format(field="the dataset definition's KmsKeyId"),
     ),
     # -- transform (VPC and isolation live on the model it names: see the references) ------
     Control(
@@ -230,7 +235,7 @@ CONTROLS: tuple[Control, ...] = (
             within="TransformResources",
             instance_types=("InstanceType",),
         ),
-        remedy=_KMS_REMEDY.format(field="TransformResources.VolumeKmsKeyId"),
+        remedy=KMS_REMEDY.format(field="TransformResources.VolumeKmsKeyId"),
         anchors=_VOLUME_KEY,
     ),
     Control(
@@ -238,7 +243,7 @@ CONTROLS: tuple[Control, ...] = (
         title="Batch transform outputs are encrypted with the policy's KMS key",
         requirement=KMS,
         targets=at(TRANSFORM, "TransformOutput.KmsKeyId", within="TransformOutput"),
-        remedy=_KMS_REMEDY.format(field="TransformOutput.KmsKeyId"),
+        remedy=KMS_REMEDY.format(field="TransformOutput.KmsKeyId"),
         anchors=_OUTPUT_KEY,
     ),
     Control(
@@ -246,7 +251,7 @@ CONTROLS: tuple[Control, ...] = (
         title="Batch transform data capture is encrypted with the policy's KMS key",
         requirement=KMS,
         targets=at(TRANSFORM, "DataCaptureConfig.KmsKeyId", within="DataCaptureConfig"),
-        remedy=_KMS_REMEDY.format(field="DataCaptureConfig.KmsKeyId"),
+        remedy=KMS_REMEDY.format(field="DataCaptureConfig.KmsKeyId"),
     ),
     # -- hyperparameter tuning: every training job definition ------------------------------
     Control(
@@ -254,7 +259,7 @@ CONTROLS: tuple[Control, ...] = (
         title="Tuning jobs' training jobs run as the policy's execution role",
         requirement=ROLE,
         targets=sum((at(TUNE, "RoleArn", prefix=p) for p in _TUNING_DEFINITIONS), ()),
-        remedy=_ROLE_REMEDY.format(field="the definition's RoleArn"),
+        remedy=ROLE_REMEDY.format(field="the definition's RoleArn"),
         anchors=_ROLE_ANCHORS,
     ),
     Control(
@@ -262,7 +267,7 @@ CONTROLS: tuple[Control, ...] = (
         title="Tuning jobs' training jobs run in the policy's private subnets",
         requirement=VPC,
         targets=sum((at(TUNE, "VpcConfig", prefix=p) for p in _TUNING_DEFINITIONS), ()),
-        remedy=_VPC_REMEDY.format(field="the definition's VpcConfig"),
+        remedy=VPC_REMEDY.format(field="the definition's VpcConfig"),
         anchors=_TRAINING_JOB_ANCHORS_VPC,
     ),
     Control(
@@ -316,7 +321,7 @@ CONTROLS: tuple[Control, ...] = (
             ),
             (),
         ),
-        remedy=_KMS_REMEDY.format(field="the definition's VolumeKmsKeyId"),
+        remedy=KMS_REMEDY.format(field="the definition's VolumeKmsKeyId"),
         anchors=_TRAINING_JOB_ANCHORS_VOLUME,
     ),
     Control(
@@ -330,7 +335,7 @@ CONTROLS: tuple[Control, ...] = (
             ),
             (),
         ),
-        remedy=_KMS_REMEDY.format(field="the definition's OutputDataConfig.KmsKeyId"),
+        remedy=KMS_REMEDY.format(field="the definition's OutputDataConfig.KmsKeyId"),
         anchors=_TRAINING_JOB_ANCHORS_OUTPUT,
     ),
     # -- AutoML (v1 keeps its security config inside AutoMLJobConfig) ---------------------
@@ -339,8 +344,22 @@ CONTROLS: tuple[Control, ...] = (
         title="AutoML jobs run as the policy's execution role",
         requirement=ROLE,
         targets=at(AUTOML_V1 + AUTOML_V2, "RoleArn"),
-        remedy=_ROLE_REMEDY.format(field="RoleArn"),
+        remedy=ROLE_REMEDY.format(field="RoleArn"),
         anchors=_ROLE_ANCHORS,
+    ),
+    Control(
+        slug="automl.emr_role",
+        title="AutoML hands EMR Serverless only a role the policy allows",
+        requirement=PASSED_ROLE,
+        targets=at(
+            AUTOML_V2,
+            "AutoMLComputeConfig.EmrServerlessComputeConfig.ExecutionRoleARN",
+            inject=False,
+        ),
+        remedy=PASSED_ROLE_REMEDY.format(
+            field="AutoMLComputeConfig.EmrServerlessComputeConfig.ExecutionRoleARN (the role "
+            "the EMR Serverless jobs of a large dataset run as)"
+        ),
     ),
     Control(
         slug="automl.vpc",
@@ -348,7 +367,7 @@ CONTROLS: tuple[Control, ...] = (
         requirement=VPC,
         targets=at(AUTOML_V1, "AutoMLJobConfig.SecurityConfig.VpcConfig")
         + at(AUTOML_V2, "SecurityConfig.VpcConfig"),
-        remedy=_VPC_REMEDY.format(field="SecurityConfig.VpcConfig"),
+        remedy=VPC_REMEDY.format(field="SecurityConfig.VpcConfig"),
         anchors=_VPC_KEYS,
     ),
     Control(
@@ -368,7 +387,7 @@ CONTROLS: tuple[Control, ...] = (
         requirement=KMS,
         targets=at(AUTOML_V1, "AutoMLJobConfig.SecurityConfig.VolumeKmsKeyId")
         + at(AUTOML_V2, "SecurityConfig.VolumeKmsKeyId"),
-        remedy=_KMS_REMEDY.format(field="SecurityConfig.VolumeKmsKeyId"),
+        remedy=KMS_REMEDY.format(field="SecurityConfig.VolumeKmsKeyId"),
         anchors=_VOLUME_KEY,
     ),
     Control(
@@ -376,7 +395,7 @@ CONTROLS: tuple[Control, ...] = (
         title="AutoML outputs are encrypted with the policy's KMS key",
         requirement=KMS,
         targets=at(AUTOML_V1 + AUTOML_V2, "OutputDataConfig.KmsKeyId", within="OutputDataConfig"),
-        remedy=_KMS_REMEDY.format(field="OutputDataConfig.KmsKeyId"),
+        remedy=KMS_REMEDY.format(field="OutputDataConfig.KmsKeyId"),
         anchors=_OUTPUT_KEY,
     ),
     # -- compilation (Neo) and inference optimization --------------------------------------
@@ -385,7 +404,7 @@ CONTROLS: tuple[Control, ...] = (
         title="Compilation jobs run as the policy's execution role",
         requirement=ROLE,
         targets=at(COMPILE, "RoleArn"),
-        remedy=_ROLE_REMEDY.format(field="RoleArn"),
+        remedy=ROLE_REMEDY.format(field="RoleArn"),
         anchors=_ROLE_ANCHORS,
     ),
     Control(
@@ -393,21 +412,21 @@ CONTROLS: tuple[Control, ...] = (
         title="Compilation jobs run in the policy's private subnets",
         requirement=VPC,
         targets=at(COMPILE, "VpcConfig"),
-        remedy=_VPC_REMEDY.format(field="VpcConfig"),
+        remedy=VPC_REMEDY.format(field="VpcConfig"),
     ),
     Control(
         slug="compilation.output_kms",
         title="Compiled models are encrypted with the policy's KMS key",
         requirement=KMS,
         targets=at(COMPILE, "OutputConfig.KmsKeyId", within="OutputConfig"),
-        remedy=_KMS_REMEDY.format(field="OutputConfig.KmsKeyId"),
+        remedy=KMS_REMEDY.format(field="OutputConfig.KmsKeyId"),
     ),
     Control(
         slug="optimization.role",
         title="Inference optimization jobs run as the policy's execution role",
         requirement=ROLE,
         targets=at(OPTIMIZE, "RoleArn"),
-        remedy=_ROLE_REMEDY.format(field="RoleArn"),
+        remedy=ROLE_REMEDY.format(field="RoleArn"),
         anchors=_ROLE_ANCHORS,
     ),
     Control(
@@ -415,14 +434,14 @@ CONTROLS: tuple[Control, ...] = (
         title="Inference optimization jobs run in the policy's private subnets",
         requirement=VPC,
         targets=at(OPTIMIZE, "VpcConfig"),
-        remedy=_VPC_REMEDY.format(field="VpcConfig"),
+        remedy=VPC_REMEDY.format(field="VpcConfig"),
     ),
     Control(
         slug="optimization.output_kms",
         title="Optimized models are encrypted with the policy's KMS key",
         requirement=KMS,
         targets=at(OPTIMIZE, "OutputConfig.KmsKeyId", within="OutputConfig"),
-        remedy=_KMS_REMEDY.format(field="OutputConfig.KmsKeyId"),
+        remedy=KMS_REMEDY.format(field="OutputConfig.KmsKeyId"),
     ),
     # -- labeling (the VPC and volume apply to automated labeling only) ---------------------
     Control(
@@ -430,7 +449,7 @@ CONTROLS: tuple[Control, ...] = (
         title="Labeling jobs run as the policy's execution role",
         requirement=ROLE,
         targets=at(LABEL, "RoleArn"),
-        remedy=_ROLE_REMEDY.format(field="RoleArn"),
+        remedy=ROLE_REMEDY.format(field="RoleArn"),
         anchors=_ROLE_ANCHORS,
     ),
     Control(
@@ -438,7 +457,7 @@ CONTROLS: tuple[Control, ...] = (
         title="Labels are encrypted with the policy's KMS key",
         requirement=KMS,
         targets=at(LABEL, "OutputConfig.KmsKeyId", within="OutputConfig"),
-        remedy=_KMS_REMEDY.format(field="OutputConfig.KmsKeyId"),
+        remedy=KMS_REMEDY.format(field="OutputConfig.KmsKeyId"),
         anchors=_OUTPUT_KEY,
     ),
     Control(
@@ -450,7 +469,7 @@ CONTROLS: tuple[Control, ...] = (
             "LabelingJobResourceConfig.VolumeKmsKeyId",
             prefix="LabelingJobAlgorithmsConfig",
         ),
-        remedy=_KMS_REMEDY.format(field="LabelingJobResourceConfig.VolumeKmsKeyId"),
+        remedy=KMS_REMEDY.format(field="LabelingJobResourceConfig.VolumeKmsKeyId"),
         anchors=_VOLUME_KEY,
     ),
     Control(
@@ -460,7 +479,7 @@ CONTROLS: tuple[Control, ...] = (
         targets=at(
             LABEL, "LabelingJobResourceConfig.VpcConfig", prefix="LabelingJobAlgorithmsConfig"
         ),
-        remedy=_VPC_REMEDY.format(field="LabelingJobResourceConfig.VpcConfig"),
+        remedy=VPC_REMEDY.format(field="LabelingJobResourceConfig.VpcConfig"),
     ),
     # -- HyperPod clusters ------------------------------------------------------------------
     Control(
@@ -474,7 +493,16 @@ CONTROLS: tuple[Control, ...] = (
             ),
             (),
         ),
-        remedy=_ROLE_REMEDY.format(field="the instance group's ExecutionRole"),
+        remedy=ROLE_REMEDY.format(field="the instance group's ExecutionRole"),
+        anchors=_ROLE_ANCHORS,
+    ),
+    Control(
+        slug="cluster.autoscaling_role",
+        title="HyperPod autoscales clusters as the policy's execution role or an allowed role",
+        requirement=ROLE,
+        targets=at(CLUSTER, "ClusterRole", inject=False),
+        remedy="omit ClusterRole or pass an allowed role: HyperPod adds and removes the "
+        "cluster's nodes as it.",
         anchors=_ROLE_ANCHORS,
     ),
     Control(
@@ -489,7 +517,7 @@ CONTROLS: tuple[Control, ...] = (
             ),
             (),
         ),
-        remedy=_VPC_REMEDY.format(field="VpcConfig / OverrideVpcConfig"),
+        remedy=VPC_REMEDY.format(field="VpcConfig / OverrideVpcConfig"),
         anchors=_VPC_KEYS,
     ),
     Control(
@@ -507,6 +535,6 @@ CONTROLS: tuple[Control, ...] = (
             ),
             (),
         ),
-        remedy=_KMS_REMEDY.format(field="EbsVolumeConfig.VolumeKmsKeyId"),
+        remedy=KMS_REMEDY.format(field="EbsVolumeConfig.VolumeKmsKeyId"),
     ),
 )

@@ -16,7 +16,7 @@ from ._fields import apply_field
 from ._kind import Kind
 from .buckets import ACL, BASELINE, BUCKET_ENCRYPTION
 from .code import CODE_CHANNEL, CODE_LOCATION
-from .identity import ROLE
+from .identity import PASSED_ROLE, ROLE
 from .keys import KMS_KEY
 from .network import SECURITY_GROUPS, SUBNET, SUBNETS, VPC
 from .pipelines import STEPS
@@ -38,6 +38,7 @@ __all__ = ["KINDS", "Kind", "apply_field", "describe"]
 KINDS: Mapping[str, Kind] = MappingProxyType(
     {
         "role": ROLE,
+        "passed_role": PASSED_ROLE,
         "kms_key": KMS_KEY,
         "vpc": VPC,
         "subnet": SUBNET,

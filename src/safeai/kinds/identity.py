@@ -1,4 +1,5 @@
-"""``role``: the execution role a request passes is the policy's or an allowed one."""
+"""``role``: the execution role a request passes is the policy's or an allowed one.
+``passed_role``: a role a request hands to another service is an allowed one."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ if TYPE_CHECKING:
     from .._run import Names
     from ..controls import Control, Requirement
 
-__all__ = ["ROLE"]
+__all__ = ["PASSED_ROLE", "ROLE"]
 
 
 def _check(control: Control, value: object, path: str, policy: Policy) -> Problem | None:
@@ -47,4 +48,30 @@ ROLE = Kind(
     inject=_inject,
     names=_names,
     judged_by=("role.trust", "role.least_privilege"),
+)
+
+
+def _check_passed(control: Control, value: object, path: str, policy: Policy) -> Problem | None:
+    # One role, or a list of them (the EMR roles a Studio user may assume); an empty list
+    # hands nothing over.
+    roles = value if isinstance(value, list) else [value]
+    if all(isinstance(role, str) and role in policy.role_arns for role in roles):
+        return None
+    return Problem(control, path, value, _describe(control, policy))
+
+
+def _document_passed(requirement: Requirement) -> str:
+    return (
+        "absent, or one of `Policy.allowed_role_arns` (or `Policy.execution_role_arn`); never "
+        "filled in"
+    )
+
+
+#: The role is another service's (it trusts Forecast, Bedrock, EMR or IoT, not SageMaker):
+#: only whether the policy allows it is judged, not its trust or permissions.
+PASSED_ROLE = Kind(
+    describe=_describe,
+    document=_document_passed,
+    handle=apply_field,
+    check=_check_passed,
 )

@@ -106,7 +106,8 @@ def check_inputs(
                 findings.violations.append(result)
     if policy.pii != "off":
         for item, targets, unreadable in expanded:
-            _pii(clients, item, targets, unreadable, operation, policy, waivers, findings)
+            if item.scanned:
+                _pii(clients, item, targets, unreadable, operation, policy, waivers, findings)
     return findings
 
 

@@ -163,6 +163,7 @@ class Sandbox:
             _endpoints,
             _macie,
             _moto_accounts,
+            _moto_families,
             _moto_fixes,
             _moto_stored,
             _moto_studio,
@@ -171,6 +172,7 @@ class Sandbox:
 
         _moto_fixes.apply()
         _moto_studio.install()
+        _moto_families.install()
         _moto_stored.install()
         _moto_accounts.install()
         _bucket_policies.apply()
