@@ -13,7 +13,8 @@ so they cannot drift from it:
   ``Resource.reads``);
 * the ``Get*`` of every bucket setting the audit judges (:data:`safeai._buckets.SETTINGS`, with
   S3's own spelling of their IAM actions, :data:`safeai._caller_role.S3_ACTIONS`);
-* a small table of the rest, each with its reason (:data:`AUDIT_READS`: the IAM user reads).
+* a small table of the rest, each with its reason (:data:`AUDIT_READS`: the IAM user reads,
+  the account's S3 Block Public Access and its access points).
 
 A unit test parses the audit and its readers and fails when they call an operation this role
 does not grant; :func:`audit_reader_role` itself refuses to emit an action that is not a
@@ -83,6 +84,11 @@ AUDIT_READS: dict[str, tuple[str, ...]] = {
         "iam:GetPolicyVersion",
         "iam:ListAccessKeys",
     ),
+    # The account's S3 Block Public Access, read once per account (s3control's
+    # GetPublicAccessBlock, authorized as s3:GetAccountPublicAccessBlock), and in every region
+    # its access points, each one's Block Public Access and policy (safeai._audit_account).
+    "s3-account": ("s3:GetAccountPublicAccessBlock",),
+    "s3-access-points": ("s3:GetAccessPoint", "s3:GetAccessPointPolicy", "s3:ListAccessPoints"),
 }
 
 

@@ -69,6 +69,7 @@ GUARD_READS: dict[str, tuple[str, ...]] = {
     "key": ("kms:DescribeKey", "kms:GetKeyPolicy", "kms:GetKeyRotationStatus"),
     # EC2's Describe actions take no resource: IAM accepts only "*".
     "network": (
+        "ec2:DescribeNetworkInterfaces",  # runtime.private_link: the endpoint's addresses
         "ec2:DescribeRouteTables",
         "ec2:DescribeSecurityGroups",
         "ec2:DescribeSubnets",

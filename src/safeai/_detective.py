@@ -14,7 +14,9 @@ one in its ``Describe*`` answer is reported.
 
 For the account as a whole (once per audit, whatever the regions; reported in region
 ``global``), the IAM users with an active access key who may call SageMaker are reported under
-``client.temporary_credentials`` (:mod:`safeai._audit_identity`).
+``client.temporary_credentials`` (:mod:`safeai._audit_identity`), and the account's S3 Block
+Public Access is checked (``s3-account``); in every region, its S3 access points are
+(``s3-access-point``, :mod:`safeai._audit_account`).
 
 With ``accounts=``, every account of an organization (or of a list) is audited so, each through
 a role it trusts the auditor with, a few at a time; every record names its account.
@@ -40,9 +42,11 @@ import time
 from collections.abc import Callable, Collection, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, replace
+from functools import partial
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from ._audit import redact
+from ._audit_account import S3_ACCESS_POINTS, S3_ACCOUNT, AccessPoints, AccountPublicAccess
 from ._audit_identity import (
     GLOBAL,
     IAM_USERS,
@@ -79,6 +83,8 @@ __all__ = [
     "AUDITED_TYPES",
     "IAM_USERS",
     "RESOURCE_TYPES",
+    "S3_ACCESS_POINTS",
+    "S3_ACCOUNT",
     "AuditError",
     "AuditReport",
     "AuditedResource",
@@ -111,8 +117,14 @@ MISSING_BUCKET = "s3.named_bucket"
 ACCOUNT = "account"
 _T = TypeVar("_T")
 
-#: Every name ``audit(resource_types=...)`` accepts, in report order.
-AUDITED_TYPES: tuple[str, ...] = (*(kind.name for kind in RESOURCE_TYPES), IAM_USERS)
+#: Every name ``audit(resource_types=...)`` accepts, in report order: the listed types, the S3
+#: access points (per region), then what is read once per account.
+AUDITED_TYPES: tuple[str, ...] = (
+    *(kind.name for kind in RESOURCE_TYPES),
+    S3_ACCESS_POINTS,
+    S3_ACCOUNT,
+    IAM_USERS,
+)
 
 
 def audit(
@@ -133,11 +145,13 @@ def audit(
 
     ``session`` is a ``boto3.Session`` or a :class:`safeai.SecureSession`. ``regions`` (one
     name or several) defaults to the session's region, then the policy's; ``resource_types``
-    (names of :data:`AUDITED_TYPES`: the listed types of :data:`RESOURCE_TYPES`, and
-    ``iam-user``) to all of them. With ``buckets``, every S3 bucket an audited resource names
-    (its inputs, outputs, model data) is checked with the S3 controls: default encryption,
-    Block Public Access, ownership, bucket policy, versioning. ``iam-user`` is read once per
-    account, with a client of the first region (its partition's IAM), and reported in region
+    (names of :data:`AUDITED_TYPES`: the listed types of :data:`RESOURCE_TYPES`,
+    ``s3-access-point``, ``s3-account`` and ``iam-user``) to all of them. With ``buckets``,
+    every S3 bucket an audited resource names (its inputs, outputs, model data) is checked with
+    the S3 controls: default encryption, Block Public Access, ownership, bucket policy,
+    versioning. ``s3-access-point`` is listed in every region (each access point's Block Public
+    Access and policy). ``s3-account`` (the account's S3 Block Public Access) and ``iam-user``
+    are read once per account, with a client of the first region, and reported in region
     ``global``. Each region is read by ``max_workers`` threads. ``progress(done, total)`` is
     called, one call at a time, as resources are evaluated (with ``accounts``: as the accounts'
     regions are done, out of accounts x regions).
@@ -157,7 +171,7 @@ def audit(
     >>> org = safeai.audit(boto3.Session(), policy, accounts="organization",
     ...                    role_name="safeai-audit-reader", regions=["eu-west-1", "us-east-1"])
     """
-    chosen, users = _chosen_types(resource_types)
+    chosen, singles = _chosen_types(resource_types)
     wanted = _regions(session, policy, regions)
     if max_workers < 1:
         raise SafeAIError(f"max_workers must be at least 1, found {max_workers}")
@@ -172,15 +186,19 @@ def audit(
     tally = Tally(progress if accounts is None else None)
     started = time.monotonic()
     # Waivers are read here: a ``safeai.waive`` block's context does not reach worker threads.
+    waivers = active_waivers(policy)
     scope = _Scope(
         policy=policy,
         kinds=chosen,
-        users=users,
+        users=IAM_USERS in singles,
+        s3_account=S3_ACCOUNT in singles,
+        access_points=S3_ACCESS_POINTS in singles,
         buckets=buckets,
         regions=wanted,
         workers=max_workers,
         tally=tally,
-        waived=TEMPORARY_CREDENTIALS in active_waivers(policy),
+        waived=TEMPORARY_CREDENTIALS in waivers,
+        waivers=waivers,
     )
     collected = _Collected()
     # boto3 sessions are not thread-safe: the caller's clients are made here, before any thread
@@ -196,7 +214,7 @@ def audit(
         GLOBAL, "GetCallerIdentity", None, lambda: caller_account_id(home["sts"])
     )
     if accounts is None:
-        collected.add(own or "", _audit_account(session, scope))
+        collected.add(own or "", _audit_account(session, scope, own))
     else:
         ids = listed if listed is not None else _organization(home["organizations"], collected)
         _audit_accounts(
@@ -232,27 +250,41 @@ class _Scope:
     policy: Policy
     kinds: tuple[AuditListing, ...]
     users: bool
+    #: The account's S3 Block Public Access, and its access points in every region.
+    s3_account: bool
+    access_points: bool
     buckets: bool
     regions: tuple[str, ...]
     workers: int
     tally: Tally
     #: ``client.temporary_credentials`` is waived: IAM users are not judged.
     waived: bool
+    #: The waivers active when the audit started (a ``safeai.waive`` block's context does not
+    #: reach worker threads).
+    waivers: Mapping[str, str]
 
     @property
     def type_names(self) -> list[str]:
         return (
             [kind.name for kind in self.kinds]
+            + ([S3_ACCESS_POINTS] if self.access_points else [])
             + ([BUCKETS] if self.buckets else [])
+            + ([S3_ACCOUNT] if self.s3_account else [])
             + ([IAM_USERS] if self.users else [])
         )
 
 
-def _audit_account(session: Any, scope: _Scope) -> list[Part]:
-    """Every region of one account, and its IAM users, read with ``session``."""
+def _audit_account(session: Any, scope: _Scope, account: str | None) -> list[Part]:
+    """Every region of one account (``account``: its id, None when it could not be read), its
+    IAM users and its S3 settings, read with ``session``."""
     tally = scope.tally
+    s3control = scope.s3_account or scope.access_points
     services = dict.fromkeys(
-        [*(kind.service for kind in scope.kinds), *(("s3",) if scope.buckets else ())]
+        [
+            *(kind.service for kind in scope.kinds),
+            *(("s3",) if scope.buckets else ()),
+            *(("s3control",) if s3control else ()),
+        ]
     )
     region_clients = [
         (
@@ -274,13 +306,15 @@ def _audit_account(session: Any, scope: _Scope) -> list[Part]:
         if scope.users
         else None
     )
-    readers = min(len(region_clients), _REGIONS_AT_ONCE) + (iam is not None)
+    settings = _account_settings(scope, account, region_clients)
+    readers = min(len(region_clients), _REGIONS_AT_ONCE) + (iam is not None) + len(settings)
     with ThreadPoolExecutor(max_workers=readers) as regions_pool:
         identity = (
             regions_pool.submit(IamUsers(iam, tally, waived=scope.waived).run, scope.workers)
             if iam is not None
             else None
         )
+        reading = [regions_pool.submit(read) for read in settings]
         parts: list[Part] = list(
             regions_pool.map(
                 lambda pair: _Region(pair[0], pair[1], scope.policy, tally).run(
@@ -291,7 +325,59 @@ def _audit_account(session: Any, scope: _Scope) -> list[Part]:
         )
         if identity is not None:
             parts.append(identity.result())
+        parts += [read.result() for read in reading]
     return parts
+
+
+def _account_settings(
+    scope: _Scope, account: str | None, region_clients: Sequence[tuple[str, Mapping[str, Any]]]
+) -> list[Callable[[], Part]]:
+    """The readers of the account's S3 settings chosen: its Block Public Access once (with the
+    first region's client), its access points in every region. Without the account's id
+    (``GetCallerIdentity`` failed: an error already) each is an error of its own."""
+    if account is None:
+        return [
+            partial(_unread, region, name)
+            for name, regions in (
+                (S3_ACCOUNT, [GLOBAL] if scope.s3_account else []),
+                (S3_ACCESS_POINTS, scope.regions if scope.access_points else []),
+            )
+            for region in regions
+        ]
+    readers: list[Callable[[], Part]] = []
+    if scope.s3_account:
+        first = region_clients[0][1]["s3control"]
+        readers.append(
+            AccountPublicAccess(first, account, scope.policy, scope.waivers, scope.tally).run
+        )
+    if scope.access_points:
+        readers += [
+            partial(
+                AccessPoints(
+                    region, clients["s3control"], account, scope.policy, scope.waivers, scope.tally
+                ).run,
+                scope.workers,
+            )
+            for region, clients in region_clients
+        ]
+    return readers
+
+
+def _unread(region: str, resource_type: str) -> Part:
+    """A type that needs the account's id, which could not be read."""
+    part = Part()
+    part.errors.append(
+        AuditError(
+            region,
+            resource_type,
+            "GetCallerIdentity",
+            None,
+            "UnknownAccount",
+            "the account's id could not be read (GetCallerIdentity), and the s3control API "
+            "is asked about an account by its id",
+        )
+    )
+    return part
 
 
 def _organization(organizations: Any, collected: _Collected) -> list[str]:
@@ -338,7 +424,7 @@ def _audit_accounts(
         # Only the records outlive this call: the account's session, clients and listings go
         # with it, so memory follows the accounts at work, not the accounts audited.
         if account == own:
-            collected.add(account, _audit_account(session, scope))
+            collected.add(account, _audit_account(session, scope, account))
             return
         arn = role_arn.format(account=account)
         member = collected.guarded(
@@ -354,7 +440,7 @@ def _audit_accounts(
             with collected.lock:
                 collected.unread.append(account)
         else:
-            collected.add(account, _audit_account(member, scope))
+            collected.add(account, _audit_account(member, scope, account))
 
     if progress is not None:
         progress(0, total)
@@ -460,10 +546,14 @@ class _Collected:
         )
 
 
-def _chosen_types(names: Collection[str] | None) -> tuple[tuple[AuditListing, ...], bool]:
-    """The listed types chosen, and whether the IAM users are."""
+def _chosen_types(
+    names: Collection[str] | None,
+) -> tuple[tuple[AuditListing, ...], frozenset[str]]:
+    """The listed types chosen, and the others chosen (the IAM users, the account's S3
+    settings, the access points)."""
+    listed = {kind.name for kind in RESOURCE_TYPES}
     if names is None:
-        return RESOURCE_TYPES, True
+        return RESOURCE_TYPES, frozenset(AUDITED_TYPES) - listed
     if isinstance(names, str):
         names = (names,)
     known = set(AUDITED_TYPES)
@@ -472,7 +562,10 @@ def _chosen_types(names: Collection[str] | None) -> tuple[tuple[AuditListing, ..
         raise SafeAIError(
             f"unknown resource type(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}"
         )
-    return tuple(kind for kind in RESOURCE_TYPES if kind.name in names), IAM_USERS in names
+    return (
+        tuple(kind for kind in RESOURCE_TYPES if kind.name in names),
+        frozenset(names) - listed,
+    )
 
 
 @dataclass(frozen=True, slots=True)

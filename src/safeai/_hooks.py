@@ -21,6 +21,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
+from ._async_door import Mirror, awaited, is_async
 from ._policy import Policy
 from ._securing import (
     ClientState,
@@ -33,9 +34,10 @@ from ._securing import (
     secured_operations,
 )
 from .controls import services
+from .controls._resources import operation_key
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator, MutableMapping
+    from collections.abc import Callable, Iterator, MutableMapping
 
     import boto3
     import botocore.session
@@ -85,6 +87,14 @@ _session_handles: weakref.WeakKeyDictionary[botocore.session.Session, list[Guard
     weakref.WeakKeyDictionary()
 )
 _wrapper: Any = None
+_plugin_wrapper: Any = None
+_crt_wrapper: Any = None
+#: Where boto3 looks up the CRT transfer manager's factory (set when awscrt is installed).
+_CRT_MANAGER = "create_crt_transfer_manager"
+#: Set once the first guarded transfer was kept off CRT (said once per process).
+_crt_declined = threading.Event()
+#: The private ``Session`` method botocore and aiobotocore both call with each new client.
+_REGISTER_PLUGINS = "_register_client_plugins"
 
 
 def guard(
@@ -108,6 +118,7 @@ def guard(
     if session is not None and client is not None:
         raise TypeError("guard() takes session= or client=, not both")
     with _lock:
+        _install_crt_wrapper()
         if client is not None:
             handle = GuardHandle(policy, "client")
             _attach(handle, client, session=None)
@@ -219,6 +230,11 @@ def _attach(
 ) -> None:
     if _service_name(client) not in GUARDED_SERVICES:
         return
+    asynchronous = is_async(client)
+    if asynchronous:
+        # Its session makes aiobotocore clients: checks read AWS through the mirror's
+        # credentials instead.
+        session = None
     state = _states.get(client)
     if state is None:
         state = ClientState(session=weakref.ref(session) if session is not None else None)
@@ -226,16 +242,25 @@ def _attach(
         if endpoint.lower().startswith("http://"):
             state.plain_http = endpoint
         _states[client] = state
-        client_ref = weakref.ref(client)
+        # The handlers read their client through ``source``: the client itself, or for an
+        # aiobotocore client its synchronous mirror (see safeai._async_door).
+        mirror = Mirror(client) if asynchronous else None
+        source: Callable[[], BaseClient | None] = (
+            mirror.current if mirror is not None else weakref.ref(client)
+        )
+
+        def door(handler: Callable[..., None]) -> Callable[..., Any]:
+            return awaited(handler, mirror) if mirror is not None else handler
+
         client.meta.events.register_last(
             f"before-parameter-build.{_service_id(client)}",
-            _make_handler(client_ref, state),
+            door(_make_handler(source, state, _service_name(client))),
             unique_id=_HANDLER_ID,
         )
         if _service_name(client) == "s3":
             client.meta.events.register_last(
                 _AFTER_CREATE_BUCKET,
-                _make_baseline_handler(client_ref, state),
+                door(_make_baseline_handler(source, state)),
                 unique_id=_BASELINE_HANDLER_ID,
             )
             signing = _make_post_handler(state)
@@ -289,6 +314,68 @@ def _install_create_client_wrapper() -> None:
     create_client.__wrapped__ = original  # type: ignore[attr-defined]
     botocore.session.Session.create_client = create_client  # type: ignore[method-assign]
     _wrapper = create_client
+    _install_plugin_wrapper()
+
+
+def _install_plugin_wrapper() -> None:
+    """Reach the clients aiobotocore sessions create (s3fs makes its own): their
+    ``create_client`` is aiobotocore's own, but like botocore's it ends by registering the
+    client's plugins, with the finished client. Installed once per process, like the
+    ``create_client`` wrapper, and acting on aiobotocore clients only (botocore's are reached
+    by that wrapper)."""
+    global _plugin_wrapper
+    import botocore.session
+
+    current = getattr(botocore.session.Session, _REGISTER_PLUGINS)
+    if _plugin_wrapper is not None and _wraps(current, _plugin_wrapper):
+        return
+    original = current
+
+    def register_client_plugins(self: botocore.session.Session, client: Any) -> None:
+        original(self, client)
+        if not is_async(client):
+            return
+        with _lock:
+            for handle in [*_process_handles, *_session_handles.get(self, ())]:
+                _attach(handle, client, session=None)
+
+    register_client_plugins.__wrapped__ = original  # type: ignore[attr-defined]
+    setattr(botocore.session.Session, _REGISTER_PLUGINS, register_client_plugins)
+    _plugin_wrapper = register_client_plugins
+
+
+def _install_crt_wrapper() -> None:
+    """Keep guarded clients' transfers off boto3's CRT transfer manager (chosen with
+    ``TransferConfig(preferred_transfer_client="crt")``, or on its own on p4d, p5 and trn1
+    hosts when awscrt is installed). The CRT manager builds each object write with a
+    process-wide, unsigned botocore client of its own and sends it outside botocore, so no
+    guard on the caller's client sees it. For a guarded client the wrapper answers None, which
+    boto3 takes as "use the classic manager": the transfer then goes through the client and
+    its guard (``PutObject``, ``CreateMultipartUpload``). Unguarded clients keep CRT."""
+    global _crt_wrapper
+    import boto3.s3.transfer as transfer
+
+    current = getattr(transfer, _CRT_MANAGER, None)
+    if current is None or (_crt_wrapper is not None and _wraps(current, _crt_wrapper)):
+        return  # awscrt is not installed, or the wrapper is in place
+    original = current
+
+    def create_crt_transfer_manager(client: Any, config: Any) -> Any:
+        with _lock:
+            state = _states.get(client)
+            if state is not None and state.policies:
+                if not _crt_declined.is_set():
+                    _crt_declined.set()
+                    _log.info(
+                        "safeai: transfers of guarded clients use boto3's classic transfer "
+                        "manager, not the CRT one, whose requests no guard can see"
+                    )
+                return None
+        return original(client, config)
+
+    create_crt_transfer_manager.__wrapped__ = original  # type: ignore[attr-defined]
+    setattr(transfer, _CRT_MANAGER, create_crt_transfer_manager)
+    _crt_wrapper = create_crt_transfer_manager
 
 
 def _wraps(function: Any, wrapper: Any) -> bool:
@@ -303,15 +390,17 @@ def _wraps(function: Any, wrapper: Any) -> bool:
 # -- the handlers: each hands its event to the service, safeai._securing ----------------------
 
 
-def _make_handler(client_ref: weakref.ReferenceType[BaseClient], state: ClientState) -> Any:
-    """The handler of one client. It holds the client weakly (the client's emitter holds the
-    handler) and its guard state directly (read on every request)."""
+def _make_handler(
+    client_ref: Callable[[], BaseClient | None], state: ClientState, service: str
+) -> Callable[..., None]:
+    """The handler of one client of ``service``. It holds the client weakly (the client's
+    emitter holds the handler) and its guard state directly (read on every request)."""
     relevant = secured_operations()
 
     def before_parameter_build(
         params: MutableMapping[str, Any], model: OperationModel, context: dict[str, Any], **_: Any
     ) -> None:
-        operation = model.name
+        operation = operation_key(service, model.name)
         if state.plain_http is not None:
             for policy in state.policies:
                 check_transport(state.plain_http, operation, policy)
@@ -368,8 +457,8 @@ def _make_post_handler(state: ClientState) -> Any:
 
 
 def _make_baseline_handler(
-    client_ref: weakref.ReferenceType[BaseClient], state: ClientState
-) -> Any:
+    client_ref: Callable[[], BaseClient | None], state: ClientState
+) -> Callable[..., None]:
     """Brings a bucket the client created to the secure baseline (control ``s3.baseline``)."""
 
     def after_create_bucket(http_response: Any, context: dict[str, Any], **_: Any) -> None:

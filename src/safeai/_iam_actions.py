@@ -68,21 +68,30 @@ _PERMISSION_ONLY: dict[str, str] = {
     # GetPublicAccessBlock s3:GetBucketPublicAccessBlock).
     "s3:GetEncryptionConfiguration": "s3 GetBucketEncryption",
     "s3:GetBucketPublicAccessBlock": "s3 GetPublicAccessBlock",
+    # The account's Block Public Access (s3control's GetPublicAccessBlock), authorized under
+    # this name (Service Authorization Reference, Amazon S3: "GetAccountPublicAccessBlock").
+    "s3:GetAccountPublicAccessBlock": "s3control GetPublicAccessBlock",
 }
+#: The botocore models of the APIs an IAM prefix authorizes, where there are several: the S3
+#: Control API (account settings, access points) signs and is authorized as ``s3``.
+_PREFIX_MODELS: dict[str, tuple[str, ...]] = {"s3": ("s3", "s3control")}
 
 
 @cache
 def _operations(prefix: str) -> frozenset[str]:
     # Every prefix the generators emit (s3, kms, ecr, logs, cloudwatch, ec2, iam, sts, sagemaker)
-    # is also the name of its botocore model.
+    # is also the name of its botocore model; s3's also covers the S3 Control API's.
     import botocore.session
     from botocore.exceptions import UnknownServiceError
 
-    try:
-        model = botocore.session.get_session().get_service_model(prefix)
-    except UnknownServiceError:
-        return frozenset()
-    return frozenset(model.operation_names)
+    session = botocore.session.get_session()
+    names: set[str] = set()
+    for service in _PREFIX_MODELS.get(prefix, (prefix,)):
+        try:
+            names.update(session.get_service_model(service).operation_names)
+        except UnknownServiceError:
+            continue
+    return frozenset(names)
 
 
 def validate_actions(actions: Iterable[str]) -> None:

@@ -29,6 +29,7 @@ light.
 from __future__ import annotations
 
 import re
+import threading
 from typing import TYPE_CHECKING, Any
 
 from ._exceptions import PreflightError
@@ -67,6 +68,7 @@ __all__ = [
     "read_stored",
     "read_text_object",
     "sibling_client",
+    "twin_client",
 ]
 
 # -- referenced resources -------------------------------------------------------------------------
@@ -435,3 +437,41 @@ def sibling_client(
         aws_secret_access_key=frozen.secret_key,
         aws_session_token=frozen.token,
     )
+
+
+#: Makes every twin client: one session, so the service models are parsed once per process.
+_twin_session: botocore.session.Session | None = None
+_twin_lock = threading.Lock()
+
+
+def twin_client(client: Any, credentials: tuple[str, str, str | None] | None) -> Any:
+    """A botocore client like ``client`` (service, region, endpoint, configuration), signed
+    with ``credentials`` (access key, secret key, token; unsigned when None): the synchronous
+    twin of an aiobotocore client, for the guard's work (:mod:`safeai._async_door`)."""
+    global _twin_session
+    import botocore.session
+    from botocore import UNSIGNED
+    from botocore.config import Config
+
+    # An AioConfig carries aiohttp settings too; only botocore's own options carry over.
+    options = {
+        name: value
+        for name, value in client.meta.config._user_provided_options.items()
+        if name in Config.OPTION_DEFAULTS
+    }
+    if credentials is None:
+        options["signature_version"] = UNSIGNED
+    with _twin_lock:
+        if _twin_session is None:
+            _twin_session = botocore.session.Session()
+        session = _twin_session
+        access_key, secret_key, token = credentials or (None, None, None)
+        return session.create_client(
+            client.meta.service_model.service_name,
+            region_name=client.meta.region_name,
+            endpoint_url=client.meta.endpoint_url,
+            config=Config(**options),
+            aws_access_key_id=access_key,
+            aws_secret_access_key=secret_key,
+            aws_session_token=token,
+        )

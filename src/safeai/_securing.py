@@ -36,6 +36,7 @@ from ._readers import read_text_object, sibling_client
 from ._references import REFERENCING_OPERATIONS, check_references, inline_pipeline_definition
 from .controls._resources import input_places, pipeline_definitions
 from .controls.client import ACCOUNT, REGION, TEMPORARY_CREDENTIALS, TLS
+from .controls.runtime import OPERATIONS as RUNTIME_OPERATIONS
 from .preflight import caller_account
 
 if TYPE_CHECKING:
@@ -125,6 +126,9 @@ def secure_request(
         found = _client_checks(client, state, operation, context, policy)
         if found:
             let_through += router.route(found)
+        if operation in RUNTIME_OPERATIONS and policy.preflight:
+            # InvokeEndpointAsync: its input is checked below, with preflight.
+            let_through += _routed_private_link(client, state, operation, router)
         # ``params`` is botocore's own dict for this call, but the structures in it are the
         # caller's: copy them all, so the caller's stay as they were, and as plain dicts and
         # lists, so every check reads a tuple or a read-only mapping as botocore sends it.
@@ -310,13 +314,54 @@ def check_signing_credentials(
     policy: Policy,
     context: dict[str, Any],
 ) -> None:
-    """``client.temporary_credentials`` on a call :func:`secure_request` does not act on (a read,
-    a download): routed by mode and waivers like any control, and recorded when it finds one."""
+    """The checks on the client of a call :func:`secure_request` does not act on (a read, a
+    download): ``client.temporary_credentials``; and of a prediction (a sagemaker-runtime call
+    without fields to secure), also its region, its account and ``runtime.private_link``.
+    Routed by mode and waivers like any control, and recorded when they find something; nothing
+    else is built for a call they pass (the private-link verdict is cached per client and
+    policy)."""
     found = _check_credentials(client, operation)
-    if not found:
+    unchecked: PreflightError | None = None
+    if operation in RUNTIME_OPERATIONS:
+        found += _client_checks(client, state, operation, context, policy)
+        if policy.preflight:
+            try:
+                found += _check_private_link(client, state, operation, policy)
+            except PreflightError as error:
+                unchecked = error
+    if not found and unchecked is None:
         return
     with _routed(state, operation, params, policy, context) as (router, let_through):
         let_through += router.route(found)
+        if unchecked is not None:
+            router.unchecked(unchecked)
+
+
+def _check_private_link(
+    client: BaseClient, state: ClientState, operation: str, policy: Policy
+) -> list[SecurityViolation]:
+    """``runtime.private_link``: a sagemaker-runtime client reaches its endpoint through an
+    interface VPC endpoint of the policy's VPC. The verdict is kept per client and policy for the
+    preflight TTL (:mod:`safeai.preflight.private_link`). Raises :class:`safeai.PreflightError`
+    when EC2 or DNS cannot answer."""
+    from .preflight.private_link import check_private_link
+
+    return check_private_link(
+        client, policy, operation=operation, ec2=partial(_sibling, client, state, "ec2")
+    )
+
+
+def _routed_private_link(
+    client: BaseClient, state: ClientState, operation: str, router: DecisionRouter
+) -> list[SecurityViolation]:
+    """:func:`_check_private_link` with its findings routed; a check that cannot run refuses
+    unless the control's mode is warn or report."""
+    try:
+        found = _check_private_link(client, state, operation, router.policy)
+    except PreflightError as error:
+        router.unchecked(error)
+        return []
+    return router.route(found)
 
 
 #: The access key ids AWS issues: a prefix that says what the key is, then 16 characters (IAM

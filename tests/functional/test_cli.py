@@ -209,10 +209,11 @@ def test_audit_accepts_every_type_the_report_can_hold(audit_config: str, capsys:
 
 
 def test_audit_type_choices_are_the_report_types() -> None:
-    from safeai._detective import BUCKETS, IAM_USERS, RESOURCE_TYPES
+    from safeai._detective import BUCKETS, IAM_USERS, RESOURCE_TYPES, S3_ACCESS_POINTS, S3_ACCOUNT
     from safeai.cli._audit import TYPES
 
-    assert (*(kind.name for kind in RESOURCE_TYPES), IAM_USERS, BUCKETS) == TYPES
+    listed = (kind.name for kind in RESOURCE_TYPES)
+    assert (*listed, S3_ACCESS_POINTS, S3_ACCOUNT, IAM_USERS, BUCKETS) == TYPES
 
 
 def test_audit_without_credentials_says_once_what_is_missing(

@@ -190,6 +190,7 @@ def test_permissions_over_the_inline_limit_are_split_into_managed_policies(
 #: The audit and the modules that read and judge for it.
 AUDIT_MODULES = (
     SOURCE / "_detective.py",
+    SOURCE / "_audit_account.py",
     SOURCE / "_readers.py",
     SOURCE / "_references.py",
     SOURCE / "_buckets.py",
@@ -247,6 +248,32 @@ def test_every_operation_the_audit_calls_is_granted() -> None:
         "the audit calls these and the audit-reader role does not grant them: derive them "
         "(the registry's listings, SETTINGS) or add them to AUDIT_READS (safeai._audit_reader)"
     )
+
+
+#: s3control's operations are authorized under the ``s3`` prefix, most by their own name; the
+#: account's Block Public Access as ``...AccountPublicAccessBlock`` (Service Authorization
+#: Reference, Amazon S3).
+S3CONTROL_ACTIONS = {"GetPublicAccessBlock": "s3:GetAccountPublicAccessBlock"}
+
+
+def test_every_s3control_read_of_the_audit_is_granted() -> None:
+    # Apart: s3control's names repeat s3's (GetPublicAccessBlock), whose grants must not count.
+    operations = aws_calls.operations(("s3control",))
+    called = aws_calls.called(SOURCE / "_audit_account.py", operations)
+    assert {
+        "get_public_access_block",
+        "list_access_points",
+        "get_access_point",
+        "get_access_point_policy",
+    } <= called, called
+    granted = allowed(iam.audit_reader_role(AUDITOR))
+    missing = sorted(
+        action
+        for name in called
+        for _, operation in operations[name]
+        if (action := S3CONTROL_ACTIONS.get(operation, f"s3:{operation}")) not in granted
+    )
+    assert missing == [], "grant these in AUDIT_READS (safeai._audit_reader)"
 
 
 def test_the_guard_only_reads_are_not_reached_by_the_audit() -> None:

@@ -20,6 +20,7 @@ import pytest
 from safeai._hooks import GUARDED_SERVICES as _GUARDED_SERVICES
 from safeai._policy import Policy
 from safeai.controls import CATALOGUE, OUT_OF_SCOPE, Control, OutOfScope
+from safeai.controls._resources import botocore_operation, operation_key
 
 if TYPE_CHECKING:
     from botocore.model import ServiceModel
@@ -66,10 +67,14 @@ def _model(service: str) -> ServiceModel:
 
 
 def _input_shape(operation: str, service: str = "sagemaker") -> Any | None:
-    """The request shape of ``operation``, or None when botocore does not know the operation."""
-    if operation not in _model(service).operation_names:
+    """The request shape of ``operation`` (a catalogue name: ``s3control:PutPublicAccessBlock``
+    is botocore's ``PutPublicAccessBlock``), or None when botocore does not know the operation."""
+    if operation != operation_key(service, botocore_operation(operation)):
+        raise AssertionError(f"{operation!r} is not how the catalogue names a {service} operation")
+    name = botocore_operation(operation)
+    if name not in _model(service).operation_names:
         return None
-    return _model(service).operation_model(operation).input_shape
+    return _model(service).operation_model(name).input_shape
 
 
 def resolve(shape: Any | None, path: str, *, maps: bool = False) -> Any | None:
@@ -208,11 +213,13 @@ def test_control_conforms(control: Control) -> None:
 
 
 def test_operation_names_are_unique_across_guarded_services() -> None:
-    """The catalogue indexes controls by operation name alone; the guard dispatches on it."""
+    """The catalogue indexes controls by operation name alone (qualified with the service for
+    the services whose names repeat another's); the guard dispatches on it."""
     seen: dict[str, str] = {}
     clashes = []
     for service in sorted(_GUARDED_SERVICES):
-        for operation in _model(service).operation_names:
+        for name in _model(service).operation_names:
+            operation = operation_key(service, name)
             if operation in seen:
                 clashes.append(f"{operation}: {seen[operation]} and {service}")
             seen[operation] = service

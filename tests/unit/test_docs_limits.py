@@ -11,7 +11,6 @@ it here, or take it out of the docs.
 from __future__ import annotations
 
 import ast
-import asyncio
 import dataclasses
 import inspect
 import json
@@ -56,8 +55,12 @@ CLAIMS = (
     # -- index.md ----------------------------------------------------------------------------
     Claim(
         "index.md",
-        "Only clients of the `sagemaker` and `s3` services are guarded",
-        ("test_only_sagemaker_and_s3_clients_are_guarded",),
+        "Only clients of the `sagemaker`, `sagemaker-runtime`, `s3` and `s3control` services "
+        "are guarded",
+        (
+            "test_only_sagemaker_and_s3_clients_are_guarded",
+            "tests/functional/test_runtime.py::test_a_synchronous_payload_is_sent_unscanned",
+        ),
     ),
     Claim(
         "index.md",
@@ -70,12 +73,14 @@ CLAIMS = (
     ),
     Claim(
         "index.md",
-        "Clients created by botocore's `ClientCreator` directly (not through a `Session`) and "
-        "aiobotocore clients",
+        "Clients created by botocore's `ClientCreator` directly (not through a `Session`) are "
+        "not reached",
         (
             "test_client_creator_clients_are_not_reached",
-            "test_a_session_with_a_create_client_of_its_own_is_not_reached",
-            "test_aiobotocore_clients_made_after_the_guard_are_not_reached",
+            "tests/integration/test_async_clients.py::"
+            "test_a_bare_write_of_a_client_made_after_the_guard_is_sent_secured",
+            "tests/integration/test_async_clients.py::"
+            "test_a_guarded_crt_upload_goes_through_the_guarded_client",
         ),
     ),
     # -- guard.md ----------------------------------------------------------------------------
@@ -89,7 +94,8 @@ CLAIMS = (
         "Clients made by a session class with a `create_client` of its own",
         (
             "test_a_session_with_a_create_client_of_its_own_is_not_reached",
-            "test_aiobotocore_clients_made_after_the_guard_are_not_reached",
+            "tests/integration/test_async_clients.py::"
+            "test_a_session_guard_reaches_that_sessions_clients_only",
         ),
     ),
     Claim(
@@ -295,14 +301,15 @@ def test_every_claim_is_in_the_docs_and_its_checks_exist(claim: Claim) -> None:
 
 
 def test_only_sagemaker_and_s3_clients_are_guarded() -> None:
-    assert services() == {"sagemaker", "s3"}
+    # s3control: the account's S3 settings and access points (docs/s3.md); sagemaker-runtime:
+    # predictions, checked on the client (runtime.private_link, docs/guard.md).
+    assert services() == {"sagemaker", "sagemaker-runtime", "s3", "s3control"}
     session = boto3.Session(region_name="us-east-1")
     with safeai.guarded(POLICY, session=session):
-        guarded = [session.client(name) for name in ("sagemaker", "s3")]
-        others = [
-            session.client(name)
-            for name in ("sagemaker-runtime", "sagemaker-featurestore-runtime", "kms", "sts")
+        guarded = [
+            session.client(name) for name in ("sagemaker", "sagemaker-runtime", "s3", "s3control")
         ]
+        others = [session.client(name) for name in ("sagemaker-featurestore-runtime", "kms", "sts")]
         assert all(client in _hooks._states for client in guarded)
         assert not any(client in _hooks._states for client in others)
 
@@ -369,7 +376,8 @@ def test_client_creator_clients_are_not_reached() -> None:
 
 
 class _OwnCreateClient(botocore.session.Session):
-    """A session whose create_client does not call botocore's, as aiobotocore's AioSession."""
+    """A session whose create_client neither calls botocore's nor registers the client's
+    plugins (aiobotocore's AioSession does the latter, and is reached)."""
 
     def create_client(self, service_name: str, region_name: str | None = None, **_: Any) -> Any:  # type: ignore[override]
         return _client_creator(self).create_client(service_name, region_name=region_name)
@@ -379,20 +387,6 @@ def test_a_session_with_a_create_client_of_its_own_is_not_reached() -> None:
     with safeai.guarded(POLICY):
         client = _OwnCreateClient().create_client("sagemaker", region_name="us-east-1")
         assert client not in _hooks._states
-
-
-def test_aiobotocore_clients_made_after_the_guard_are_not_reached() -> None:
-    aiobotocore_session = pytest.importorskip("aiobotocore.session")
-
-    async def made_under_a_guard() -> bool:
-        with safeai.guarded(POLICY):
-            creating = aiobotocore_session.get_session().create_client(
-                "sagemaker", region_name="us-east-1"
-            )
-            async with creating as client:
-                return client in _hooks._states
-
-    assert asyncio.run(made_under_a_guard()) is False
 
 
 def _create_client_before_any_guard() -> Any:

@@ -125,6 +125,10 @@ def _values(control: Control) -> tuple[object, object, object]:
     requirement = control.requirement
     if requirement.kind == "equals":
         wanted = requirement.value
+        if isinstance(wanted, dict):
+            # A whole structure (every Block Public Access setting on): one member weaker.
+            first, value = next(iter(wanted.items()))
+            return wanted, {**wanted, first: WEAKER_EQUALS[value]}, wanted
         assert isinstance(wanted, bool | str)
         return wanted, WEAKER_EQUALS[wanted], wanted
     kind = requirement.kind

@@ -27,17 +27,20 @@ from safeai.controls import (
 from safeai.controls import _resources as registry
 from safeai.controls.pii import CONTROLS as PII_CONTROLS
 from safeai.controls.pipelines import STEP_OPERATIONS
+from safeai.controls.runtime import OPERATIONS as RUNTIME_OPERATIONS
 from safeai.controls.tags import CONTROLS as TAG_CONTROLS
 from safeai.preflight import network
 
 from .test_catalogue import _input_shape, _model, resolve
 
 #: Operations the guard reaches without a catalogue target of their own: requests that name
-#: stored resources (checked through them) and runs of a stored pipeline.
+#: stored resources (checked through them), runs of a stored pipeline, requests that name S3
+#: data a job reads, and predictions (checked on their client: runtime.private_link).
 _DOOR_OPERATIONS = (
     registry.referencing_operations()
     | registry.pipeline_executions()
     | frozenset(registry.input_places())
+    | RUNTIME_OPERATIONS
 )
 _WHOLLY_OUT_OF_SCOPE = frozenset(entry.operation for entry in OUT_OF_SCOPE if entry.path == "*")
 
@@ -98,7 +101,12 @@ def test_every_operation_a_resource_names_is_guarded_or_out_of_scope(resource: R
 
 @pytest.mark.parametrize("resource", RESOURCES, ids=lambda resource: resource.family)
 def test_every_operation_a_resource_names_exists_in_botocore(resource: Resource) -> None:
-    known = set(_model(resource.service).operation_names) if resource.operations else set()
+    model = _model(resource.service)
+    known = (
+        {registry.operation_key(resource.service, name) for name in model.operation_names}
+        if resource.operations
+        else set()
+    )
     listings = {
         op
         for listing in resource.audit
@@ -123,7 +131,8 @@ def test_every_guarded_operation_belongs_to_a_resource() -> None:
     ids=lambda place: f"{place.operation}:{place.container}.{place.uri}",
 )
 def test_input_places_exist_in_the_request_shape(place: registry.S3Inputs) -> None:
-    request = _input_shape(place.operation)
+    service = next(resource.service for resource in RESOURCES if place in resource.inputs)
+    request = _input_shape(place.operation, service)
     if request is None:
         pytest.skip(f"botocore does not know {place.operation}")
     container = resolve(request, place.container)

@@ -25,7 +25,9 @@ from . import (
     pii,
     pipelines,
     preflight,
+    runtime,
     s3,
+    s3control,
     studio_apps,
     tags,
     training,
@@ -84,6 +86,8 @@ CATALOGUE: tuple[Control, ...] = (
     + preflight.CONTROLS
     + tags.CONTROLS
     + s3.CONTROLS
+    + s3control.CONTROLS
+    + runtime.CONTROLS
     + pii.CONTROLS
 )
 

@@ -23,6 +23,8 @@ from ._resources import (
     step_operations,
 )
 from .client import CONTROLS as CLIENT_CONTROLS
+from .runtime import OPERATIONS as RUNTIME_OPERATIONS
+from .runtime import PRIVATE_LINK
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -69,10 +71,14 @@ def refusing_controls(operation: str) -> tuple[RefusingControl, ...]:
         # Checked against the tag control of the family the ARN it names belongs to.
         fields += _tag_controls()
     steps = [control for step in _step_operations(operation) for control, _ in for_operation(step)]
+    client = CLIENT_CONTROLS
+    if operation in RUNTIME_OPERATIONS:
+        # A prediction's client must also reach the endpoint through PrivateLink.
+        client = (*client, PRIVATE_LINK)
     found: list[tuple[Control, CheckedOn]] = [
         *((control, "request") for control in fields),
         *((control, "step") for control in steps),
-        *((control, "client") for control in CLIENT_CONTROLS),
+        *((control, "client") for control in client),
         *((control, "preflight") for control in _preflight(fields + steps)),
         *((control, "inputs") for control in _inputs(operation)),
         *((control, "reference") for control in _references(operation)),
@@ -99,6 +105,7 @@ def _guarded(operation: str) -> bool:
         or operation in referencing_operations()
         or operation in pipeline_executions()
         or input_family(operation) is not None
+        or operation in RUNTIME_OPERATIONS
     )
 
 

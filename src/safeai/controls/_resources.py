@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
 
 __all__ = [
+    "QUALIFIED_SERVICES",
     "RESOURCES",
     "TAG_CHANGES",
     "AuditListing",
@@ -29,9 +30,11 @@ __all__ = [
     "S3Inputs",
     "StoredResource",
     "audit_listings",
+    "botocore_operation",
     "hosting_operations",
     "input_family",
     "input_places",
+    "operation_key",
     "pii_families",
     "pipeline_definitions",
     "pipeline_executions",
@@ -906,6 +909,22 @@ RESOURCES: tuple[Resource, ...] = (
         pipeline=True,
         audit=(_PIPELINES,),
     ),
+    Resource(
+        "runtime",
+        "Predictions (SageMaker Runtime)",
+        "`InvokeEndpoint`, `InvokeEndpointAsync` and `InvokeEndpointWithResponseStream` of a "
+        "`sagemaker-runtime` client: the client must reach the endpoint through an interface "
+        "VPC endpoint (`runtime.private_link`), and the object an asynchronous invocation reads "
+        "(`InputLocation`) is checked like a job's input (`runtime.pii`, `s3.posture`). The "
+        "endpoint itself is checked where it is created (`endpoint`). See "
+        "[predictions over PrivateLink](guard.md#predictions-over-privatelink).",
+        # An invocation runs the endpoint; it creates and changes nothing.
+        starts=("InvokeEndpoint", "InvokeEndpointAsync", "InvokeEndpointWithResponseStream"),
+        inputs=(S3Inputs("InvokeEndpointAsync", "", "InputLocation"),),
+        unaudited="an invocation stores nothing the audit could list: the endpoint it calls is "
+        "audited as an endpoint",
+        service="sagemaker-runtime",
+    ),
     # -- what guarded requests name or travel through, read by preflight and the door ---------
     Resource(
         "client",
@@ -959,7 +978,40 @@ RESOURCES: tuple[Resource, ...] = (
         ),
         service="s3",
     ),
+    Resource(
+        "s3control",
+        "Amazon S3 account settings and access points",
+        "The account's Block Public Access (`PutPublicAccessBlock`, `DeletePublicAccessBlock` "
+        "of the `s3control` client, named `s3control:<Operation>` here), the Block Public Access "
+        "of new access points and Multi-Region Access Points, and access point policies. See "
+        "[S3](s3.md#account-settings-and-access-points).",
+        creates=("s3control:CreateAccessPoint", "s3control:CreateMultiRegionAccessPoint"),
+        changes=(
+            "s3control:PutPublicAccessBlock",
+            "s3control:DeletePublicAccessBlock",
+            "s3control:PutAccessPointPolicy",
+            "s3control:PutAccessPointPolicyForObjectLambda",
+            "s3control:PutMultiRegionAccessPointPolicy",
+        ),
+        service="s3control",
+    ),
 )
+
+
+#: Services whose operation names repeat another guarded service's (s3control's
+#: PutPublicAccessBlock is the account's setting, s3's a bucket's): the catalogue, the registry
+#: and the engine name their operations ``<service>:<Operation>``.
+QUALIFIED_SERVICES = frozenset({"s3control"})
+
+
+def operation_key(service: str, operation: str) -> str:
+    """The name the catalogue gives ``service``'s botocore ``operation``."""
+    return f"{service}:{operation}" if service in QUALIFIED_SERVICES else operation
+
+
+def botocore_operation(key: str) -> str:
+    """The botocore operation name of a catalogue operation name (:func:`operation_key`)."""
+    return key.rpartition(":")[2]
 
 
 #: Operations that change the tags of a stored resource of any tagged family (named by its ARN):

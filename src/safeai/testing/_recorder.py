@@ -18,6 +18,8 @@ if TYPE_CHECKING:
 __all__ = ["RequestRecorder", "SentRequest"]
 
 _HANDLER_ID = "safeai.testing.recorder"
+#: The private ``Session`` method botocore and aiobotocore both call with each new client.
+_REGISTER_PLUGINS = "_register_client_plugins"
 #: Headers that carry credentials or keys: recorded as "***" so that test output never shows them.
 _SECRET_HEADERS = frozenset(
     {
@@ -77,19 +79,20 @@ class RequestRecorder:
         import botocore.session
         from botocore.client import BaseClient
 
-        original = botocore.session.Session.create_client
+        # Every new client, botocore's and aiobotocore's alike, is handed to this method once
+        # it is made (aiobotocore sessions have a create_client of their own).
+        original = getattr(botocore.session.Session, _REGISTER_PLUGINS)
         self._original = original
         recorder = self
 
-        def create_client(session: Any, *args: Any, **kwargs: Any) -> Any:
-            client = original(session, *args, **kwargs)
+        def register_client_plugins(session: Any, client: Any) -> None:
+            original(session, client)
             if recorder._active:
                 recorder._watch(client)
-            return client
 
-        create_client.__wrapped__ = original  # type: ignore[attr-defined]
-        botocore.session.Session.create_client = create_client  # type: ignore[assignment]
-        self._wrapper = create_client
+        register_client_plugins.__wrapped__ = original  # type: ignore[attr-defined]
+        setattr(botocore.session.Session, _REGISTER_PLUGINS, register_client_plugins)
+        self._wrapper = register_client_plugins
         self._active = True
         for obj in gc.get_objects():
             if isinstance(obj, BaseClient) and not isinstance(obj, weakref.ProxyTypes):
@@ -106,8 +109,8 @@ class RequestRecorder:
 
         self._active = False
         # Restore only our own wrapper: whatever was wrapped around it since (a guard) stays.
-        if botocore.session.Session.create_client is self._wrapper:
-            botocore.session.Session.create_client = self._original  # type: ignore[method-assign]
+        if getattr(botocore.session.Session, _REGISTER_PLUGINS) is self._wrapper:
+            setattr(botocore.session.Session, _REGISTER_PLUGINS, self._original)
         for client in self._clients:
             client.meta.events.unregister("before-send", unique_id=_HANDLER_ID)
         self._clients.clear()

@@ -165,6 +165,7 @@ class Sandbox:
             _moto_accounts,
             _moto_families,
             _moto_fixes,
+            _moto_s3control,
             _moto_stored,
             _moto_studio,
             _tls,
@@ -175,6 +176,7 @@ class Sandbox:
         _moto_families.install()
         _moto_stored.install()
         _moto_accounts.install()
+        _moto_s3control.install()
         _bucket_policies.apply()
         _macie.install()
         # The server's request log would drown the output of the code under test.
@@ -342,6 +344,14 @@ def provision(session: boto3.Session) -> Baseline:
     # Macie writes what it found, and what it could not read, to a results repository; without
     # one a clean object cannot be told from a skipped one.
     secure_bucket(MACIE_RESULTS_BUCKET, client=s3, policy=data_policy)
+    # The account's Block Public Access, all four settings on (s3control.account_public_access).
+    session.client("s3control").put_public_access_block(
+        AccountId=ACCOUNT,
+        PublicAccessBlockConfiguration=dict.fromkeys(
+            ("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets"),
+            True,
+        ),
+    )
     macie = session.client("macie2")
     macie.enable_macie()
     macie.put_classification_export_configuration(
