@@ -271,3 +271,19 @@ def test_an_unguarded_client_keeps_crt(sandbox: Sandbox, policy: safeai.Policy) 
     with safeai.guarded(dataclasses.replace(policy), client=guarded):
         assert not isinstance(create_transfer_manager(guarded, crt), CRTTransferManager)
         assert isinstance(create_transfer_manager(free, crt), CRTTransferManager)
+
+
+def test_a_secure_session_crt_upload_is_secured(
+    policy: safeai.Policy, recorder: RequestRecorder
+) -> None:
+    pytest.importorskip("awscrt")
+    from boto3.s3.transfer import TransferConfig
+
+    with safeai.SecureSession(policy) as session:
+        session.client("s3").upload_fileobj(
+            io.BytesIO(b"id\n1\n"),
+            BUCKET,
+            "crt/secure-session.csv",
+            Config=TransferConfig(preferred_transfer_client="crt"),
+        )
+    assert _sse(recorder, "PutObject") == ("aws:kms", policy.kms_key_id)
