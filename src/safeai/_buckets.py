@@ -13,7 +13,7 @@ from ._engine import evaluate
 from ._readers import NOT_CONFIGURED, read_bucket_settings
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Iterable, Mapping
 
     from ._exceptions import SecurityViolation
     from ._policy import Policy
@@ -80,11 +80,18 @@ def read_settings(s3: Any, bucket: str, puts: Iterable[str] | None = None) -> di
     )
 
 
-def violations(bucket: str, settings: dict[str, object], policy: Policy) -> list[SecurityViolation]:
-    """The S3 controls the settings fall short of, as refusals of the ``Put*`` requests."""
+def violations(
+    bucket: str,
+    settings: dict[str, object],
+    policy: Policy,
+    *,
+    waivers: Mapping[str, str] | None = None,
+) -> list[SecurityViolation]:
+    """The S3 controls the settings fall short of, as refusals of the ``Put*`` requests
+    (``waivers``: as for :func:`safeai.evaluate`; None: those active now)."""
     members = {setting.put: setting.put_member for setting in SETTINGS}
     found: list[SecurityViolation] = []
     for put, value in settings.items():
         request = {"Status": value} if put == "PutBucketVersioning" else value
-        found += evaluate(put, {"Bucket": bucket, members[put]: request}, policy)
+        found += evaluate(put, {"Bucket": bucket, members[put]: request}, policy, waivers=waivers)
     return found

@@ -317,7 +317,7 @@ def _audit_account(session: Any, scope: _Scope, account: str | None) -> list[Par
         reading = [regions_pool.submit(read) for read in settings]
         parts: list[Part] = list(
             regions_pool.map(
-                lambda pair: _Region(pair[0], pair[1], scope.policy, tally).run(
+                lambda pair: _Region(pair[0], pair[1], scope.policy, scope.waivers, tally).run(
                     scope.kinds, scope.workers, buckets=scope.buckets
                 ),
                 region_clients,
@@ -578,15 +578,23 @@ class _Listed:
 
 
 class _Region(Part):
-    """The audit of one region: list every type, then describe and evaluate every resource."""
+    """The audit of one region: list every type, then describe and evaluate every resource,
+    under ``waivers`` (read when the audit started: worker threads do not see the caller's
+    ``safeai.waive`` blocks)."""
 
     def __init__(
-        self, region: str, clients: Mapping[str, Any], policy: Policy, tally: Tally
+        self,
+        region: str,
+        clients: Mapping[str, Any],
+        policy: Policy,
+        waivers: Mapping[str, str],
+        tally: Tally,
     ) -> None:
         super().__init__()
         self.region = region
         self.clients = clients
         self.policy = policy
+        self.waivers = waivers
         self.tally = tally
         #: The S3 buckets the audited resources name.
         self.buckets: set[str] = set()
@@ -625,7 +633,7 @@ class _Region(Part):
             return
         findings = [
             self._finding_of(BUCKETS, arn, violation)
-            for violation in violations(name, settings, self.policy)
+            for violation in violations(name, settings, self.policy, waivers=self.waivers)
         ]
         with self._lock:
             self.resources.append(AuditedResource(BUCKETS, arn, self.region))
@@ -708,8 +716,10 @@ class _Region(Part):
             if described in document:
                 document[created] = document.pop(described)
         if kind.references:
-            return check_references(client, kind.create_operation, document, self.policy)
-        found = evaluate(kind.create_operation, document, self.policy)
+            return check_references(
+                client, kind.create_operation, document, self.policy, waivers=self.waivers
+            )
+        found = evaluate(kind.create_operation, document, self.policy, waivers=self.waivers)
         return [violation for violation in found if violation.control not in kind.unseen]
 
     def _finding(self, kind: AuditListing, arn: str, violation: SecurityViolation) -> Finding:

@@ -182,6 +182,25 @@ def test_findings_name_the_control_resource_and_field(
     }
 
 
+def test_a_waive_block_around_the_audit_reaches_its_worker_threads(
+    seeded: tuple[safeai.Policy, AuditReport],
+) -> None:
+    """The audit reads the waivers active when it starts and applies them in every thread, to
+    resources, the configurations and models an endpoint names, and buckets alike."""
+    policy, _ = seeded
+    with (
+        safeai.waive("training.network_isolation", reason="INC-7 legacy trainer"),
+        safeai.waive("model.network_isolation", reason="INC-7 legacy model"),
+    ):
+        report = _audit(FINDINGS_REGION, policy, resource_types=["training-job", "endpoint"])
+    assert _found(report, _arn(FINDINGS_REGION, "training-job", "open")) == {
+        ("training.vpc", "VpcConfig.Subnets"),
+    }
+    assert _found(report, _arn(FINDINGS_REGION, "endpoint", "on-plain")) == {
+        ("endpoint_config.storage_kms", "EndpointConfigName='plain-config' -> KmsKeyId"),
+    }
+
+
 def test_an_endpoint_is_checked_through_its_config_and_models(
     seeded: tuple[safeai.Policy, AuditReport],
 ) -> None:
