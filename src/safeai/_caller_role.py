@@ -262,7 +262,7 @@ def _sagemaker_operations() -> tuple[tuple[str, ...], tuple[str, ...]]:
     """The SageMaker requests the guard secures, and the reads of the same resources."""
     import botocore.session
 
-    from ._securing import secured_operations
+    from .controls import secured_operations
     from .controls._resources import audit_listings, stored_resources
 
     model = botocore.session.get_session().get_service_model("sagemaker")

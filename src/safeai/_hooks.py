@@ -31,9 +31,8 @@ from ._securing import (
     refuse_presigned_bucket,
     secure_presigned_post,
     secure_request,
-    secured_operations,
 )
-from .controls import services
+from .controls import secured_operations, services
 from .controls._resources import operation_key
 
 if TYPE_CHECKING:

@@ -29,12 +29,11 @@ from typing import TYPE_CHECKING, Any
 from . import _audit
 from ._decide import DecisionRouter, warn_about
 from ._decisions import Decision
-from ._engine import copy_members, handled_operations, secure_in_place
+from ._engine import copy_members, secure_in_place
 from ._exceptions import PreflightError, SafeAIError, SecurityViolation
-from ._inputs import EXECUTIONS
 from ._readers import read_text_object, sibling_client
 from ._references import REFERENCING_OPERATIONS, check_references, inline_pipeline_definition
-from .controls._resources import input_places, pipeline_definitions
+from .controls._resources import pipeline_definitions
 from .controls.client import ACCOUNT, REGION, TEMPORARY_CREDENTIALS, TLS
 from .controls.runtime import OPERATIONS as RUNTIME_OPERATIONS
 from .preflight import caller_account
@@ -58,7 +57,6 @@ __all__ = [
     "refuse_presigned_bucket",
     "secure_presigned_post",
     "secure_request",
-    "secured_operations",
 ]
 
 _PIPELINE_DEFINITIONS = pipeline_definitions()
@@ -94,17 +92,6 @@ class ClientState:
             (h.credentials for h in self.handles if h.policy == policy),
             "ambient (not assumed by safeai)",
         )
-
-
-#: Operations whose requests name S3 places preflight checks, even where no field control
-#: applies (an MLflow tracking server's new artifact store).
-_INPUT_OPERATIONS = frozenset(input_places())
-
-
-def secured_operations() -> frozenset[str]:
-    """The operations :func:`secure_request` acts on; any other call of a guarded client has
-    only its transport checked."""
-    return handled_operations() | REFERENCING_OPERATIONS | EXECUTIONS | _INPUT_OPERATIONS
 
 
 # -- requests -------------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ import pytest
 import safeai
 from safeai import _readers, _securing, preflight
 from safeai._engine import handled_operations
-from safeai.controls import referencing_operations
+from safeai.controls import referencing_operations, secured_operations
 from safeai.controls._resources import pipeline_executions
 from safeai.controls.client import ACCOUNT, REGION, TLS
 
@@ -60,7 +60,7 @@ def test_the_account_remedy_is_the_catalogue_s() -> None:
 
 
 def test_the_service_acts_on_the_engine_s_references_and_executions_operations() -> None:
-    secured = _securing.secured_operations()
+    secured = secured_operations()
     assert handled_operations() <= secured
     assert referencing_operations() <= secured
     assert pipeline_executions() <= secured

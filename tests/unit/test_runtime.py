@@ -9,20 +9,21 @@ import socket
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
-import botocore.session
 import pytest
-from botocore.stub import Stubber
 
 import safeai
 from safeai import _securing, preflight
 from safeai._decide import DecisionRouter
-from safeai.controls import by_slug, input_family, resource_of, services
+from safeai.controls import by_slug, input_family, resource_of, secured_operations, services
 from safeai.controls._resources import input_places, pii_families
 from safeai.preflight import private_link
 from safeai.preflight.private_link import check_private_link
+from tests.stubs import stubbed_client
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
+
+    from botocore.stub import Stubber
 
 ACCOUNT = "111122223333"
 POLICY = safeai.Policy(
@@ -81,15 +82,8 @@ def _endpoint(**overrides: Any) -> dict[str, Any]:
 
 @pytest.fixture
 def ec2() -> Iterator[tuple[Any, Stubber]]:
-    client = botocore.session.get_session().create_client(
-        "ec2",
-        region_name="us-east-1",
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    )
-    with Stubber(client) as stubber:
-        yield client, stubber
-        stubber.assert_no_pending_responses()
+    with stubbed_client("ec2") as stubbed:
+        yield stubbed
     preflight.clear_caches()
 
 
@@ -483,7 +477,7 @@ def test_a_prediction_is_checked_on_its_client_and_routed_by_the_controls_mode()
     with pytest.raises(safeai.SecurityViolation) as refused:
         _securing.check_signing_credentials(runtime, state, "InvokeEndpoint", {}, outside, {})
     assert refused.value.control == "client.region"
-    assert "InvokeEndpointAsync" in _securing.secured_operations()
+    assert "InvokeEndpointAsync" in secured_operations()
 
 
 def test_safeai_controls_lists_the_private_link_control_for_every_prediction() -> None:

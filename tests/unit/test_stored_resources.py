@@ -7,17 +7,18 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-import botocore.session
 import pytest
-from botocore.stub import Stubber
 
 import safeai
 from safeai import _readers
 from safeai._references import check_references
 from safeai.controls._resources import stored_resources
+from tests.stubs import stubbed_client
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
+
+    from botocore.stub import Stubber
 
 ROLE = "arn:aws:iam::111122223333:role/ml"
 ADMIN = "arn:aws:iam::111122223333:role/admin"
@@ -43,15 +44,8 @@ NOTEBOOK = {
 
 @pytest.fixture
 def stubbed() -> Iterator[tuple[Any, Stubber]]:
-    client = botocore.session.get_session().create_client(
-        "sagemaker",
-        region_name="us-east-1",
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    )
-    with Stubber(client) as stubber:
-        yield client, stubber
-        stubber.assert_no_pending_responses()
+    with stubbed_client("sagemaker") as stubbed:
+        yield stubbed
     _readers.clear_caches()
 
 

@@ -35,10 +35,13 @@ from . import (
 from ._refusing import CHECKED_ON, RefusingControl, refusing_controls
 from ._resources import (
     RESOURCES,
+    TAG_CHANGES,
     AuditListing,
     Resource,
     S3Inputs,
     input_family,
+    input_places,
+    pipeline_executions,
     referencing_operations,
     resource_of,
 )
@@ -66,6 +69,7 @@ __all__ = [
     "referencing_operations",
     "refusing_controls",
     "resource_of",
+    "secured_operations",
     "services",
 ]
 
@@ -122,6 +126,21 @@ def _operations_of(service: str) -> frozenset[str]:
         for control in CATALOGUE
         if control.service == service
         for target in control.targets
+    )
+
+
+@cache
+def secured_operations() -> frozenset[str]:
+    """The operations whose requests the guard secures: those a control applies to, the tag
+    changes, the requests that name stored resources, the runs of stored pipelines, and the
+    requests naming S3 places preflight checks (an MLflow artifact store, with no field control).
+    Any other call of a guarded client has only its client checked."""
+    return (
+        guarded_operations()
+        | TAG_CHANGES
+        | referencing_operations()
+        | pipeline_executions()
+        | frozenset(input_places())
     )
 
 

@@ -18,8 +18,6 @@ from ._resources import (
     TAG_CHANGES,
     input_family,
     pii_families,
-    pipeline_executions,
-    referencing_operations,
     step_operations,
 )
 from .client import CONTROLS as CLIENT_CONTROLS
@@ -97,16 +95,10 @@ def _tag_controls() -> list[Control]:
 
 def _guarded(operation: str) -> bool:
     """Whether the guard acts on ``operation``'s requests."""
-    from . import guarded_operations
+    from . import secured_operations
 
-    return (
-        operation in TAG_CHANGES
-        or operation in guarded_operations()
-        or operation in referencing_operations()
-        or operation in pipeline_executions()
-        or input_family(operation) is not None
-        or operation in RUNTIME_OPERATIONS
-    )
+    # A prediction has no fields to secure, but its client is checked on every call.
+    return operation in secured_operations() or operation in RUNTIME_OPERATIONS
 
 
 def _step_operations(operation: str) -> tuple[str, ...]:
